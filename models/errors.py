@@ -1,0 +1,92 @@
+"""The project's own exceptions.
+
+Adapters translate their errors into these (a SQLite constraint and a DynamoDB
+`ConditionalCheckFailed` both become `Conflict`), and the web layer turns each into a page
+message or an API error body with the same `code`.
+"""
+
+from __future__ import annotations
+
+
+class AdmitError(Exception):
+    """Base: a request Admit understood and refuses, with a stable `code` and a message."""
+
+    status = 400
+    code = "bad_request"
+    message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+
+class ValidationFailed(AdmitError):
+    status = 422
+    code = "validation_failed"
+    message = "Some fields need attention."
+
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+class NotFound(AdmitError):
+    status = 404
+    code = "not_found"
+    message = "Nothing was found at this address."
+
+
+class Conflict(AdmitError):
+    status = 409
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message = "An account with this email address already exists."
+
+
+class InvalidCredentials(AdmitError):
+    status = 401
+    code = "invalid_credentials"
+    message = "The email address or password is not correct."
+
+
+class NotAuthenticated(AdmitError):
+    status = 401
+    code = "not_authenticated"
+    message = "Log in to continue."
+
+
+class Forbidden(AdmitError):
+    status = 403
+    code = "forbidden"
+    message = "Your account may not do this."
+
+
+class EmailNotVerified(AdmitError):
+    status = 403
+    code = "email_not_verified"
+    message = "Confirm your email address with the code we sent before logging in."
+
+
+class InvalidCode(AdmitError):
+    status = 400
+    code = "invalid_code"
+    message = "That code is wrong or has expired. Ask for a new one."
+
+
+class TooManyAttempts(AdmitError):
+    status = 429
+    code = "too_many_attempts"
+    message = "Too many failed attempts. Wait a few minutes and try again."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StoreNotReady(RuntimeError):
+    """The database is missing migrations: run `admit migrate`."""

@@ -1,0 +1,59 @@
+"""Piccolo tables for the SQLite store.
+
+Schema changes go through generated migrations in `piccolo_migrations/`
+(`PICCOLO_CONF=models.sqlite.piccolo_conf piccolo migrations new admit --auto`), never
+through `create_table` at start-up.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import Boolean, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class UserRow(Table, tablename="users"):
+    id = Varchar(length=32, primary_key=True)
+    email = Varchar(length=254, unique=True, index=True)
+    name = Varchar(length=100)
+    roles = Varchar(length=100)  # comma-separated Role values
+    email_verified = Boolean(default=False)
+    password_hash = Text(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class CodeRow(Table, tablename="one_time_codes"):
+    # "<purpose>:<email>": one live code per address and purpose.
+    key = Varchar(length=300, primary_key=True)
+    code_hash = Varchar(length=128)
+    expires_at = Timestamptz()
+    attempts_left = Integer()
+
+
+class LoginFailureRow(Table, tablename="login_failures"):
+    id = Serial(primary_key=True)
+    key = Varchar(length=300, index=True)
+    at = Timestamptz(index=True)
+
+
+class EventRow(Table, tablename="events"):
+    id = Varchar(length=32, primary_key=True)
+    organizer_id = Varchar(length=32, index=True)
+    title = Varchar(length=200)
+    description = Text()
+    venue = Varchar(length=300)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    timezone = Varchar(length=64)
+    capacity = Integer()
+    price = Integer()
+    currency = Varchar(length=3)
+    category = Varchar(length=50)
+    status = Varchar(length=16, index=True)
+    max_per_registration = Integer()
+    doors_open_at = Timestamptz(null=True, default=None)
+    seats_confirmed = Integer(default=0)
+    seats_held = Integer(default=0)
+    created_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (UserRow, CodeRow, LoginFailureRow, EventRow)

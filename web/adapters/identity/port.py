@@ -1,0 +1,53 @@
+"""The identity port: accounts, passwords, codes and access tokens.
+
+Local accounts (`local.py`) keep hashed passwords in the Store and mail their own codes;
+Cognito keeps passwords itself and mails its own codes. Profiles (name, roles) live in
+the Store either way.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from models.domain import User
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type)
+
+
+class Identity(ABC):
+    @abstractmethod
+    async def sign_up(self, user: User, password: str) -> None:
+        """Create the account (raises `EmailTaken`); mails a code when `user` is unverified."""
+
+    @abstractmethod
+    async def send_verification_code(self, email: str) -> None:
+        """Mail a fresh code; silently nothing for unknown or verified addresses."""
+
+    @abstractmethod
+    async def confirm_email(self, email: str, code: str) -> User:
+        """Raises `InvalidCode` for a wrong, spent or expired code."""
+
+    @abstractmethod
+    async def authenticate(self, email: str, password: str) -> User:
+        """Raises `InvalidCredentials` or `EmailNotVerified`."""
+
+    @abstractmethod
+    async def start_password_reset(self, email: str) -> None:
+        """Mail a reset code; silently nothing for unknown addresses."""
+
+    @abstractmethod
+    async def reset_password(self, email: str, code: str, new_password: str) -> User:
+        """Raises `InvalidCode`."""
+
+    @abstractmethod
+    def issue_access_token(self, user: User) -> AccessToken: ...
+
+    @abstractmethod
+    async def user_for_access_token(self, token: str) -> User | None:
+        """The token's user, or None for a forged, expired or unknown token."""

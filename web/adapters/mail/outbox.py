@@ -1,0 +1,82 @@
+"""Outbox mail: each message is written as an .eml file under the data dir.
+
+Local development and tests read mail from here (and `/dev/outbox` lists it), so a
+verification code is one click away without a mail server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
+
+
+@dataclass(frozen=True)
+class StoredMail:
+    filename: str
+    to: str
+    subject: str
+    sent_at: datetime
+    text: str
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="admit.localhost")
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    for attachment in mail.attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message
+
+
+class OutboxMailer(Mailer):
+    def __init__(self, folder: Path, sender: str) -> None:
+        self.folder = folder
+        self.sender = sender
+
+    async def send(self, mail: Mail) -> None:
+        message = build_message(mail, self.sender)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        try:
+            await asyncio.to_thread(self._write, name, bytes(message))
+        except OSError as exc:
+            raise MailDeliveryFailed(f"Could not write to the outbox: {exc}") from exc
+
+    def _write(self, name: str, data: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / name).write_bytes(data)
+
+    def list_messages(self, limit: int = 50) -> list[StoredMail]:
+        """Newest first."""
+        if not self.folder.exists():
+            return []
+        paths = sorted(self.folder.glob("*.eml"), reverse=True)[:limit]
+        return [self._read(path) for path in paths]
+
+    def _read(self, path: Path) -> StoredMail:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(preferencelist=("plain",))
+        return StoredMail(
+            filename=path.name,
+            to=str(message["To"]),
+            subject=str(message["Subject"]),
+            sent_at=email.utils.parsedate_to_datetime(str(message["Date"])),
+            text=body.get_content() if body else "",
+        )

@@ -1,0 +1,89 @@
+"""create_app(settings): the ASGI application, wired from settings. No work at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from web.auth import SessionOrBearerBackend
+from web.errors import EXCEPTION_HANDLERS, csrf_failed
+from web.keys import load_or_create_keys
+from web.middleware.body_limit import BodyLimitMiddleware
+from web.middleware.csrf import CSRFMiddleware
+from web.middleware.security_headers import SecurityHeadersMiddleware
+from web.openapi import openapi_document
+from web.routes import accounts, dev, pages
+from web.routes.api import accounts as api_accounts
+from web.services.container import Services
+from web.settings import Settings
+from web.templating import STATIC_DIR, make_templates
+from web.wiring import open_services
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class State(TypedDict):
+    services: Services
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+def _routes(settings: Settings) -> list[BaseRoute]:
+    api = Mount("/api/v1", routes=[*api_accounts.routes, Route("/openapi.json", openapi)])
+    routes: list[BaseRoute] = [
+        *pages.routes,
+        *accounts.routes,
+        api,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    if settings.is_local and settings.mail == "outbox":
+        routes.extend(dev.routes)
+    return routes
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    keys = load_or_create_keys(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        async with open_services(settings, keys) as services:
+            yield {"services": services}
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure),
+        Middleware(GZipMiddleware, minimum_size=800),
+        Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
+        Middleware(
+            SessionMiddleware,
+            secret_key=keys.secret_key,
+            session_cookie="admit_session",
+            max_age=settings.session_max_age,
+            same_site="lax",
+            https_only=settings.cookies_secure,
+        ),
+        Middleware(CSRFMiddleware, on_failure=csrf_failed),
+        Middleware(AuthenticationMiddleware, backend=SessionOrBearerBackend()),
+    ]
+    app = Starlette(
+        routes=_routes(settings),
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    return app

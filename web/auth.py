@@ -1,0 +1,78 @@
+"""Who is asking: a bearer token (API) or the session cookie (pages), and role checks."""
+
+from __future__ import annotations
+
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    BaseUser,
+)
+from starlette.requests import HTTPConnection, Request
+
+from models.domain import Role, User
+from models.errors import Forbidden, NotAuthenticated
+from web.services.container import Services
+
+SESSION_USER = "uid"
+
+
+class SignedIn(BaseUser):
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.user.name
+
+
+class SessionOrBearerBackend(AuthenticationBackend):
+    """A bearer header, when present, is the only credential looked at: a script's
+    request never picks up a browser session by accident."""
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        if conn.url.path.startswith("/static/"):
+            return None
+        services: Services = conn.state.services
+        header = conn.headers.get("authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                return None
+            user = await services.identity.user_for_access_token(token.strip())
+        else:
+            user_id = conn.session.get(SESSION_USER)
+            user = await services.store.get_user(user_id) if user_id else None
+            if user_id and user is None:
+                conn.session.clear()
+        if user is None:
+            return None
+        return AuthCredentials(["authenticated", *user.roles]), SignedIn(user)
+
+
+def current_user(request: Request) -> User | None:
+    # scope.get, not request.user: error pages render before authentication has run.
+    signed_in = request.scope.get("user")
+    return signed_in.user if isinstance(signed_in, SignedIn) else None
+
+
+def require_user(request: Request, role: Role | None = None) -> User:
+    user = current_user(request)
+    if user is None:
+        raise NotAuthenticated()
+    if role is not None and not user.has_role(role):
+        raise Forbidden()
+    return user
+
+
+def log_in_session(request: Request, user: User) -> None:
+    """A new session on log-in: drops anything an attacker may have planted before."""
+    request.session.clear()
+    request.session[SESSION_USER] = user.id
+
+
+def log_out_session(request: Request) -> None:
+    request.session.clear()

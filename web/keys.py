@@ -1,0 +1,67 @@
+"""Secrets the app needs, generated into the data dir on first run and never committed.
+
+Production passes them in through settings (environment, filled from AWS parameters); a
+laptop gets fresh random ones the first time it starts, kept under `ADMIT_DATA_DIR/keys/`
+so that sessions and issued tickets survive a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from web.settings import Settings
+
+
+@dataclass(frozen=True)
+class Keys:
+    secret_key: str
+    ticket_signing_key: Ed25519PrivateKey
+
+
+def load_or_create_keys(settings: Settings) -> Keys:
+    secret = (
+        settings.secret_key
+        or _read_or_write(
+            settings.keys_dir / "secret_key", lambda: secrets.token_urlsafe(48).encode()
+        ).decode()
+    )
+    pem = _read_or_write(settings.keys_dir / "ticket_signing_key.pem", _new_ed25519_pem)
+    private_key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise ValueError("ticket_signing_key.pem is not an Ed25519 private key")
+    return Keys(secret_key=secret, ticket_signing_key=private_key)
+
+
+def _new_ed25519_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _read_or_write(path: Path, make: Callable[[], bytes]) -> bytes:
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write aside, then link into place: link fails if another worker won the race, and a
+    # reader never sees a half-written key.
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(make())
+        os.chmod(temp, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)
+    return path.read_bytes().strip()

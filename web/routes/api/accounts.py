@@ -1,0 +1,89 @@
+"""JSON API: sign up, verify, tokens, and who am I (API.md, "Accounts")."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from models.errors import ValidationFailed
+from web.auth import require_user
+from web.routes.api.common import json_object, strings, user_json
+from web.services.container import Services
+
+
+def _services(request: Request) -> Services:
+    return request.state.services
+
+
+async def signup(request: Request) -> Response:
+    body = strings(await json_object(request), "email", "password", "name", "role")
+    user = await _services(request).accounts.sign_up(
+        body["email"], body["password"], body["name"], body["role"]
+    )
+    return JSONResponse(
+        {"user": user_json(user), "verification_required": not user.email_verified},
+        status_code=201,
+    )
+
+
+async def verify(request: Request) -> Response:
+    body = strings(await json_object(request), "email", "code")
+    user = await _services(request).accounts.confirm_email(body["email"], body["code"])
+    return JSONResponse({"user": user_json(user)})
+
+
+async def resend_code(request: Request) -> Response:
+    body = strings(await json_object(request), "email")
+    await _services(request).accounts.resend_code(body["email"])
+    return JSONResponse({"status": "sent_if_pending"}, status_code=202)
+
+
+async def token(request: Request) -> Response:
+    body = await json_object(request)
+    try:
+        values = strings(body, "email", "password")
+    except ValidationFailed:
+        # One generic answer for every wrong log-in, as for a wrong password.
+        values = {"email": "", "password": ""}
+    services = _services(request)
+    client = request.client.host if request.client else "unknown"
+    user = await services.accounts.log_in(values["email"], values["password"], client)
+    issued = services.identity.issue_access_token(user)
+    return JSONResponse(
+        {
+            "access_token": issued.token,
+            "token_type": issued.token_type,
+            "expires_in": issued.expires_in,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def password_reset(request: Request) -> Response:
+    body = strings(await json_object(request), "email")
+    await _services(request).accounts.start_password_reset(body["email"])
+    return JSONResponse({"status": "sent_if_exists"}, status_code=202)
+
+
+async def password_reset_confirm(request: Request) -> Response:
+    body = strings(await json_object(request), "email", "code", "password")
+    user = await _services(request).accounts.reset_password(
+        body["email"], body["code"], body["password"]
+    )
+    return JSONResponse({"user": user_json(user)})
+
+
+async def me(request: Request) -> Response:
+    return JSONResponse(user_json(require_user(request)))
+
+
+routes = [
+    Route("/auth/signup", signup, methods=["POST"]),
+    Route("/auth/verify", verify, methods=["POST"]),
+    Route("/auth/verify/resend", resend_code, methods=["POST"]),
+    Route("/auth/token", token, methods=["POST"]),
+    Route("/auth/password-reset", password_reset, methods=["POST"]),
+    Route("/auth/password-reset/confirm", password_reset_confirm, methods=["POST"]),
+    Route("/me", me),
+]

@@ -1,0 +1,20 @@
+"""The use cases one app instance serves, built once from its adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.store import Store
+from web.adapters.identity.port import Identity
+from web.adapters.mail.port import Mailer
+from web.services.accounts import Accounts
+from web.services.events import Events
+
+
+@dataclass(frozen=True)
+class Services:
+    store: Store
+    mailer: Mailer
+    identity: Identity
+    accounts: Accounts
+    events: Events

@@ -1,0 +1,206 @@
+"""Every environment variable Admit reads, in one place, into one typed object.
+
+Tests build `Settings` directly (or through `Settings.from_env(environ)`) before the app
+exists; nothing else in the code base looks at `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Literal
+
+from starlette.config import Config
+
+StoreKind = Literal["sqlite", "dynamodb"]
+PaymentsKind = Literal["simulator", "stripe"]
+IdentityKind = Literal["local", "cognito"]
+FilesKind = Literal["local", "s3"]
+MailKind = Literal["outbox", "ses"]
+Environment = Literal["local", "production"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value Admit cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    name: str
+    default: str
+    help: str
+
+
+# The documented settings, in README order. `tests/test_docs.py` fails when one is missing
+# from the README, so this list and the table there stay in step.
+SETTINGS_DOCS: tuple[SettingDoc, ...] = (
+    SettingDoc(
+        "ADMIT_ENV",
+        "local",
+        "`local` or `production`; production forces Secure cookies and hides the developer pages.",
+    ),
+    SettingDoc("ADMIT_DATA_DIR", "./var", "Database, generated keys, files and the mail outbox."),
+    SettingDoc("ADMIT_BASE_URL", "http://127.0.0.1:8000", "Public address used in mails."),
+    SettingDoc(
+        "ADMIT_REQUIRE_EMAIL_VERIFICATION",
+        "true",
+        "New accounts must confirm a 6-digit code sent by mail before they can log in.",
+    ),
+    SettingDoc("ADMIT_STORE", "sqlite", "`sqlite` (Piccolo, one file) or `dynamodb`."),
+    SettingDoc("ADMIT_PAYMENTS", "simulator", "`simulator` or `stripe`."),
+    SettingDoc("ADMIT_IDENTITY", "local", "`local` accounts or `cognito`."),
+    SettingDoc("ADMIT_FILES", "local", "`local` folder or `s3`."),
+    SettingDoc("ADMIT_MAIL", "outbox", "`outbox` (files under the data dir) or `ses`."),
+    SettingDoc("ADMIT_MAIL_FROM", "Admit <tickets@admit.localhost>", "Sender of every mail."),
+    SettingDoc(
+        "ADMIT_SECRET_KEY",
+        "generated into the data dir",
+        "Signs session cookies, CSRF tokens and access tokens.",
+    ),
+    SettingDoc(
+        "ADMIT_SECURE_COOKIES",
+        "false locally, true in production",
+        "Mark cookies Secure (HTTPS only).",
+    ),
+    SettingDoc("ADMIT_ACCESS_TOKEN_TTL", "3600", "Lifetime of API bearer tokens, in seconds."),
+    SettingDoc("ADMIT_SESSION_MAX_AGE", "1209600", "Lifetime of a log-in session, in seconds."),
+    SettingDoc(
+        "ADMIT_CODE_TTL", "900", "Lifetime of a mailed verification or reset code, in seconds."
+    ),
+    SettingDoc(
+        "ADMIT_LOGIN_LIMIT_PER_ACCOUNT", "5", "Failed log-ins allowed per account per window."
+    ),
+    SettingDoc(
+        "ADMIT_LOGIN_LIMIT_PER_CLIENT",
+        "100",
+        "Failed log-ins allowed per client address per window.",
+    ),
+    SettingDoc("ADMIT_LOGIN_WINDOW", "900", "The failed log-in window, in seconds."),
+    SettingDoc("ADMIT_SQLITE_BUSY_TIMEOUT", "10", "Seconds a SQLite writer waits for the lock."),
+    SettingDoc("ADMIT_HOST", "127.0.0.1", "Address `admit serve` binds to."),
+    SettingDoc("ADMIT_PORT", "8000", "Port `admit serve` listens on."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = "local"
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    base_url: str = "http://127.0.0.1:8000"
+    require_email_verification: bool = True
+    store: StoreKind = "sqlite"
+    payments: PaymentsKind = "simulator"
+    identity: IdentityKind = "local"
+    files: FilesKind = "local"
+    mail: MailKind = "outbox"
+    mail_from: str = "Admit <tickets@admit.localhost>"
+    secret_key: str | None = None
+    secure_cookies: bool | None = None
+    access_token_ttl: int = 3600
+    session_max_age: int = 14 * 24 * 3600
+    code_ttl: int = 900
+    login_limit_per_account: int = 5
+    login_limit_per_client: int = 100
+    login_window: int = 900
+    sqlite_busy_timeout: float = 10.0
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Read ADMIT_* variables (and a `.env` file, which the environment overrides)."""
+        env_path = Path(env_file) if env_file else None
+        config = Config(
+            env_file=env_path if env_path and env_path.is_file() else None,
+            environ=dict(os.environ if environ is None else environ),
+        )
+
+        def choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+            value = config(name, cast=str, default=default).strip().lower()
+            if value not in allowed:
+                raise SettingsError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+            return value
+
+        try:
+            env = choice("ADMIT_ENV", ("local", "production"), "local")
+            secure = config("ADMIT_SECURE_COOKIES", cast=str, default="")
+            return cls(
+                env=env,  # type: ignore[arg-type]
+                data_dir=Path(config("ADMIT_DATA_DIR", cast=str, default="var")),
+                base_url=config("ADMIT_BASE_URL", cast=str, default=cls.base_url).rstrip("/"),
+                require_email_verification=config(
+                    "ADMIT_REQUIRE_EMAIL_VERIFICATION", cast=bool, default=True
+                ),
+                store=choice("ADMIT_STORE", ("sqlite", "dynamodb"), "sqlite"),  # type: ignore[arg-type]
+                payments=choice("ADMIT_PAYMENTS", ("simulator", "stripe"), "simulator"),  # type: ignore[arg-type]
+                identity=choice("ADMIT_IDENTITY", ("local", "cognito"), "local"),  # type: ignore[arg-type]
+                files=choice("ADMIT_FILES", ("local", "s3"), "local"),  # type: ignore[arg-type]
+                mail=choice("ADMIT_MAIL", ("outbox", "ses"), "outbox"),  # type: ignore[arg-type]
+                mail_from=config("ADMIT_MAIL_FROM", cast=str, default=cls.mail_from),
+                secret_key=config("ADMIT_SECRET_KEY", cast=str, default=None),
+                secure_cookies=_parse_bool("ADMIT_SECURE_COOKIES", secure) if secure else None,
+                access_token_ttl=config("ADMIT_ACCESS_TOKEN_TTL", cast=int, default=3600),
+                session_max_age=config("ADMIT_SESSION_MAX_AGE", cast=int, default=14 * 24 * 3600),
+                code_ttl=config("ADMIT_CODE_TTL", cast=int, default=900),
+                login_limit_per_account=config(
+                    "ADMIT_LOGIN_LIMIT_PER_ACCOUNT", cast=int, default=5
+                ),
+                login_limit_per_client=config(
+                    "ADMIT_LOGIN_LIMIT_PER_CLIENT", cast=int, default=100
+                ),
+                login_window=config("ADMIT_LOGIN_WINDOW", cast=int, default=900),
+                sqlite_busy_timeout=config("ADMIT_SQLITE_BUSY_TIMEOUT", cast=float, default=10.0),
+                host=config("ADMIT_HOST", cast=str, default="127.0.0.1"),
+                port=config("ADMIT_PORT", cast=int, default=8000),
+            )
+        except ValueError as exc:
+            if isinstance(exc, SettingsError):
+                raise
+            raise SettingsError(str(exc)) from exc
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    # Derived values: one definition each, so no caller rebuilds a path.
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "admit.sqlite3"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.env == "production"
+
+    @property
+    def is_local(self) -> bool:
+        return self.env == "local"
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false; got {raw!r}")
+
+
+def setting_names() -> list[str]:
+    return [doc.name for doc in SETTINGS_DOCS]
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(Settings)]

@@ -1,0 +1,76 @@
+"""The one place that picks adapters from settings and builds the use cases on them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from models.store import Store
+from web.adapters.identity.port import Identity
+from web.adapters.mail.port import Mailer
+from web.keys import Keys
+from web.services.accounts import Accounts, LoginLimits
+from web.services.container import Services
+from web.services.events import Events
+from web.settings import Settings, SettingsError
+
+
+def build_store(settings: Settings) -> Store:
+    if settings.store == "sqlite":
+        from models.sqlite.store import SqliteStore
+
+        return SqliteStore(settings.database_path, settings.sqlite_busy_timeout)
+    raise SettingsError(f"ADMIT_STORE={settings.store} has no adapter in this version yet.")
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.mail == "outbox":
+        from web.adapters.mail.outbox import OutboxMailer
+
+        return OutboxMailer(settings.outbox_dir, settings.mail_from)
+    raise SettingsError(f"ADMIT_MAIL={settings.mail} has no adapter in this version yet.")
+
+
+def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer) -> Identity:
+    if settings.identity == "local":
+        from web.adapters.identity.local import LocalIdentity
+
+        return LocalIdentity(
+            store,
+            mailer,
+            secret_key=keys.secret_key,
+            base_url=settings.base_url,
+            code_ttl=settings.code_ttl,
+            token_ttl=settings.access_token_ttl,
+        )
+    raise SettingsError(f"ADMIT_IDENTITY={settings.identity} has no adapter in this version yet.")
+
+
+def build_services(settings: Settings, keys: Keys) -> Services:
+    store = build_store(settings)
+    mailer = build_mailer(settings)
+    identity = build_identity(settings, keys, store, mailer)
+    limits = LoginLimits(
+        per_account=settings.login_limit_per_account,
+        per_client=settings.login_limit_per_client,
+        window=timedelta(seconds=settings.login_window),
+    )
+    return Services(
+        store=store,
+        mailer=mailer,
+        identity=identity,
+        accounts=Accounts(store, identity, settings.require_email_verification, limits),
+        events=Events(store),
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, keys: Keys) -> AsyncIterator[Services]:
+    """Services with an open store, closed again on exit (the app's lifespan and the CLI)."""
+    services = build_services(settings, keys)
+    await services.store.open()
+    try:
+        yield services
+    finally:
+        await services.store.close()
