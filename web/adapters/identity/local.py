@@ -22,7 +22,10 @@ from web.mails import reset_mail, verification_mail
 _HASHER = PasswordHasher()
 # Compared against when the account does not exist, so a wrong email costs as much time
 # as a wrong password and timing does not reveal which accounts exist.
-_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$/H6DWkalggE2ITouVfGA0A$fSpwYc3xu4IiBJJ3di2UDyyS38GaB19k2+xflMY19Eo"
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$/H6DWkalggE2ITouVfGA0A"
+    "$fSpwYc3xu4IiBJJ3di2UDyyS38GaB19k2+xflMY19Eo"
+)
 
 
 class LocalIdentity(Identity):
