@@ -1,0 +1,70 @@
+"""Helpers shared by tests: read mail from the outbox, pull tokens out of pages."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import httpx
+
+from web.settings import Settings
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+GOOD_PASSWORD = "Sup3rSecret"
+
+
+def outbox_messages(settings: Settings, to: str) -> list[email.message.EmailMessage]:
+    folder: Path = settings.outbox_dir
+    messages = []
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if str(message["To"]) == to:
+            messages.append(message)
+    return messages
+
+
+def latest_code(settings: Settings, to: str) -> str:
+    messages = outbox_messages(settings, to)
+    assert messages, f"no mail to {to} in the outbox"
+    text = messages[-1].get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"^\s+(\d{6})\s*$", text, re.MULTILINE)
+    assert match, text
+    return match.group(1)
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    response = await client.get(path)
+    match = CSRF_RE.search(response.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, data: dict[str, str], token_page: str | None = None
+) -> httpx.Response:
+    token = await csrf_token(client, token_page or path)
+    return await client.post(path, data={**data, "csrf_token": token})
+
+
+async def sign_up_verified(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    email_address: str,
+    role: str = "attendee",
+    name: str = "Test Person",
+    password: str = GOOD_PASSWORD,
+) -> None:
+    """Sign up through the pages, confirm with the mailed code; leaves the client logged in."""
+    response = await post_form(
+        client,
+        "/signup",
+        {"email": email_address, "password": password, "name": name, "role": role},
+    )
+    assert response.status_code == 303, response.text
+    code = latest_code(settings, email_address)
+    response = await post_form(
+        client, "/verify", {"email": email_address, "code": code}, token_page="/verify"
+    )
+    assert response.status_code == 303, response.text

@@ -1,0 +1,42 @@
+"""The Store contract on SQLite, plus what is specific to the SQLite backend."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from models.errors import StoreNotReady
+from models.sqlite.store import SqliteStore
+from tests.store_contract import StoreContract
+
+
+@pytest.fixture
+async def store(tmp_path: Path, template_db: Path) -> AsyncIterator[SqliteStore]:
+    path = tmp_path / "admit.sqlite3"
+    shutil.copyfile(template_db, path)
+    store = SqliteStore(path)
+    await store.open()
+    yield store
+    await store.close()
+
+
+class TestSqliteStore(StoreContract):
+    async def test_database_uses_wal(self, store: SqliteStore) -> None:
+        with sqlite3.connect(store.path) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_open_refuses_a_missing_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotReady, match="admit migrate"):
+        await SqliteStore(tmp_path / "nothing.sqlite3").open()
+
+
+async def test_open_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()
+    with pytest.raises(StoreNotReady, match="admit migrate"):
+        await SqliteStore(path).open()
