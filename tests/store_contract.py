@@ -82,9 +82,7 @@ class StoreContract:
         with pytest.raises(EmailTaken):
             await store.create_user(make_user("same@example.com"), "h")
 
-    async def test_concurrent_signups_with_one_email_create_one_account(
-        self, store: Store
-    ) -> None:
+    async def test_concurrent_signups_with_one_email_create_one_account(self, store: Store) -> None:
         results = await asyncio.gather(
             *(store.create_user(make_user("race@example.com"), "h") for _ in range(10)),
             return_exceptions=True,
@@ -128,9 +126,7 @@ class StoreContract:
 
     async def test_concurrent_guesses_cannot_exceed_the_attempt_limit(self, store: Store) -> None:
         expires = utcnow() + timedelta(minutes=15)
-        await store.put_code(
-            OneTimeCode("g@example.com", CodePurpose.RESET_PASSWORD, "h", expires)
-        )
+        await store.put_code(OneTimeCode("g@example.com", CodePurpose.RESET_PASSWORD, "h", expires))
         results = await asyncio.gather(
             *(
                 store.use_code_attempt("g@example.com", CodePurpose.RESET_PASSWORD)
@@ -177,7 +173,9 @@ class StoreContract:
 
     async def test_cursor_pages_through_ties_without_gaps_or_repeats(self, store: Store) -> None:
         starts = (utcnow() + timedelta(days=5)).replace(microsecond=0)
-        events = [make_event(starts_at=starts, ends_at=starts + timedelta(hours=1)) for _ in range(5)]
+        events = [
+            make_event(starts_at=starts, ends_at=starts + timedelta(hours=1)) for _ in range(5)
+        ]
         events += [make_event(days=6) for _ in range(2)]
         for event in events:
             await store.create_event(event)

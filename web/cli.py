@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from models.errors import StoreNotReady
 from web.settings import Settings, SettingsError
 
 
@@ -91,15 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args = build_parser(settings).parse_args(argv)
-    if args.command == "serve":
-        return _serve(settings, args.host, args.port, args.workers)
-    if args.command == "migrate":
-        return _migrate(settings)
-    if args.command == "demo":
-        return _demo(settings, args.if_empty)
-    if args.command == "users":
+    try:
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port, args.workers)
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "demo":
+            return _demo(settings, args.if_empty)
         return _create_user(settings, args)
-    return 2
+    except StoreNotReady as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

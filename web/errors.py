@@ -60,10 +60,13 @@ async def admit_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotAuthenticated):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    message = exc.message
+    if isinstance(exc, ValidationFailed):
+        message = " ".join(exc.fields.values()) or message
     return render(
         request,
         "errors/error.html",
-        {"status": exc.status, "title": _title(exc.status), "message": exc.message},
+        {"status": exc.status, "title": _title(exc.status), "message": message},
         status_code=exc.status,
         headers=_error_headers(exc),
     )

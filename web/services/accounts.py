@@ -88,19 +88,18 @@ class Accounts:
         until the window passes, which is what stops guessing.
         """
         address = normalize_email(email)
-        if not address or not password:
-            raise InvalidCredentials()
         now = utcnow()
         since = now - self.limits.window
-        keys = {
-            f"account:{address}": self.limits.per_account,
-            f"client:{client}": self.limits.per_client,
-        }
+        keys = {f"client:{client}": self.limits.per_client}
+        if address:
+            keys[f"account:{address}"] = self.limits.per_account
         for key, limit in keys.items():
             failures = await self.store.login_failures(key, since)
             if failures.count >= limit:
                 raise TooManyAttempts(failures.retry_after(self.limits.window, now))
         try:
+            if not address or not password:
+                raise InvalidCredentials()
             return await self.identity.authenticate(address, password)
         except InvalidCredentials:
             await self.store.record_login_failure(list(keys), now)

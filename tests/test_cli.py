@@ -1,0 +1,105 @@
+"""The `admit` command line, run as a separate process like a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ADMIT = [sys.executable, "-m", "web.cli"]
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ADMIT_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [*ADMIT, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_migrate_demo_and_users(tmp_path: Path) -> None:
+    first = run(tmp_path, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "Applied 1 migration(s)" in first.stdout
+    assert "up to date" in run(tmp_path, "migrate").stdout
+
+    demo = run(tmp_path, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "Added 4 accounts and 6 events." in demo.stdout
+    assert "olivia@example.com" in demo.stdout
+    assert "DemoPass1" in demo.stdout
+    again = run(tmp_path, "demo", "--if-empty")
+    assert "nothing added" in again.stdout
+    assert "olivia@example.com" in again.stdout
+    refused = run(tmp_path, "demo")
+    assert "empty database only" in refused.stdout
+
+    created = run(
+        tmp_path,
+        "users",
+        "create",
+        "--email",
+        "Door@Example.com",
+        "--password",
+        "Sc4nner-pass",
+        "--role",
+        "door_staff",
+        "--name",
+        "Gate One",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created door_staff door@example.com" in created.stdout
+    duplicate = run(
+        tmp_path,
+        "users",
+        "create",
+        "--email",
+        "door@example.com",
+        "--password",
+        "Sc4nner-pass",
+        "--role",
+        "attendee",
+    )
+    assert duplicate.returncode == 2
+    assert "already exists" in duplicate.stderr
+    weak = run(
+        tmp_path,
+        "users",
+        "create",
+        "--email",
+        "w@example.com",
+        "--password",
+        "weak",
+        "--role",
+        "organizer",
+    )
+    assert weak.returncode == 2
+    assert "password:" in weak.stderr
+    assert (tmp_path / "keys" / "secret_key").exists()
+
+
+def test_commands_refuse_an_unmigrated_database_clearly(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "users",
+        "create",
+        "--email",
+        "a@example.com",
+        "--password",
+        "Passw0rdX",
+        "--role",
+        "attendee",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: No database at")
+    assert "admit migrate" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_setting_is_named(tmp_path: Path) -> None:
+    env = {**os.environ, "ADMIT_DATA_DIR": str(tmp_path), "ADMIT_STORE": "mongo"}
+    result = subprocess.run(
+        [*ADMIT, "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "ADMIT_STORE must be one of sqlite, dynamodb" in result.stderr
