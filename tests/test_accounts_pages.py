@@ -321,3 +321,18 @@ async def test_htmx_form_gets_fragment_on_error_and_hx_redirect_on_success(
     )
     assert good.status_code == 200
     assert good.headers["hx-redirect"] == "/verify?email=hx%40example.com"
+
+
+async def test_verify_never_logs_in_to_an_already_verified_account(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    await sign_up_verified(client, settings, "victim@example.com", role="organizer")
+    client.cookies.clear()
+    response = await post_form(client, "/verify", {"email": "victim@example.com", "code": "1"})
+    assert response.status_code == 400
+    assert (await client.get("/organizer")).status_code == 303  # still logged out
+    api = await client.post(
+        "/api/v1/auth/verify", json={"email": "victim@example.com", "code": "123456"}
+    )
+    assert api.status_code == 400
+    assert api.json()["error"]["code"] == "invalid_code"

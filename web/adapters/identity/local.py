@@ -61,10 +61,10 @@ class LocalIdentity(Identity):
 
     async def confirm_email(self, email: str, code: str) -> User:
         user = await self.store.get_user_by_email(email)
-        if user is None:
+        # A verified account has no code to check: answering with the user would log
+        # anyone in as anyone, so it gets the same refusal as a wrong code.
+        if user is None or user.email_verified:
             raise InvalidCode()
-        if user.email_verified:
-            return user
         await self._check_code(email, CodePurpose.VERIFY_EMAIL, code)
         await self.store.mark_email_verified(user.id)
         return await self._reload(user)
