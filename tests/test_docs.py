@@ -1,0 +1,86 @@
+"""The docs stay true: settings, API paths, commands and demo log-ins match the code."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from web.cli import build_parser
+from web.openapi import PATHS
+from web.services.demo import ACCOUNTS, DEMO_PASSWORD
+from web.settings import SETTINGS_DOCS, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+API_DOC = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+SETTINGS_SOURCE = (ROOT / "web" / "settings.py").read_text(encoding="utf-8")
+
+DOCUMENTED = {doc.name for doc in SETTINGS_DOCS}
+
+
+def _mentioned(text: str, word: str) -> bool:
+    """`word` appears on its own, not as the start of a longer name or path."""
+    return re.search(re.escape(word) + r"(?![\w/.-])", text) is not None
+
+
+@pytest.mark.parametrize("doc", SETTINGS_DOCS, ids=lambda doc: doc.name)
+def test_every_setting_is_in_the_readme_table_with_its_default(doc) -> None:
+    rows = [line for line in README.splitlines() if line.startswith(f"| `{doc.name}` |")]
+    assert rows, f"{doc.name} has no row in the README settings table"
+    assert doc.default in rows[0], f"README gives another default for {doc.name}"
+
+
+def test_every_admit_variable_in_settings_py_is_documented() -> None:
+    read = set(re.findall(r'"(ADMIT_[A-Z_]+)"', SETTINGS_SOURCE))
+    assert read, "found no ADMIT_ variables in web/settings.py"
+    assert read <= DOCUMENTED, f"missing from SETTINGS_DOCS: {sorted(read - DOCUMENTED)}"
+
+
+def test_every_documented_setting_is_read() -> None:
+    source = SETTINGS_SOURCE.split("def from_env", 1)[1]
+    unread = sorted(name for name in DOCUMENTED if f'"{name}"' not in source)
+    assert not unread, f"documented but never read by Settings.from_env: {unread}"
+
+
+def test_settings_docs_have_no_duplicates() -> None:
+    assert len(DOCUMENTED) == len(SETTINGS_DOCS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(method.upper(), path) for path, item in PATHS.items() for method in item],
+)
+def test_every_api_path_is_in_docs_api_md(method: str, path: str) -> None:
+    assert _mentioned(API_DOC, path), f"{path} is not in docs/API.md"
+    assert _mentioned(API_DOC, f"{method} {path}"), f"{method} {path} is not in docs/API.md"
+
+
+def test_readme_names_the_two_make_commands() -> None:
+    assert "make run" in README
+    assert "make test" in README
+
+
+def test_readme_gives_the_demo_log_ins() -> None:
+    assert DEMO_PASSWORD in README
+    for account in ACCOUNTS:
+        assert account.email in README, f"demo account {account.email} is not in the README"
+
+
+def test_readme_lists_every_cli_command() -> None:
+    commands: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{prefix} {name}")
+                return
+        commands.append(prefix)
+
+    walk(build_parser(Settings()), "admit")
+    assert commands
+    for command in commands:
+        assert f"`{command}" in README, f"`{command}` is not in the README"
