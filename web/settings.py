@@ -39,7 +39,7 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_ENV",
         "local",
-        "`local` or `production`; production forces Secure cookies and hides the developer pages.",
+        "`local` or `production`; production makes cookies Secure by default and hides the developer pages.",
     ),
     SettingDoc("ADMIT_DATA_DIR", "./var", "Database, generated keys, files and the mail outbox."),
     SettingDoc("ADMIT_BASE_URL", "http://127.0.0.1:8000", "Public address used in mails."),
@@ -57,7 +57,7 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_SECRET_KEY",
         "generated into the data dir",
-        "Signs session cookies, CSRF tokens and access tokens.",
+        "Signs session cookies and access tokens; keys the hashes of mailed codes.",
     ),
     SettingDoc(
         "ADMIT_SECURE_COOKIES",
