@@ -189,6 +189,11 @@ class Event:
     doors_open_at: datetime | None = None
     seats_confirmed: int = 0
     seats_held: int = 0
+    # Figures kept by the store in the same transaction as each registration change.
+    registrations: int = 0
+    revenue: int = 0
+    # When the earliest live hold runs out: reading seats after it means holds to release.
+    holds_expire_next: datetime | None = None
     created_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -221,3 +226,75 @@ class Event:
 
     def is_upcoming(self, now: datetime) -> bool:
         return self.status is EventStatus.PUBLISHED and self.ends_at > now
+
+    def is_on_sale(self, now: datetime) -> bool:
+        """Sales stay open until the event ends (API.md)."""
+        return self.status is EventStatus.PUBLISHED and now < self.ends_at
+
+    def has_expired_holds(self, now: datetime) -> bool:
+        return self.holds_expire_next is not None and self.holds_expire_next <= now
+
+
+# ----------------------------------------------------------------------- registrations
+
+
+class RegistrationStatus(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+# Statuses whose seats count against capacity.
+SEAT_TAKING = frozenset({RegistrationStatus.HELD, RegistrationStatus.CONFIRMED})
+DEFAULT_HOLD = timedelta(minutes=10)
+ATTENDEE_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class Registration:
+    id: str
+    event_id: str
+    user_id: str
+    buyer_name: str
+    buyer_email: str
+    quantity: int
+    amount: int
+    currency: str
+    status: RegistrationStatus
+    created_at: datetime
+    hold_expires_at: datetime | None = None
+    attendee_names: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+    def holds_seats(self, now: datetime) -> bool:
+        if self.status is RegistrationStatus.CONFIRMED:
+            return True
+        return self.status is RegistrationStatus.HELD and not self.hold_expired(now)
+
+    def hold_expired(self, now: datetime) -> bool:
+        return (
+            self.status is RegistrationStatus.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at <= now
+        )
+
+    @property
+    def is_free(self) -> bool:
+        return self.amount == 0
+
+
+def registration_problems(event: Event, quantity: int, names: list[str]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if quantity < 1:
+        problems["quantity"] = "Choose at least 1 ticket."
+    elif quantity > event.max_per_registration:
+        problems["quantity"] = (
+            f"You can book at most {event.max_per_registration} tickets at a time."
+        )
+    if len(names) > max(quantity, 0):
+        problems["attendee_names"] = "Give at most one name per ticket."
+    elif any(len(name) > ATTENDEE_NAME_MAX for name in names):
+        problems["attendee_names"] = f"A name has at most {ATTENDEE_NAME_MAX} characters."
+    return problems

@@ -90,3 +90,39 @@ class TooManyAttempts(AdmitError):
 
 class StoreNotReady(RuntimeError):
     """The database is missing migrations: run `admit migrate`."""
+
+
+class EventNotOpen(Conflict):
+    code = "event_not_open"
+    message = "This event is not open for registration."
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+    message = "Sold out: there are no seats left."
+
+    def __init__(self) -> None:
+        super().__init__(seats_left=0)
+
+
+class NotEnoughSeats(Conflict):
+    code = "not_enough_seats"
+
+    def __init__(self, seats_left: int) -> None:
+        noun = "seat" if seats_left == 1 else "seats"
+        super().__init__(f"Only {seats_left} {noun} left.", seats_left=seats_left)
+
+
+class CapacityBelowSold(Conflict):
+    code = "capacity_below_sold"
+
+    def __init__(self, seats_taken: int) -> None:
+        super().__init__(
+            f"Capacity cannot go below the {seats_taken} seats already taken.",
+            seats_taken=seats_taken,
+        )
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_state"
+    message = "That is not possible in the current state."

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from models.domain import CodePurpose, Event, LoginFailures, OneTimeCode, Role, User
+from models.domain import (
+    CodePurpose,
+    Event,
+    EventStatus,
+    LoginFailures,
+    OneTimeCode,
+    Registration,
+    RegistrationStatus,
+    Role,
+    User,
+)
+from models.event_rules import EventFields
 
 T = TypeVar("T")
 
@@ -25,6 +36,23 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Filters of the public event list; every one optional."""
+
+    text: str = ""
+    category: str | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+    free: bool | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationQuery:
+    text: str = ""
+    status: RegistrationStatus | None = None
 
 
 class Store(ABC):
@@ -100,12 +128,76 @@ class Store(ABC):
 
     @abstractmethod
     async def list_upcoming_events(
-        self, now: datetime, limit: int, cursor: str | None = None
+        self,
+        now: datetime,
+        limit: int,
+        cursor: str | None = None,
+        query: EventQuery | None = None,
     ) -> Page[Event]:
-        """Published events that have not ended, soonest first."""
+        """Published events that have not ended, soonest first, matching `query`."""
 
     @abstractmethod
     async def list_organizer_events(
         self, organizer_id: str, limit: int, cursor: str | None = None
     ) -> Page[Event]:
         """One organizer's events of every status, soonest first."""
+
+    @abstractmethod
+    async def update_event(self, event_id: str, fields: EventFields, now: datetime) -> Event:
+        """Replace an event's editable fields atomically; capacity may not drop below the
+        seats taken (`CapacityBelowSold`). Raises `NotFound`."""
+
+    @abstractmethod
+    async def set_event_status(
+        self, event_id: str, allowed_from: frozenset[EventStatus], to: EventStatus
+    ) -> Event:
+        """Move an event to `to` only from one of `allowed_from` (`InvalidTransition`)."""
+
+    # -- registrations and seats ---------------------------------------------------------
+    #
+    # Seat counts are only ever changed by these operations, each one atomic, so that
+    # confirmed + live held seats never exceed capacity (invariant 1). Callers never see
+    # how seats are counted: a hot event's counter can later be split into several items.
+
+    @abstractmethod
+    async def hold_seats(self, registration: Registration, now: datetime) -> Registration:
+        """Take `registration.quantity` seats and store the registration, in one step.
+
+        A `held` registration reserves seats until its hold expires; a `confirmed` one
+        (a free event) takes them for good. Expired holds of the event are released
+        first. Raises `NotFound`, `EventNotOpen`, `SoldOut` or `NotEnoughSeats`.
+        """
+
+    @abstractmethod
+    async def release_expired_holds(self, event_id: str, now: datetime) -> int:
+        """Mark the event's run-out holds `expired` and free their seats; returns seats."""
+
+    @abstractmethod
+    async def events_with_expired_holds(self, now: datetime, limit: int) -> list[str]:
+        """Ids of events whose earliest hold has run out (for the sweeper)."""
+
+    @abstractmethod
+    async def cancel_registration(
+        self, registration_id: str, to: RegistrationStatus, now: datetime
+    ) -> Registration:
+        """Move a held or confirmed registration to `to` (cancelled or refunded) and return
+        its seats to sale. Raises `NotFound` or `InvalidTransition`."""
+
+    @abstractmethod
+    async def get_registration(self, registration_id: str) -> Registration | None: ...
+
+    @abstractmethod
+    async def list_user_registrations(
+        self, user_id: str, limit: int, cursor: str | None = None
+    ) -> Page[Registration]:
+        """A person's registrations, newest first."""
+
+    @abstractmethod
+    async def list_event_registrations(
+        self,
+        event_id: str,
+        limit: int,
+        cursor: str | None = None,
+        query: RegistrationQuery | None = None,
+    ) -> Page[Registration]:
+        """An event's registrations, newest first, matching `query`."""

@@ -39,7 +39,8 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_ENV",
         "local",
-        "`local` or `production`; production makes cookies Secure by default and hides the developer pages.",
+        "`local` or `production`; production makes cookies Secure by default "
+        "and hides the developer pages.",
     ),
     SettingDoc("ADMIT_DATA_DIR", "./var", "Database, generated keys, files and the mail outbox."),
     SettingDoc("ADMIT_BASE_URL", "http://127.0.0.1:8000", "Public address used in mails."),

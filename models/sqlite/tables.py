@@ -53,7 +53,26 @@ class EventRow(Table, tablename="events"):
     doors_open_at = Timestamptz(null=True, default=None)
     seats_confirmed = Integer(default=0)
     seats_held = Integer(default=0)
+    registrations = Integer(default=0)
+    revenue = Integer(default=0)
+    holds_expire_next = Timestamptz(null=True, default=None, index=True)
     created_at = Timestamptz()
 
 
-TABLES: tuple[type[Table], ...] = (UserRow, CodeRow, LoginFailureRow, EventRow)
+class RegistrationRow(Table, tablename="registrations"):
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    user_id = Varchar(length=32, index=True)
+    buyer_name = Varchar(length=100)
+    buyer_email = Varchar(length=254)
+    quantity = Integer()
+    amount = Integer()
+    currency = Varchar(length=3)
+    status = Varchar(length=16, index=True)
+    attendee_names = Text(default="[]")  # JSON list of strings
+    created_at = Timestamptz(index=True)
+    hold_expires_at = Timestamptz(null=True, default=None, index=True)
+    updated_at = Timestamptz(null=True, default=None)
+
+
+TABLES: tuple[type[Table], ...] = (UserRow, CodeRow, LoginFailureRow, EventRow, RegistrationRow)

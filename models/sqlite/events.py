@@ -1,0 +1,135 @@
+"""Events on SQLite: create, read, search, edit, change status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from models.domain import Event, EventStatus
+from models.errors import CapacityBelowSold, InvalidTransition, NotFound
+from models.event_rules import EventFields
+from models.sqlite import seats
+from models.sqlite.base import SqliteBase
+from models.sqlite.rows import (
+    decode_cursor,
+    encode_cursor,
+    event_columns,
+    event_from_row,
+    like_pattern,
+)
+from models.sqlite.tables import EventRow
+from models.store import EventQuery, Page
+
+
+class SqliteEvents(SqliteBase):
+    async def create_event(self, event: Event) -> None:
+        async with self.write_transaction():
+            await EventRow.insert(EventRow(**event_columns(event))).run()
+
+    async def get_event(self, event_id: str) -> Event | None:
+        row = await EventRow.select().where(EventRow.id == event_id).first().run()
+        return event_from_row(row) if row else None
+
+    async def list_upcoming_events(
+        self,
+        now: datetime,
+        limit: int,
+        cursor: str | None = None,
+        query: EventQuery | None = None,
+    ) -> Page[Event]:
+        query = query or EventQuery()
+        where: Any = (EventRow.status == EventStatus.PUBLISHED.value) & (EventRow.ends_at > now)
+        if query.text:
+            pattern = like_pattern(query.text)
+            where &= WhereRaw(
+                "(title LIKE {} ESCAPE '\\' OR description LIKE {} ESCAPE '\\' "
+                "OR venue LIKE {} ESCAPE '\\')",
+                pattern,
+                pattern,
+                pattern,
+            )
+        if query.category:
+            where &= EventRow.category == query.category
+        if query.starts_from:
+            where &= EventRow.starts_at >= query.starts_from
+        if query.starts_before:
+            where &= EventRow.starts_at < query.starts_before
+        if query.free is True:
+            where &= EventRow.price == 0
+        elif query.free is False:
+            where &= EventRow.price > 0
+        return await self._event_page(where, limit, cursor)
+
+    async def list_organizer_events(
+        self, organizer_id: str, limit: int, cursor: str | None = None
+    ) -> Page[Event]:
+        return await self._event_page(EventRow.organizer_id == organizer_id, limit, cursor)
+
+    async def _event_page(self, where: Any, limit: int, cursor: str | None) -> Page[Event]:
+        after = decode_cursor(cursor)
+        if after is not None:
+            starts_at, event_id = after
+            where = where & (
+                (EventRow.starts_at > starts_at)
+                | ((EventRow.starts_at == starts_at) & (EventRow.id > event_id))
+            )
+        rows = (
+            await EventRow.select()
+            .where(where)
+            .order_by(EventRow.starts_at, EventRow.id)
+            .limit(limit + 1)
+            .run()
+        )
+        events = [event_from_row(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            next_cursor = encode_cursor(events[-1].starts_at, events[-1].id)
+        return Page(items=events, next_cursor=next_cursor)
+
+    async def _event_in_transaction(self, event_id: str) -> Event:
+        row = await EventRow.select().where(EventRow.id == event_id).first().run()
+        if row is None:
+            raise NotFound("This event does not exist.")
+        return event_from_row(row)
+
+    async def update_event(self, event_id: str, fields: EventFields, now: datetime) -> Event:
+        async with self.write_transaction():
+            event = await self._event_in_transaction(event_id)
+            if event.has_expired_holds(now):
+                await seats.release_expired(event_id, now)
+                event = await self._event_in_transaction(event_id)
+            if fields.capacity < event.seats_taken:
+                raise CapacityBelowSold(event.seats_taken)
+            await (
+                EventRow.update(
+                    {
+                        EventRow.title: fields.title,
+                        EventRow.description: fields.description,
+                        EventRow.venue: fields.venue,
+                        EventRow.starts_at: fields.starts_at,
+                        EventRow.ends_at: fields.ends_at,
+                        EventRow.timezone: fields.timezone,
+                        EventRow.capacity: fields.capacity,
+                        EventRow.price: fields.price,
+                        EventRow.currency: fields.currency,
+                        EventRow.category: fields.category,
+                        EventRow.max_per_registration: fields.max_per_registration,
+                        EventRow.doors_open_at: fields.doors_open_at,
+                    }
+                )
+                .where(EventRow.id == event_id)
+                .run()
+            )
+            return await self._event_in_transaction(event_id)
+
+    async def set_event_status(
+        self, event_id: str, allowed_from: frozenset[EventStatus], to: EventStatus
+    ) -> Event:
+        async with self.write_transaction():
+            event = await self._event_in_transaction(event_id)
+            if event.status not in allowed_from:
+                raise InvalidTransition(f"This event is {event.status.value}.")
+            await EventRow.update({EventRow.status: to.value}).where(EventRow.id == event_id).run()
+            return await self._event_in_transaction(event_id)

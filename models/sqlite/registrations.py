@@ -1,0 +1,149 @@
+"""Registrations on SQLite: holding seats, expiring holds, cancelling, listing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from models.domain import SEAT_TAKING, Registration, RegistrationStatus
+from models.errors import EventNotOpen, InvalidTransition, NotEnoughSeats, NotFound, SoldOut
+from models.sqlite import seats
+from models.sqlite.base import SqliteBase
+from models.sqlite.rows import (
+    decode_cursor,
+    encode_cursor,
+    event_from_row,
+    like_pattern,
+    registration_columns,
+    registration_from_row,
+)
+from models.sqlite.tables import EventRow, RegistrationRow
+from models.store import Page, RegistrationQuery
+
+
+class SqliteRegistrations(SqliteBase):
+    async def hold_seats(self, registration: Registration, now: datetime) -> Registration:
+        async with self.write_transaction():
+            row = await EventRow.select().where(EventRow.id == registration.event_id).first().run()
+            if row is None:
+                raise NotFound("This event does not exist.")
+            event = event_from_row(row)
+            if not event.is_on_sale(now):
+                raise EventNotOpen()
+            if event.has_expired_holds(now):
+                await seats.release_expired(event.id, now)
+                row = await EventRow.select().where(EventRow.id == event.id).first().run()
+                event = event_from_row(row)
+            left = event.seats_left
+            if registration.quantity > left:
+                raise SoldOut() if left == 0 else NotEnoughSeats(left)
+            next_expiry = event.holds_expire_next
+            if registration.status is RegistrationStatus.HELD:
+                assert registration.hold_expires_at is not None
+                candidates = [d for d in (next_expiry, registration.hold_expires_at) if d]
+                next_expiry = min(candidates)
+            await seats.take(registration, next_expiry)
+            await RegistrationRow.insert(
+                RegistrationRow(**registration_columns(registration))
+            ).run()
+        return registration
+
+    async def release_expired_holds(self, event_id: str, now: datetime) -> int:
+        async with self.write_transaction():
+            return await seats.release_expired(event_id, now)
+
+    async def events_with_expired_holds(self, now: datetime, limit: int) -> list[str]:
+        rows = (
+            await EventRow.select(EventRow.id)
+            .where(EventRow.holds_expire_next <= now)
+            .limit(limit)
+            .run()
+        )
+        return [row["id"] for row in rows]
+
+    async def cancel_registration(
+        self, registration_id: str, to: RegistrationStatus, now: datetime
+    ) -> Registration:
+        async with self.write_transaction():
+            registration = await self._registration(registration_id)
+            if registration is None:
+                raise NotFound("This registration does not exist.")
+            if registration.status not in SEAT_TAKING:
+                raise InvalidTransition(f"This registration is already {registration.status}.")
+            await (
+                RegistrationRow.update(
+                    {RegistrationRow.status: to.value, RegistrationRow.updated_at: now}
+                )
+                .where(RegistrationRow.id == registration_id)
+                .run()
+            )
+            await seats.give_back(registration)
+            updated = await self._registration(registration_id)
+        assert updated is not None
+        return updated
+
+    async def get_registration(self, registration_id: str) -> Registration | None:
+        return await self._registration(registration_id)
+
+    async def _registration(self, registration_id: str) -> Registration | None:
+        row = (
+            await RegistrationRow.select()
+            .where(RegistrationRow.id == registration_id)
+            .first()
+            .run()
+        )
+        return registration_from_row(row) if row else None
+
+    async def list_user_registrations(
+        self, user_id: str, limit: int, cursor: str | None = None
+    ) -> Page[Registration]:
+        return await self._page(RegistrationRow.user_id == user_id, limit, cursor)
+
+    async def list_event_registrations(
+        self,
+        event_id: str,
+        limit: int,
+        cursor: str | None = None,
+        query: RegistrationQuery | None = None,
+    ) -> Page[Registration]:
+        query = query or RegistrationQuery()
+        where: Any = RegistrationRow.event_id == event_id
+        if query.status:
+            where &= RegistrationRow.status == query.status.value
+        if query.text:
+            pattern = like_pattern(query.text)
+            where &= WhereRaw(
+                "(buyer_name LIKE {} ESCAPE '\\' OR buyer_email LIKE {} ESCAPE '\\' "
+                "OR attendee_names LIKE {} ESCAPE '\\')",
+                pattern,
+                pattern,
+                pattern,
+            )
+        return await self._page(where, limit, cursor)
+
+    async def _page(self, where: Any, limit: int, cursor: str | None) -> Page[Registration]:
+        """Newest first, with a keyset cursor on (created_at, id)."""
+        after = decode_cursor(cursor)
+        if after is not None:
+            created_at, registration_id = after
+            where = where & (
+                (RegistrationRow.created_at < created_at)
+                | (
+                    (RegistrationRow.created_at == created_at)
+                    & (RegistrationRow.id < registration_id)
+                )
+            )
+        rows = (
+            await RegistrationRow.select()
+            .where(where)
+            .order_by(RegistrationRow.created_at, RegistrationRow.id, ascending=False)
+            .limit(limit + 1)
+            .run()
+        )
+        items = [registration_from_row(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            next_cursor = encode_cursor(items[-1].created_at, items[-1].id)
+        return Page(items=items, next_cursor=next_cursor)

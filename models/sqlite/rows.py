@@ -1,0 +1,158 @@
+"""Turning table rows into domain objects and back, and opaque keyset cursors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from models.domain import (
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Role,
+    User,
+)
+from models.errors import ValidationFailed
+
+
+def utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_or_none(value: datetime | None) -> datetime | None:
+    return utc(value) if value else None
+
+
+def roles_to_text(roles: frozenset[Role] | set[Role]) -> str:
+    return ",".join(sorted(role.value for role in roles))
+
+
+def roles_from_text(text: str) -> set[Role]:
+    return {Role(part) for part in text.split(",") if part}
+
+
+def user_from_row(row: dict[str, Any]) -> User:
+    return User(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        roles=frozenset(roles_from_text(row["roles"])),
+        email_verified=bool(row["email_verified"]),
+        created_at=utc(row["created_at"]),
+    )
+
+
+EVENT_COUNTERS = ("seats_confirmed", "seats_held", "registrations", "revenue", "holds_expire_next")
+
+
+def event_columns(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "organizer_id": event.organizer_id,
+        "title": event.title,
+        "description": event.description,
+        "venue": event.venue,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        "timezone": event.timezone,
+        "capacity": event.capacity,
+        "price": event.price,
+        "currency": event.currency,
+        "category": event.category,
+        "status": event.status.value,
+        "max_per_registration": event.max_per_registration,
+        "doors_open_at": event.doors_open_at,
+        "seats_confirmed": event.seats_confirmed,
+        "seats_held": event.seats_held,
+        "registrations": event.registrations,
+        "revenue": event.revenue,
+        "holds_expire_next": event.holds_expire_next,
+        "created_at": event.created_at,
+    }
+
+
+def event_from_row(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        organizer_id=row["organizer_id"],
+        title=row["title"],
+        description=row["description"],
+        venue=row["venue"],
+        starts_at=utc(row["starts_at"]),
+        ends_at=utc(row["ends_at"]),
+        timezone=row["timezone"],
+        capacity=row["capacity"],
+        price=row["price"],
+        currency=row["currency"],
+        category=row["category"],
+        status=EventStatus(row["status"]),
+        max_per_registration=row["max_per_registration"],
+        doors_open_at=utc_or_none(row["doors_open_at"]),
+        seats_confirmed=row["seats_confirmed"],
+        seats_held=row["seats_held"],
+        registrations=row["registrations"],
+        revenue=row["revenue"],
+        holds_expire_next=utc_or_none(row["holds_expire_next"]),
+        created_at=utc(row["created_at"]),
+    )
+
+
+def registration_columns(registration: Registration) -> dict[str, Any]:
+    return {
+        "id": registration.id,
+        "event_id": registration.event_id,
+        "user_id": registration.user_id,
+        "buyer_name": registration.buyer_name,
+        "buyer_email": registration.buyer_email,
+        "quantity": registration.quantity,
+        "amount": registration.amount,
+        "currency": registration.currency,
+        "status": registration.status.value,
+        "attendee_names": json.dumps(list(registration.attendee_names)),
+        "created_at": registration.created_at,
+        "hold_expires_at": registration.hold_expires_at,
+        "updated_at": registration.updated_at,
+    }
+
+
+def registration_from_row(row: dict[str, Any]) -> Registration:
+    return Registration(
+        id=row["id"],
+        event_id=row["event_id"],
+        user_id=row["user_id"],
+        buyer_name=row["buyer_name"],
+        buyer_email=row["buyer_email"],
+        quantity=row["quantity"],
+        amount=row["amount"],
+        currency=row["currency"],
+        status=RegistrationStatus(row["status"]),
+        attendee_names=tuple(json.loads(row["attendee_names"] or "[]")),
+        created_at=utc(row["created_at"]),
+        hold_expires_at=utc_or_none(row["hold_expires_at"]),
+        updated_at=utc_or_none(row["updated_at"]),
+    )
+
+
+def encode_cursor(moment: datetime, row_id: str) -> str:
+    raw = json.dumps([moment.isoformat(), row_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, row_id = json.loads(base64.urlsafe_b64decode(padded))
+        return utc(datetime.fromisoformat(moment)), str(row_id)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed({"cursor": "This cursor was not issued by Admit."}) from exc
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
