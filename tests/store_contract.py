@@ -17,13 +17,25 @@ from models.domain import (
     Event,
     EventStatus,
     OneTimeCode,
+    Registration,
+    RegistrationStatus,
     Role,
     User,
     new_id,
     utcnow,
 )
-from models.errors import EmailTaken, ValidationFailed
-from models.store import Store
+from models.errors import (
+    CapacityBelowSold,
+    EmailTaken,
+    EventNotOpen,
+    InvalidTransition,
+    NotEnoughSeats,
+    NotFound,
+    SoldOut,
+    ValidationFailed,
+)
+from models.event_rules import EventFields
+from models.store import EventQuery, RegistrationQuery, Store
 
 
 def make_user(email: str = "a@example.com", **changes: object) -> User:
@@ -58,6 +70,40 @@ def make_event(organizer_id: str = "org", days: float = 7, **changes: object) ->
     }
     values.update(changes)
     return Event(**values)  # type: ignore[arg-type]
+
+
+def make_registration(
+    event: Event, quantity: int = 1, *, held_for: timedelta | None = None, **changes: object
+) -> Registration:
+    """A confirmed registration, or a held one when `held_for` is given."""
+    now = utcnow()
+    values: dict[str, object] = {
+        "id": new_id(),
+        "event_id": event.id,
+        "user_id": "user-" + new_id()[:6],
+        "buyer_name": "Bea Buyer",
+        "buyer_email": "bea@example.com",
+        "quantity": quantity,
+        "amount": event.price * quantity,
+        "currency": event.currency,
+        "status": RegistrationStatus.CONFIRMED if held_for is None else RegistrationStatus.HELD,
+        "created_at": now,
+        "hold_expires_at": None if held_for is None else now + held_for,
+    }
+    values.update(changes)
+    return Registration(**values)  # type: ignore[arg-type]
+
+
+def fields_from(event: Event, **changes: object) -> EventFields:
+    values = {
+        name: getattr(event, name)
+        for name in (
+            "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
+            "price", "currency", "category", "max_per_registration", "doors_open_at",
+        )
+    }  # fmt: skip
+    values.update(changes)
+    return EventFields(**values)  # type: ignore[arg-type]
 
 
 class StoreContract:
@@ -205,3 +251,216 @@ class StoreContract:
             await store.create_event(event)
         page = await store.list_organizer_events("me", limit=10)
         assert [e.id for e in page.items] == [mine[1].id, mine[0].id, mine[2].id]
+
+    async def test_search_filters(self, store: Store) -> None:
+        jazz = make_event(days=2, title="Jazz night", price=0, category="music")
+        talk = make_event(days=3, title="Talk", venue="Jazz Café", category="tech")
+        later = make_event(days=30, title="Far away", description="100% fun_stuff")
+        for event in (jazz, talk, later):
+            await store.create_event(event)
+        now = utcnow()
+
+        async def titles(query: EventQuery) -> list[str]:
+            page = await store.list_upcoming_events(now, 10, query=query)
+            return [e.title for e in page.items]
+
+        assert await titles(EventQuery(text="jazz")) == ["Jazz night", "Talk"]
+        assert await titles(EventQuery(text="100%")) == ["Far away"]
+        assert await titles(EventQuery(text="n_ght")) == []  # _ is literal, not a wildcard
+        assert await titles(EventQuery(category="tech")) == ["Talk"]
+        assert await titles(EventQuery(free=True)) == ["Jazz night"]
+        assert await titles(EventQuery(free=False)) == ["Talk", "Far away"]
+        assert await titles(EventQuery(starts_from=now + timedelta(days=10))) == ["Far away"]
+        assert await titles(EventQuery(starts_before=now + timedelta(days=2.5))) == ["Jazz night"]
+
+    async def test_update_event_and_capacity_guard(self, store: Store) -> None:
+        event = make_event(capacity=10)
+        await store.create_event(event)
+        await store.hold_seats(make_registration(event, 6), utcnow())
+        updated = await store.update_event(
+            event.id, fields_from(event, title="New title", capacity=6), utcnow()
+        )
+        assert (updated.title, updated.capacity, updated.seats_confirmed) == ("New title", 6, 6)
+        with pytest.raises(CapacityBelowSold):
+            await store.update_event(event.id, fields_from(event, capacity=5), utcnow())
+        with pytest.raises(NotFound):
+            await store.update_event("missing", fields_from(event), utcnow())
+
+    async def test_capacity_edit_counts_only_live_holds(self, store: Store) -> None:
+        event = make_event(capacity=10)
+        await store.create_event(event)
+        await store.hold_seats(
+            make_registration(event, 8, held_for=timedelta(seconds=-1)), utcnow()
+        )
+        updated = await store.update_event(event.id, fields_from(event, capacity=2), utcnow())
+        assert (updated.capacity, updated.seats_held) == (2, 0)
+
+    async def test_status_transitions_are_conditional(self, store: Store) -> None:
+        event = make_event(status=EventStatus.DRAFT)
+        await store.create_event(event)
+        drafts = frozenset({EventStatus.DRAFT})
+        published = await store.set_event_status(event.id, drafts, EventStatus.PUBLISHED)
+        assert published.status is EventStatus.PUBLISHED
+        with pytest.raises(InvalidTransition):
+            await store.set_event_status(event.id, drafts, EventStatus.PUBLISHED)
+
+    # -- seats --------------------------------------------------------------------------
+
+    async def test_hold_and_confirm_count_seats(self, store: Store) -> None:
+        event = make_event(capacity=10, price=1000)
+        await store.create_event(event)
+        confirmed = make_registration(event, 3)
+        held = make_registration(event, 2, held_for=timedelta(minutes=10))
+        await store.hold_seats(confirmed, utcnow())
+        await store.hold_seats(held, utcnow())
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert (figures.seats_confirmed, figures.seats_held, figures.seats_left) == (3, 2, 5)
+        assert (figures.registrations, figures.revenue) == (1, 3000)
+        assert figures.holds_expire_next == held.hold_expires_at
+        assert await store.get_registration(held.id) == held
+
+    async def test_refusals_name_the_seats_left(self, store: Store) -> None:
+        event = make_event(capacity=4)
+        await store.create_event(event)
+        await store.hold_seats(make_registration(event, 3), utcnow())
+        with pytest.raises(NotEnoughSeats) as caught:
+            await store.hold_seats(make_registration(event, 2), utcnow())
+        assert caught.value.details["seats_left"] == 1
+        await store.hold_seats(make_registration(event, 1), utcnow())
+        with pytest.raises(SoldOut):
+            await store.hold_seats(make_registration(event, 1), utcnow())
+
+    async def test_only_published_running_events_sell(self, store: Store) -> None:
+        draft = make_event(status=EventStatus.DRAFT)
+        ended = make_event(days=-2)
+        for event in (draft, ended):
+            await store.create_event(event)
+            with pytest.raises(EventNotOpen):
+                await store.hold_seats(make_registration(event), utcnow())
+        with pytest.raises(NotFound):
+            await store.hold_seats(make_registration(make_event()), utcnow())
+
+    async def test_expired_holds_free_their_seats_lazily(self, store: Store) -> None:
+        event = make_event(capacity=5)
+        await store.create_event(event)
+        stale = make_registration(event, 5, held_for=timedelta(seconds=-1))
+        await store.hold_seats(stale, utcnow() - timedelta(minutes=5))
+        # The next buyer finds the run-out hold released inside the same transaction.
+        await store.hold_seats(make_registration(event, 5), utcnow())
+        expired = await store.get_registration(stale.id)
+        assert expired is not None
+        assert expired.status is RegistrationStatus.EXPIRED
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert (figures.seats_held, figures.seats_confirmed, figures.holds_expire_next) == (
+            5 - 5,
+            5,
+            None,
+        )
+
+    async def test_sweeper_helpers(self, store: Store) -> None:
+        event = make_event(capacity=5)
+        other = make_event(capacity=5)
+        for e in (event, other):
+            await store.create_event(e)
+        await store.hold_seats(
+            make_registration(event, 2, held_for=timedelta(seconds=-1)), utcnow()
+        )
+        await store.hold_seats(make_registration(other, 2, held_for=timedelta(minutes=5)), utcnow())
+        assert await store.events_with_expired_holds(utcnow(), 10) == [event.id]
+        assert await store.release_expired_holds(event.id, utcnow()) == 2
+        assert await store.events_with_expired_holds(utcnow(), 10) == []
+
+    async def test_cancel_returns_seats_once(self, store: Store) -> None:
+        event = make_event(capacity=5, price=500)
+        await store.create_event(event)
+        confirmed = make_registration(event, 2)
+        held = make_registration(event, 1, held_for=timedelta(minutes=5))
+        await store.hold_seats(confirmed, utcnow())
+        await store.hold_seats(held, utcnow())
+        cancelled = await store.cancel_registration(
+            confirmed.id, RegistrationStatus.CANCELLED, utcnow()
+        )
+        assert cancelled.status is RegistrationStatus.CANCELLED
+        await store.cancel_registration(held.id, RegistrationStatus.CANCELLED, utcnow())
+        with pytest.raises(InvalidTransition):
+            await store.cancel_registration(confirmed.id, RegistrationStatus.CANCELLED, utcnow())
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert (figures.seats_taken, figures.registrations, figures.revenue) == (0, 0, 0)
+        with pytest.raises(NotFound):
+            await store.cancel_registration("missing", RegistrationStatus.CANCELLED, utcnow())
+
+    async def test_concurrent_buyers_never_oversell(self, store: Store) -> None:
+        event = make_event(capacity=25)
+        await store.create_event(event)
+        attempts = [make_registration(event, 1 + i % 3) for i in range(60)]
+        results = await asyncio.gather(
+            *(store.hold_seats(r, utcnow()) for r in attempts), return_exceptions=True
+        )
+        sold = sum(r.quantity for r in results if isinstance(r, Registration))
+        refused = [r for r in results if not isinstance(r, Registration)]
+        assert all(isinstance(r, (SoldOut, NotEnoughSeats)) for r in refused)
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert figures.seats_confirmed == sold
+        # Demand (120 seats) far exceeds 25; 1-seat requests come often enough to fill it.
+        assert sold == 25
+
+    async def test_concurrent_cancels_return_seats_exactly_once(self, store: Store) -> None:
+        event = make_event(capacity=3)
+        await store.create_event(event)
+        registration = make_registration(event, 3)
+        await store.hold_seats(registration, utcnow())
+        results = await asyncio.gather(
+            *(
+                store.cancel_registration(registration.id, RegistrationStatus.CANCELLED, utcnow())
+                for _ in range(10)
+            ),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(r, Registration) for r in results) == 1
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert figures.seats_confirmed == 0
+
+    # -- listing registrations ----------------------------------------------------------
+
+    async def test_registration_lists_newest_first_with_search_and_status(
+        self, store: Store
+    ) -> None:
+        event = make_event(capacity=100)
+        await store.create_event(event)
+        base = utcnow()
+        made = []
+        for index in range(5):
+            registration = make_registration(
+                event,
+                created_at=base + timedelta(seconds=index),
+                user_id="u1" if index % 2 == 0 else "u2",
+                buyer_name=f"Person {index}",
+                buyer_email=f"p{index}@example.com",
+                attendee_names=("Zed Guest",) if index == 3 else (),
+            )
+            await store.hold_seats(registration, utcnow())
+            made.append(registration)
+        await store.cancel_registration(made[1].id, RegistrationStatus.CANCELLED, utcnow())
+        page = await store.list_event_registrations(event.id, limit=2)
+        assert [r.id for r in page.items] == [made[4].id, made[3].id]
+        rest = await store.list_event_registrations(event.id, limit=10, cursor=page.next_cursor)
+        assert [r.id for r in rest.items] == [made[2].id, made[1].id, made[0].id]
+        by_email = await store.list_event_registrations(
+            event.id, 10, query=RegistrationQuery(text="P2@EXAMPLE")
+        )
+        assert [r.id for r in by_email.items] == [made[2].id]
+        by_guest = await store.list_event_registrations(
+            event.id, 10, query=RegistrationQuery(text="zed")
+        )
+        assert [r.id for r in by_guest.items] == [made[3].id]
+        cancelled = await store.list_event_registrations(
+            event.id, 10, query=RegistrationQuery(status=RegistrationStatus.CANCELLED)
+        )
+        assert [r.id for r in cancelled.items] == [made[1].id]
+        mine = await store.list_user_registrations("u1", limit=10)
+        assert [r.id for r in mine.items] == [made[4].id, made[2].id, made[0].id]
