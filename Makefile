@@ -1,0 +1,108 @@
+# Admit: everything a clean clone needs, from nothing but python3, node/npm and apt.
+#
+#   make run     install, build static/vendor, migrate, add demo data, serve on 127.0.0.1:8000
+#   make test    system packages, install, vendor, lint, then the whole pytest suite
+#
+# Stamp files keep repeated runs fast: pip runs again only when pyproject.toml changes,
+# npm only when package.json or package-lock.json does.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALL_STAMP := $(VENV)/.stamp-install
+NPM_STAMP := node_modules/.stamp-npm
+HTMX := static/vendor/htmx.min.js
+SYSTEM_PACKAGES := chromium ffmpeg poppler-utils
+
+ADMIT_DATA_DIR ?= ./var
+export ADMIT_DATA_DIR
+
+.PHONY: help venv install vendor migrate demo run system-deps lint format test clean
+
+help:
+	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
+	@echo "make test         system-deps, install, vendor, lint, pytest (the whole suite)"
+	@echo "make install      .venv with the app and its test tools (pip install -e '.[test]')"
+	@echo "make vendor       npm ci and copy htmx into static/vendor/"
+	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
+	@echo "make demo         add demo accounts and events (to an empty database)"
+	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
+	@echo "make lint         ruff check and ruff format --check"
+	@echo "make format       ruff format and ruff check --fix"
+	@echo "make clean        remove .venv, node_modules, static/vendor and caches (keeps var/)"
+
+# -- Python -------------------------------------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed; on Debian: apt-get install python3-venv" >&2; \
+	  rm -rf $(VENV); exit 1; }
+
+$(INSTALL_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+venv: $(BIN)/python
+install: $(INSTALL_STAMP)
+
+# -- browser libraries (npm, copied into static/vendor/, which git ignores) ---------------
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(HTMX): $(NPM_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+vendor: $(HTMX)
+
+# -- the app ------------------------------------------------------------------------------
+
+migrate: install
+	$(BIN)/admit migrate
+
+demo: migrate
+	$(BIN)/admit demo
+
+run: install vendor
+	$(BIN)/admit migrate
+	$(BIN)/admit demo --if-empty
+	exec $(BIN)/admit serve
+
+# -- checks -------------------------------------------------------------------------------
+
+# Browser tests drive Debian's chromium (never `playwright install`); ffmpeg and poppler's
+# pdftoppm make camera video and rasterise PDFs for tests. apt runs only if one is missing.
+system-deps:
+	@missing=; \
+	for tool in /usr/bin/chromium ffmpeg pdftoppm; do \
+	  command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "missing:$$missing; installing $(SYSTEM_PACKAGES)"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $(SYSTEM_PACKAGES); \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: system-deps install vendor lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache test-results build
+	rm -rf *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
