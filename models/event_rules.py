@@ -208,11 +208,13 @@ class _Checker:
             self.fail("timezone", "Choose a time zone from the list, like Europe/Lisbon.")
             return None
 
-    def moment(self, name: str, zone: ZoneInfo | None, required: bool = True) -> datetime | None:
+    def moment(
+        self, name: str, zone: ZoneInfo | None, label: str, required: bool = True
+    ) -> datetime | None:
         value = self.raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(name, "Enter a date and time.")
+                self.fail(name, f"Enter the date and time {label}.")
             return None
         if not isinstance(value, str):
             self.fail(name, "Must be a date-time string.")
@@ -221,7 +223,7 @@ class _Checker:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             example = "2026-12-31T20:00:00+01:00" if self.source == "json" else "31/12/2026 20:00"
-            self.fail(name, f"Enter a date and time like {example}.")
+            self.fail(name, f"Enter the date and time {label}, like {example}.")
             return None
         if parsed.tzinfo is None:
             if self.source == "json":
@@ -264,9 +266,9 @@ def parse_event_fields(
     description = check.text("description", 0, DESCRIPTION_MAX, "a description")
     venue = check.text("venue", 1, VENUE_MAX, "the venue")
     zone = check.zone()
-    starts_at = check.moment("starts_at", zone)
-    ends_at = check.moment("ends_at", zone)
-    doors_open_at = check.moment("doors_open_at", zone, required=False)
+    starts_at = check.moment("starts_at", zone, "it starts")
+    ends_at = check.moment("ends_at", zone, "it ends")
+    doors_open_at = check.moment("doors_open_at", zone, "doors open", required=False)
     capacity = check.integer("capacity", 1, CAPACITY_MAX)
     currency_raw = raw.get("currency")
     currency = currency_raw.strip().upper() if isinstance(currency_raw, str) else ""

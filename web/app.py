@@ -17,14 +17,17 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web.auth import SessionOrBearerBackend
+from web.clock import clock
 from web.errors import EXCEPTION_HANDLERS, csrf_failed
 from web.keys import load_or_create_keys
 from web.middleware.body_limit import BodyLimitMiddleware
 from web.middleware.csrf import CSRFMiddleware
 from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
-from web.routes import accounts, dev, pages
+from web.routes import accounts, dev, my, organizer, pages
 from web.routes.api import accounts as api_accounts
+from web.routes.api import events as api_events
+from web.routes.api import registrations as api_registrations
 from web.services.container import Services
 from web.settings import Settings
 from web.templating import STATIC_DIR, make_templates
@@ -42,10 +45,20 @@ async def openapi(request: Request) -> Response:
 
 
 def _routes(settings: Settings) -> list[BaseRoute]:
-    api = Mount("/api/v1", routes=[*api_accounts.routes, Route("/openapi.json", openapi)])
+    api = Mount(
+        "/api/v1",
+        routes=[
+            *api_accounts.routes,
+            *api_events.routes,
+            *api_registrations.routes,
+            Route("/openapi.json", openapi),
+        ],
+    )
     routes: list[BaseRoute] = [
         *pages.routes,
         *accounts.routes,
+        *my.routes,
+        *organizer.routes,
         api,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -60,7 +73,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with open_services(settings, keys) as services:
+        async with (
+            open_services(settings, keys) as services,
+            clock(services, settings.sweep_interval),
+        ):
             yield {"services": services}
 
     middleware = [

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from models.errors import AdmitError, NotAuthenticated, TooManyAttempts, ValidationFailed
-from web.templating import render
+from web.forms import safe_next
+from web.templating import redirect, render
 
 log = logging.getLogger("admit")
 
@@ -58,8 +59,7 @@ async def admit_error(request: Request, exc: Exception) -> Response:
             exc.status, exc.code, exc.message, fields, _error_headers(exc), **exc.details
         )
     if isinstance(exc, NotAuthenticated):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return redirect(request, f"/login?next={quote(_return_path(request))}")
     message = exc.message
     if isinstance(exc, ValidationFailed):
         message = " ".join(exc.fields.values()) or message
@@ -107,6 +107,16 @@ async def csrf_failed(request: Request) -> Response:
         {"status": 403, "title": "Please try again", "message": message},
         status_code=403,
     )
+
+
+def _return_path(request: Request) -> str:
+    """Where to come back after logging in: this page, or for a form post the page that
+    showed the form (a POST address cannot be opened with a GET)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    return safe_next(referer.path if same_site else None)
 
 
 def _title(status: int) -> str:

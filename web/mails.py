@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
+from models.domain import Event, Registration
 from web.adapters.mail.port import Mail
 
 
@@ -42,5 +43,61 @@ def reset_mail(to: str, code: str, minutes: int, base_url: str) -> Mail:
         [
             f"Enter it at {base_url}/password-reset/confirm?email={quote(to)}",
             "If it was not you, ignore this mail: your password stays as it is.",
+        ],
+    )
+
+
+def _plain_mail(to: str, subject: str, paragraphs: list[str]) -> Mail:
+    text = "\n\n".join(paragraphs) + "\n"
+    body = "".join(f"<p>{escape(line)}</p>" for line in paragraphs)
+    html = f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
+    return Mail(to=to, subject=subject, text=text, html=html)
+
+
+def _when(event: Event) -> str:
+    return event.local_starts_at.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})"
+
+
+def _seats(registration: Registration) -> str:
+    return "1 seat" if registration.quantity == 1 else f"{registration.quantity} seats"
+
+
+def registration_mail(registration: Registration, event: Event, base_url: str) -> Mail:
+    return _plain_mail(
+        registration.buyer_email,
+        f"You're going: {event.title}",
+        [
+            f"Hello {registration.buyer_name},",
+            f"Your registration for {event.title} is confirmed: {_seats(registration)}.",
+            f"When: {_when(event)}",
+            f"Where: {event.venue}",
+            f"Your registrations: {base_url}/my/registrations/{registration.id}",
+        ],
+    )
+
+
+def event_cancelled_mail(registration: Registration, event: Event, base_url: str) -> Mail:
+    refund = " Your payment will be refunded in full." if registration.amount else ""
+    return _plain_mail(
+        registration.buyer_email,
+        f"Cancelled: {event.title}",
+        [
+            f"Hello {registration.buyer_name},",
+            f"We are sorry: the organizer has cancelled {event.title}, planned for "
+            f"{_when(event)}. Your {_seats(registration)} are cancelled.{refund}",
+            f"Other events: {base_url}/",
+        ],
+    )
+
+
+def registration_cancelled_mail(registration: Registration, event: Event, base_url: str) -> Mail:
+    return _plain_mail(
+        registration.buyer_email,
+        f"Your registration for {event.title} was cancelled",
+        [
+            f"Hello {registration.buyer_name},",
+            f"The organizer of {event.title} ({_when(event)}) cancelled your registration "
+            f"for {_seats(registration)}.",
+            f"Details: {base_url}/my/registrations/{registration.id}",
         ],
     )

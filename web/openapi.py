@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.event_rules import CATEGORIES
+
 JSON = "application/json"
 
 
@@ -69,6 +71,101 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
 }
+
+DATETIME = {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset"}
+EVENT_FIELDS: dict[str, Any] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": {"type": "string", "maxLength": 10000},
+    "venue": {"type": "string", "minLength": 1, "maxLength": 300},
+    "starts_at": DATETIME,
+    "ends_at": DATETIME,
+    "timezone": {"type": "string", "description": "IANA zone, e.g. Europe/Lisbon"},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": 100000},
+    "price": {"type": "integer", "minimum": 0, "maximum": 100000000, "description": "minor units"},
+    "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217"},
+    "category": {
+        "type": "string",
+        "enum": list(CATEGORIES),
+        "description": "default other",
+    },
+    "max_per_registration": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+    "doors_open_at": {**DATETIME, "description": "default: two hours before starts_at"},
+}
+REQUIRED_EVENT_FIELDS = [
+    "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
+    "price", "currency",
+]  # fmt: skip
+
+SCHEMAS["Event"] = _object(
+    [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
+     "max_per_registration", "doors_open_at"],
+    id=STRING,
+    **EVENT_FIELDS,
+    seats_left={"type": "integer"},
+    status={"type": "string", "enum": ["draft", "published", "cancelled", "ended"]},
+    organizer_id=STRING,
+)  # fmt: skip
+SCHEMAS["Registration"] = _object(
+    ["id", "event_id", "user_id", "quantity", "amount", "currency", "status", "created_at",
+     "hold_expires_at", "payment", "tickets"],
+    id=STRING,
+    event_id=STRING,
+    user_id=STRING,
+    quantity={"type": "integer", "minimum": 1},
+    amount={"type": "integer", "description": "minor units"},
+    currency=STRING,
+    status={"type": "string", "enum": ["held", "confirmed", "expired", "cancelled", "refunded"]},
+    attendee_names={"type": "array", "items": STRING},
+    created_at=DATETIME,
+    hold_expires_at={"type": ["string", "null"], "format": "date-time"},
+    payment={
+        "type": ["object", "null"],
+        "description": "null for free events",
+        "properties": {
+            "provider": {"type": "string", "enum": ["simulator", "stripe"]},
+            "status": STRING,
+            "client_secret": STRING,
+            "publishable_key": STRING,
+        },
+    },
+    tickets={"type": "array", "items": STRING},
+)  # fmt: skip
+SCHEMAS["Stats"] = _object(
+    ["capacity", "seats_taken", "seats_held", "seats_left", "registrations", "revenue",
+     "currency", "checked_in"],
+    capacity={"type": "integer"},
+    seats_taken={"type": "integer", "description": "confirmed + held"},
+    seats_held={"type": "integer"},
+    seats_left={"type": "integer"},
+    registrations={"type": "integer", "description": "confirmed registrations"},
+    revenue={"type": "integer", "description": "minor units, confirmed registrations"},
+    currency=STRING,
+    checked_in={"type": "integer"},
+)  # fmt: skip
+
+
+def _list(item: str) -> dict[str, Any]:
+    return _object(
+        ["items", "next_cursor"],
+        items={"type": "array", "items": _ref(item)},
+        next_cursor={"type": ["string", "null"]},
+    )
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema or STRING}
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
+
+
+PAGING = [
+    _query("cursor", "next_cursor of the previous page"),
+    _query("limit", "1-100, default 20", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+EVENT_ID = [_path("event_id")]
+REGISTRATION_ID = [_path("registration_id")]
 
 PATHS: dict[str, Any] = {
     "/api/v1/auth/signup": {
@@ -169,6 +266,154 @@ PATHS: dict[str, Any] = {
             "summary": "The signed-in account",
             "security": BEARER,
             "responses": {"200": _answer("You", _ref("User")), "401": _error("not_authenticated")},
+        }
+    },
+    "/api/v1/events": {
+        "get": {
+            "summary": "Published events that have not ended, soonest first",
+            "parameters": [
+                _query("q", "words in title, description or venue (at most 200 characters)"),
+                _query("category", "one category", {"type": "string", "enum": list(CATEGORIES)}),
+                _query("from", "starts on or after: YYYY-MM-DD (UTC day) or RFC 3339"),
+                _query("to", "starts before the end of: YYYY-MM-DD (UTC day) or RFC 3339"),
+                _query("free", "true: free only; false: paid only", {"type": "boolean"}),
+                *PAGING,
+            ],
+            "responses": {"200": _answer("A page", _list("Event")), "422": _error("bad filter")},
+        },
+        "post": {
+            "summary": "Create an event (status draft)",
+            "security": BEARER,
+            "requestBody": _body(_object(REQUIRED_EVENT_FIELDS, **EVENT_FIELDS)),
+            "responses": {
+                "201": _answer("Created", _ref("Event")),
+                "400": _error("invalid_json"),
+                "401": _error("not_authenticated"),
+                "403": _error("forbidden: organizers only"),
+                "413": _error("payload_too_large"),
+                "422": _error("validation_failed, with fields"),
+            },
+        },
+    },
+    "/api/v1/events/{event_id}": {
+        "get": {
+            "summary": "One event (a draft only for its organizer)",
+            "parameters": EVENT_ID,
+            "responses": {"200": _answer("The event", _ref("Event")), "404": _error("not_found")},
+        },
+        "patch": {
+            "summary": "Change any fields of your event",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "requestBody": _body(_object([], **EVENT_FIELDS)),
+            "responses": {
+                "200": _answer("Changed", _ref("Event")),
+                "404": _error("not_found (also for other organizers' events)"),
+                "409": _error("capacity_below_sold, with seats_taken"),
+                "422": _error("validation_failed, with fields"),
+            },
+        },
+    },
+    "/api/v1/events/{event_id}/publish": {
+        "post": {
+            "summary": "Publish a draft",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "responses": {
+                "200": _answer("Published", _ref("Event")),
+                "404": _error("not_found"),
+                "409": _error("invalid_state: not a draft"),
+                "422": _error("validation_failed: the event has ended"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/cancel": {
+        "post": {
+            "summary": "Cancel an event: stops sales, cancels every registration, mails attendees",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "responses": {
+                "200": _answer("Cancelled", _ref("Event")),
+                "404": _error("not_found"),
+                "409": _error("invalid_state"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/registrations": {
+        "get": {
+            "summary": "Your event's registrations, newest first",
+            "security": BEARER,
+            "parameters": [
+                *EVENT_ID,
+                _query("q", "name or email of the buyer, or an attendee name"),
+                _query("status", "held, confirmed, expired, cancelled or refunded"),
+                *PAGING,
+            ],
+            "responses": {
+                "200": _answer("A page", _list("Registration")),
+                "404": _error("not_found"),
+                "422": _error("bad filter"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/stats": {
+        "get": {
+            "summary": "Your event's figures",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "responses": {"200": _answer("Figures", _ref("Stats")), "404": _error("not_found")},
+        }
+    },
+    "/api/v1/registrations": {
+        "post": {
+            "summary": "Register: a free event confirms at once, a paid one holds the seats",
+            "security": BEARER,
+            "requestBody": _body(
+                _object(
+                    ["event_id", "quantity"],
+                    event_id=STRING,
+                    quantity={"type": "integer", "minimum": 1},
+                    attendee_names={"type": "array", "items": STRING},
+                )
+            ),
+            "responses": {
+                "201": _answer("Registered", _ref("Registration")),
+                "401": _error("not_authenticated"),
+                "404": _error("not_found: no such event"),
+                "409": _error("sold_out, not_enough_seats (with seats_left), event_not_open"),
+                "422": _error("validation_failed, with fields"),
+            },
+        },
+        "get": {
+            "summary": "Your registrations, newest first",
+            "security": BEARER,
+            "parameters": PAGING,
+            "responses": {"200": _answer("A page", _list("Registration"))},
+        },
+    },
+    "/api/v1/registrations/{registration_id}": {
+        "get": {
+            "summary": "A registration (its attendee or the event's organizer)",
+            "security": BEARER,
+            "parameters": REGISTRATION_ID,
+            "responses": {
+                "200": _answer("The registration", _ref("Registration")),
+                "404": _error("not_found"),
+            },
+        }
+    },
+    "/api/v1/registrations/{registration_id}/cancel": {
+        "post": {
+            "summary": "Cancel: seats return to sale",
+            "description": "Its attendee until the event starts, or the event's organizer.",
+            "security": BEARER,
+            "parameters": REGISTRATION_ID,
+            "responses": {
+                "200": _answer("Cancelled", _ref("Registration")),
+                "403": _error("forbidden: the event has started"),
+                "404": _error("not_found"),
+                "409": _error("invalid_state: already cancelled or expired"),
+            },
         }
     },
     "/api/v1/openapi.json": {

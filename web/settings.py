@@ -80,6 +80,16 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     ),
     SettingDoc("ADMIT_LOGIN_WINDOW", "900", "The failed log-in window, in seconds."),
     SettingDoc("ADMIT_SQLITE_BUSY_TIMEOUT", "10", "Seconds a SQLite writer waits for the lock."),
+    SettingDoc(
+        "ADMIT_HOLD_MINUTES",
+        "10",
+        "How long a paid registration holds its seats while waiting for payment.",
+    ),
+    SettingDoc(
+        "ADMIT_SWEEP_INTERVAL",
+        "30",
+        "Seconds between runs of the job that releases run-out holds (0 turns it off).",
+    ),
     SettingDoc("ADMIT_HOST", "127.0.0.1", "Address `admit serve` binds to."),
     SettingDoc("ADMIT_PORT", "8000", "Port `admit serve` listens on."),
 )
@@ -106,6 +116,8 @@ class Settings:
     login_limit_per_client: int = 100
     login_window: int = 900
     sqlite_busy_timeout: float = 10.0
+    hold_minutes: float = 10.0
+    sweep_interval: float = 30.0
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -155,6 +167,8 @@ class Settings:
                 ),
                 login_window=config("ADMIT_LOGIN_WINDOW", cast=int, default=900),
                 sqlite_busy_timeout=config("ADMIT_SQLITE_BUSY_TIMEOUT", cast=float, default=10.0),
+                hold_minutes=config("ADMIT_HOLD_MINUTES", cast=float, default=10.0),
+                sweep_interval=config("ADMIT_SWEEP_INTERVAL", cast=float, default=30.0),
                 host=config("ADMIT_HOST", cast=str, default="127.0.0.1"),
                 port=config("ADMIT_PORT", cast=int, default=8000),
             )

@@ -13,6 +13,8 @@ from web.keys import Keys
 from web.services.accounts import Accounts, LoginLimits
 from web.services.container import Services
 from web.services.events import Events
+from web.services.exports import Exports
+from web.services.registrations import Registrations
 from web.settings import Settings, SettingsError
 
 
@@ -56,12 +58,22 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         per_client=settings.login_limit_per_client,
         window=timedelta(seconds=settings.login_window),
     )
+    events = Events(store)
+    registrations = Registrations(
+        store,
+        events,
+        mailer,
+        hold=timedelta(minutes=settings.hold_minutes),
+        base_url=settings.base_url,
+    )
     return Services(
         store=store,
         mailer=mailer,
         identity=identity,
         accounts=Accounts(store, identity, settings.require_email_verification, limits),
-        events=Events(store),
+        events=events,
+        registrations=registrations,
+        exports=Exports(events, registrations),
     )
 
 

@@ -1,15 +1,23 @@
-"""Public pages: upcoming events and an event's page; the organizer's home."""
+"""Public pages: upcoming events with search, an event's page, and registering for it."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from models.domain import Role
+from models.domain import utcnow
+from models.errors import Conflict, ValidationFailed
+from models.event_rules import CATEGORIES
 from web.auth import current_user, require_user
+from web.forms import read_form
 from web.services.container import Services
-from web.templating import render
+from web.services.events import parse_event_query
+from web.templating import redirect, render
+
+FILTERS = ("q", "category", "from", "to", "free")
 
 
 def _services(request: Request) -> Services:
@@ -17,23 +25,74 @@ def _services(request: Request) -> Services:
 
 
 async def home(request: Request) -> Response:
-    page = await _services(request).events.upcoming(cursor=request.query_params.get("cursor"))
-    return render(request, "events/index.html", {"page": page}, block="results")
+    params = request.query_params
+    filters = {name: params.get(name, "") for name in FILTERS}
+    context: dict[str, object] = {"filters": filters, "categories": CATEGORIES}
+    try:
+        query = parse_event_query(
+            filters["q"], filters["category"], filters["from"], filters["to"], filters["free"]
+        )
+    except ValidationFailed as exc:
+        context.update(page=None, errors=exc.fields)
+        return render(request, "events/index.html", context, status_code=422, block="results")
+    page = await _services(request).events.upcoming(query, cursor=params.get("cursor"))
+    more_url = None
+    if page.next_cursor:
+        chosen = {name: value for name, value in filters.items() if value}
+        more_url = "/?" + urlencode({**chosen, "cursor": page.next_cursor})
+    context.update(page=page, errors={}, searching=any(filters.values()), more_url=more_url)
+    return render(request, "events/index.html", context, block="results")
 
 
 async def event_detail(request: Request) -> Response:
     event = await _services(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
-    return render(request, "events/detail.html", {"event": event})
+    context = {"event": event, "values": {}, "errors": {}, "on_sale": event.is_on_sale(utcnow())}
+    return render(request, "events/detail.html", context)
 
 
-async def organizer_home(request: Request) -> Response:
-    user = require_user(request, Role.ORGANIZER)
-    page = await _services(request).events.organized_by(
-        user, cursor=request.query_params.get("cursor")
+async def event_seats(request: Request) -> Response:
+    """The seats-left badge alone, polled by the event page so it stays truthful."""
+    event = await _services(request).events.visible(
+        request.path_params["event_id"], current_user(request)
     )
-    return render(request, "organizer/index.html", {"page": page}, block="results")
+    return render(request, "events/_seats.html", {"event": event})
+
+
+def _names(raw: str) -> list[str]:
+    return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+async def register(request: Request) -> Response:
+    user = require_user(request)
+    services = _services(request)
+    event_id = request.path_params["event_id"]
+    values = await read_form(request)
+    try:
+        quantity = int(values.get("quantity", ""))
+    except ValueError:
+        quantity = 0
+    try:
+        registration = await services.registrations.register(
+            user, event_id, quantity, _names(values.get("attendee_names", ""))
+        )
+    except (ValidationFailed, Conflict) as exc:
+        event = await services.events.visible(event_id, user)
+        errors = exc.fields if isinstance(exc, ValidationFailed) else {}
+        message = None if isinstance(exc, ValidationFailed) else exc.message
+        status = 422 if isinstance(exc, ValidationFailed) else 409
+        context = {
+            "event": event,
+            "values": values,
+            "errors": errors,
+            "message": message,
+            "on_sale": event.is_on_sale(utcnow()),
+        }
+        return render(request, "events/detail.html", context, status_code=status, block="register")
+    if registration.is_free:
+        return redirect(request, f"/my/registrations/{registration.id}")
+    return redirect(request, f"/checkout/{registration.id}")
 
 
 async def health(request: Request) -> Response:
@@ -43,6 +102,7 @@ async def health(request: Request) -> Response:
 routes = [
     Route("/", home),
     Route("/events/{event_id}", event_detail),
-    Route("/organizer", organizer_home),
+    Route("/events/{event_id}/seats", event_seats),
+    Route("/events/{event_id}/register", register, methods=["POST"]),
     Route("/healthz", health),
 ]

@@ -9,6 +9,8 @@ from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.services.accounts import Accounts
 from web.services.events import Events
+from web.services.exports import Exports
+from web.services.registrations import Registrations
 
 
 @dataclass(frozen=True)
@@ -18,3 +20,5 @@ class Services:
     identity: Identity
     accounts: Accounts
     events: Events
+    registrations: Registrations
+    exports: Exports

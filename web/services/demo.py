@@ -162,8 +162,15 @@ async def _seed(services: Services) -> None:
         )
     organizer = users[ACCOUNTS[0].email]
     now = utcnow()
-    for spec in EVENTS:
-        await services.store.create_event(_event(spec, organizer.id, now))
+    events = [_event(spec, organizer.id, now) for spec in EVENTS]
+    for event in events:
+        await services.store.create_event(event)
+    # Real registrations through the use case: the yoga class is almost sold out.
+    ana, ben = users[ACCOUNTS[1].email], users[ACCOUNTS[2].email]
+    yoga = events[0]
+    await services.registrations.register(ana, yoga.id, 4, ["Ana Attendee", "Maria", "João"])
+    await services.registrations.register(ben, yoga.id, 5, [])
+    await services.registrations.register(ana, events[2].id, 1, [])
 
 
 def logins_text() -> str:

@@ -1,33 +1,193 @@
-"""Event use cases for browsing: what a visitor may see."""
+"""Event use cases: browse and search, and the organizer's create, edit, publish, cancel.
+
+Only an event's own organizer sees its draft, figures and registrations; anyone else
+gets `NotFound`, as if it did not exist.
+"""
 
 from __future__ import annotations
 
-from models.domain import Event, EventStatus, User, utcnow
-from models.errors import NotFound
-from models.store import Page, Store
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from models.domain import Event, EventStatus, User, new_id, utcnow
+from models.errors import NotFound, ValidationFailed
+from models.event_rules import (
+    CATEGORIES,
+    Source,
+    fields_of,
+    parse_event_fields,
+    unknown_fields,
+)
+from models.store import EventQuery, Page, Store
 
 PAGE_SIZE = 20
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class EventStats:
+    capacity: int
+    seats_taken: int
+    seats_held: int
+    seats_left: int
+    registrations: int
+    revenue: int
+    currency: str
+    checked_in: int
+
+
+def clean_search(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > SEARCH_MAX:
+        raise ValidationFailed({"q": f"Search with at most {SEARCH_MAX} characters."})
+    return text
 
 
 class Events:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def upcoming(self, limit: int = PAGE_SIZE, cursor: str | None = None) -> Page[Event]:
-        return await self.store.list_upcoming_events(utcnow(), limit, cursor)
+    # -- reading ------------------------------------------------------------------------
+
+    async def fresh(self, event: Event, now: datetime | None = None) -> Event:
+        """The event with run-out holds released, so its seats-left figure is true."""
+        now = now or utcnow()
+        if not event.has_expired_holds(now):
+            return event
+        await self.store.release_expired_holds(event.id, now)
+        reloaded = await self.store.get_event(event.id)
+        assert reloaded is not None
+        return reloaded
+
+    async def _fresh_page(self, page: Page[Event]) -> Page[Event]:
+        now = utcnow()
+        return Page([await self.fresh(e, now) for e in page.items], page.next_cursor)
+
+    async def upcoming(
+        self,
+        query: EventQuery | None = None,
+        limit: int = PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> Page[Event]:
+        page = await self.store.list_upcoming_events(utcnow(), limit, cursor, query)
+        return await self._fresh_page(page)
 
     async def visible(self, event_id: str, viewer: User | None) -> Event:
-        """An event page: published events for everyone, drafts only for their organizer."""
+        """An event page: drafts only for their organizer."""
         event = await self.store.get_event(event_id)
-        if event is None:
-            raise NotFound("This event does not exist.")
-        if event.status is EventStatus.DRAFT and (
-            viewer is None or viewer.id != event.organizer_id
+        if event is None or (
+            event.status is EventStatus.DRAFT
+            and (viewer is None or viewer.id != event.organizer_id)
         ):
             raise NotFound("This event does not exist.")
-        return event
+        return await self.fresh(event)
 
     async def organized_by(
         self, organizer: User, limit: int = PAGE_SIZE, cursor: str | None = None
     ) -> Page[Event]:
-        return await self.store.list_organizer_events(organizer.id, limit, cursor)
+        page = await self.store.list_organizer_events(organizer.id, limit, cursor)
+        return await self._fresh_page(page)
+
+    async def owned(self, organizer: User, event_id: str) -> Event:
+        event = await self.store.get_event(event_id)
+        if event is None or event.organizer_id != organizer.id:
+            raise NotFound("This event does not exist.")
+        return await self.fresh(event)
+
+    async def stats(self, organizer: User, event_id: str) -> EventStats:
+        event = await self.owned(organizer, event_id)
+        return EventStats(
+            capacity=event.capacity,
+            seats_taken=event.seats_taken,
+            seats_held=event.seats_held,
+            seats_left=event.seats_left,
+            registrations=event.registrations,
+            revenue=event.revenue,
+            currency=event.currency,
+            checked_in=0,
+        )
+
+    # -- changing -----------------------------------------------------------------------
+
+    async def create(self, organizer: User, raw: Mapping[str, Any], source: Source) -> Event:
+        if source == "json" and (unknown := unknown_fields(raw)):
+            raise ValidationFailed(unknown)
+        now = utcnow()
+        fields = parse_event_fields(raw, source, now=now, is_new=True)
+        event = Event(
+            id=new_id(),
+            organizer_id=organizer.id,
+            status=EventStatus.DRAFT,
+            created_at=now,
+            **fields.__dict__,
+        )
+        await self.store.create_event(event)
+        return event
+
+    async def edit(
+        self, organizer: User, event_id: str, raw: Mapping[str, Any], source: Source
+    ) -> Event:
+        """Change an event. JSON may send only the fields that change; a form sends all."""
+        event = await self.owned(organizer, event_id)
+        if source == "json":
+            if unknown := unknown_fields(raw):
+                raise ValidationFailed(unknown)
+            raw = {**fields_of(event), **raw}
+        fields = parse_event_fields(raw, source, now=utcnow(), is_new=False)
+        return await self.store.update_event(event.id, fields, utcnow())
+
+    async def publish(self, organizer: User, event_id: str) -> Event:
+        event = await self.owned(organizer, event_id)
+        if event.ends_at <= utcnow():
+            raise ValidationFailed(
+                {"ends_at": "This event has already ended; change its dates first."},
+                "An event that has ended cannot be published.",
+            )
+        return await self.store.set_event_status(
+            event.id, frozenset({EventStatus.DRAFT}), EventStatus.PUBLISHED
+        )
+
+
+def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time(), tzinfo=UTC)
+            return moment + timedelta(days=1) if end_of_day else moment
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailed({name: "Use a date like 2026-12-31."}) from exc
+    if moment.tzinfo is None:
+        raise ValidationFailed({name: "Include the offset, as in 2026-12-31T20:00:00+01:00."})
+    return moment
+
+
+def parse_event_query(
+    text: str = "",
+    category: str = "",
+    starts_from: str = "",
+    starts_to: str = "",
+    free: str = "",
+) -> EventQuery:
+    """Filters from a query string (page or API); a bad one is a 422 naming the parameter.
+
+    Dates (YYYY-MM-DD) are whole UTC days, and `to` includes its day.
+    """
+    category = category.strip().lower()
+    if category and category not in CATEGORIES:
+        raise ValidationFailed({"category": f"Choose one of: {', '.join(CATEGORIES)}."})
+    free_flag = {"": None, "true": True, "1": True, "false": False, "0": False}.get(
+        free.strip().lower(), "bad"
+    )
+    if free_flag == "bad":
+        raise ValidationFailed({"free": "Use true or false."})
+    return EventQuery(
+        text=clean_search(text),
+        category=category or None,
+        starts_from=_moment("from", starts_from, end_of_day=False) if starts_from.strip() else None,
+        starts_before=_moment("to", starts_to, end_of_day=True) if starts_to.strip() else None,
+        free=free_flag,  # type: ignore[arg-type]
+    )

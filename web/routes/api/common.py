@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from models.domain import User
+from models.domain import Event, Registration, RegistrationStatus, User
 from models.errors import AdmitError, ValidationFailed
 
 
@@ -53,3 +55,75 @@ def user_json(user: User) -> dict[str, Any]:
         "name": user.name,
         "roles": sorted(role.value for role in user.roles),
     }
+
+
+def page_params(request: Request) -> tuple[int, str | None]:
+    """`limit` (1-100, default 20) and the opaque `cursor` of a list request."""
+    raw = request.query_params.get("limit", "20")
+    try:
+        limit = int(raw)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise ValidationFailed({"limit": "Use a whole number from 1 to 100."})
+    return limit, request.query_params.get("cursor") or None
+
+
+def list_json(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def rfc3339(moment: datetime | None, zone: str | None = None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(zone)).isoformat() if zone else moment.isoformat()
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    zone = event.timezone
+    return {
+        "id": event.id,
+        "title": event.title,
+        "description": event.description,
+        "venue": event.venue,
+        "starts_at": rfc3339(event.starts_at, zone),
+        "ends_at": rfc3339(event.ends_at, zone),
+        "timezone": zone,
+        "capacity": event.capacity,
+        "seats_left": event.seats_left,
+        "price": event.price,
+        "currency": event.currency,
+        "category": event.category,
+        "status": event.status.value,
+        "organizer_id": event.organizer_id,
+        "max_per_registration": event.max_per_registration,
+        "doors_open_at": rfc3339(event.effective_doors_open_at, zone),
+    }
+
+
+def registration_json(registration: Registration, payments: str) -> dict[str, Any]:
+    payment = None
+    if not registration.is_free:
+        payment = {"provider": payments, "status": payment_status(registration)}
+    return {
+        "id": registration.id,
+        "event_id": registration.event_id,
+        "user_id": registration.user_id,
+        "quantity": registration.quantity,
+        "amount": registration.amount,
+        "currency": registration.currency,
+        "status": registration.status.value,
+        "attendee_names": list(registration.attendee_names),
+        "created_at": rfc3339(registration.created_at),
+        "hold_expires_at": rfc3339(registration.hold_expires_at),
+        "payment": payment,
+        "tickets": [],
+    }
+
+
+def payment_status(registration: Registration) -> str:
+    return {
+        RegistrationStatus.HELD: "requires_payment",
+        RegistrationStatus.CONFIRMED: "succeeded",
+        RegistrationStatus.REFUNDED: "refunded",
+    }.get(registration.status, "canceled")

@@ -1,0 +1,78 @@
+"""JSON API: registrations (API.md, "Registrations")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from models.errors import ValidationFailed
+from web.auth import require_user
+from web.routes.api.common import json_object, list_json, page_params, registration_json
+from web.services.container import Services
+
+
+def _services(request: Request) -> Services:
+    return request.state.services
+
+
+def _payments(request: Request) -> str:
+    return request.app.state.settings.payments
+
+
+def _registration_body(body: dict[str, Any]) -> tuple[str, int, list[str]]:
+    problems: dict[str, str] = {}
+    event_id = body.get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        problems["event_id"] = "Give the id of the event."
+    quantity = body.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        problems["quantity"] = "Give the number of tickets as a whole number."
+    names = body.get("attendee_names", [])
+    if names is None:
+        names = []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        problems["attendee_names"] = "Give a list of names (text), one per ticket."
+    if problems:
+        raise ValidationFailed(problems)
+    return event_id, quantity, names  # type: ignore[return-value]
+
+
+async def create_registration(request: Request) -> Response:
+    user = require_user(request)
+    event_id, quantity, names = _registration_body(await json_object(request))
+    registration = await _services(request).registrations.register(user, event_id, quantity, names)
+    return JSONResponse(registration_json(registration, _payments(request)), status_code=201)
+
+
+async def my_registrations(request: Request) -> Response:
+    user = require_user(request)
+    limit, cursor = page_params(request)
+    page = await _services(request).registrations.mine(user, limit, cursor)
+    payments = _payments(request)
+    items = [registration_json(r, payments) for r in page.items]
+    return JSONResponse(list_json(items, page.next_cursor))
+
+
+async def get_registration(request: Request) -> Response:
+    user = require_user(request)
+    view = await _services(request).registrations.get(user, request.path_params["registration_id"])
+    return JSONResponse(registration_json(view.registration, _payments(request)))
+
+
+async def cancel_registration(request: Request) -> Response:
+    user = require_user(request)
+    registration = await _services(request).registrations.cancel(
+        user, request.path_params["registration_id"]
+    )
+    return JSONResponse(registration_json(registration, _payments(request)))
+
+
+routes = [
+    Route("/registrations", create_registration, methods=["POST"]),
+    Route("/registrations", my_registrations, methods=["GET"]),
+    Route("/registrations/{registration_id}", get_registration, methods=["GET"]),
+    Route("/registrations/{registration_id}/cancel", cancel_registration, methods=["POST"]),
+]

@@ -1,0 +1,183 @@
+"""The organizer's dashboard: events, their figures and registrations, and the forms."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from models.domain import RegistrationStatus, Role, User
+from models.errors import Conflict, ValidationFailed
+from models.event_rules import CATEGORIES, form_values_of, timezones
+from models.store import RegistrationQuery
+from web.auth import require_user
+from web.flash import flash
+from web.forms import read_form
+from web.services.container import Services
+from web.services.events import clean_search
+from web.templating import redirect, render
+
+FORM_DEFAULTS = {
+    "timezone": "Europe/Lisbon",
+    "currency": "EUR",
+    "price": "0",
+    "capacity": "100",
+    "max_per_registration": "10",
+    "category": "other",
+}
+
+
+def _services(request: Request) -> Services:
+    return request.state.services
+
+
+def _organizer(request: Request) -> User:
+    return require_user(request, Role.ORGANIZER)
+
+
+def _form_context(values: dict[str, str], errors: dict[str, str], **extra: object) -> dict:
+    return {
+        "values": values,
+        "errors": errors,
+        "categories": CATEGORIES,
+        "timezones": timezones(),
+        **extra,
+    }
+
+
+async def dashboard(request: Request) -> Response:
+    organizer = _organizer(request)
+    page = await _services(request).events.organized_by(
+        organizer, cursor=request.query_params.get("cursor")
+    )
+    return render(request, "organizer/index.html", {"page": page}, block="results")
+
+
+async def new_event(request: Request) -> Response:
+    organizer = _organizer(request)
+    if request.method == "GET":
+        context = _form_context(dict(FORM_DEFAULTS), {}, event=None)
+        return render(request, "organizer/event_form.html", context)
+    values = await read_form(request)
+    try:
+        event = await _services(request).events.create(organizer, values, "form")
+    except ValidationFailed as exc:
+        context = _form_context(values, exc.fields, event=None)
+        return render(
+            request, "organizer/event_form.html", context, status_code=422, block="form"
+        )
+    flash(request, "Draft saved. Check the details, then publish it to open registration.")
+    return redirect(request, f"/organizer/events/{event.id}")
+
+
+async def edit_event(request: Request) -> Response:
+    organizer = _organizer(request)
+    services = _services(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    if request.method == "GET":
+        context = _form_context(form_values_of(event), {}, event=event)
+        return render(request, "organizer/event_form.html", context)
+    values = await read_form(request)
+    try:
+        event = await services.events.edit(organizer, event.id, values, "form")
+    except ValidationFailed as exc:
+        context = _form_context(values, exc.fields, event=event)
+        return render(
+            request, "organizer/event_form.html", context, status_code=422, block="form"
+        )
+    except Conflict as exc:
+        context = _form_context(values, {"capacity": exc.message}, event=event)
+        return render(
+            request, "organizer/event_form.html", context, status_code=409, block="form"
+        )
+    flash(request, "Changes saved.")
+    return redirect(request, f"/organizer/events/{event.id}")
+
+
+def _registration_filters(request: Request) -> tuple[dict[str, str], RegistrationQuery]:
+    params = request.query_params
+    filters = {"q": params.get("q", ""), "status": params.get("status", "")}
+    try:
+        status = RegistrationStatus(filters["status"]) if filters["status"] else None
+    except ValueError:
+        status = None
+        filters["status"] = ""
+    return filters, RegistrationQuery(text=clean_search(filters["q"]), status=status)
+
+
+async def event_dashboard(request: Request) -> Response:
+    organizer = _organizer(request)
+    services = _services(request)
+    event_id = request.path_params["event_id"]
+    event = await services.events.owned(organizer, event_id)
+    filters, query = _registration_filters(request)
+    page = await services.registrations.for_event(
+        organizer, event.id, query, cursor=request.query_params.get("cursor")
+    )
+    more_url = None
+    if page.next_cursor:
+        chosen = {name: value for name, value in filters.items() if value}
+        more_url = f"/organizer/events/{event.id}?" + urlencode(
+            {**chosen, "cursor": page.next_cursor}
+        )
+    context = {
+        "event": event,
+        "page": page,
+        "filters": filters,
+        "statuses": [s.value for s in RegistrationStatus],
+        "more_url": more_url,
+        "appending": bool(request.query_params.get("cursor")),
+    }
+    return render(request, "organizer/event.html", context, block="registrations")
+
+
+async def publish_event(request: Request) -> Response:
+    organizer = _organizer(request)
+    event_id = request.path_params["event_id"]
+    try:
+        await _services(request).events.publish(organizer, event_id)
+    except (Conflict, ValidationFailed) as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, "Published: the event is on sale.")
+    return redirect(request, f"/organizer/events/{event_id}")
+
+
+async def cancel_event(request: Request) -> Response:
+    organizer = _organizer(request)
+    services = _services(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    if request.method == "GET":
+        return render(request, "organizer/cancel.html", {"event": event})
+    await services.registrations.cancel_event(organizer, event.id)
+    flash(request, "The event is cancelled. Every attendee has been told by mail.", "info")
+    return redirect(request, f"/organizer/events/{event.id}")
+
+
+async def export_csv(request: Request) -> Response:
+    organizer = _organizer(request)
+    event, lines = await _services(request).exports.registrations_csv(
+        organizer, request.path_params["event_id"]
+    )
+    filename = f"registrations-{event.id}.csv"
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+routes = [
+    Route("/organizer", dashboard),
+    Route("/organizer/events/new", new_event, methods=["GET", "POST"]),
+    Route("/organizer/events/{event_id}", event_dashboard),
+    Route("/organizer/events/{event_id}/edit", edit_event, methods=["GET", "POST"]),
+    Route("/organizer/events/{event_id}/publish", publish_event, methods=["POST"]),
+    Route("/organizer/events/{event_id}/cancel", cancel_event, methods=["GET", "POST"]),
+    Route("/organizer/events/{event_id}/registrations.csv", export_csv),
+]

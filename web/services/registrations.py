@@ -1,0 +1,194 @@
+"""Registration use cases: book seats, list and cancel, cancel a whole event, sweep holds.
+
+Seats are taken only through `Store.hold_seats` (one atomic step), so whatever the number
+of concurrent buyers, confirmed + live held seats never exceed capacity.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models.domain import (
+    SEAT_TAKING,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+    new_id,
+    registration_problems,
+    utcnow,
+)
+from models.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from models.store import Page, RegistrationQuery, Store
+from web.adapters.mail.port import Mailer
+from web.mails import event_cancelled_mail, registration_cancelled_mail, registration_mail
+from web.services.events import Events
+
+log = logging.getLogger("admit.registrations")
+PAGE_SIZE = 20
+SWEEP_BATCH = 100
+
+
+@dataclass(frozen=True)
+class RegistrationView:
+    """A registration with its event, as the pages show it."""
+
+    registration: Registration
+    event: Event
+
+
+def attendee_may_cancel(registration: Registration, event: Event, now: datetime) -> bool:
+    return registration.status in SEAT_TAKING and now < event.starts_at
+
+
+class Registrations:
+    def __init__(
+        self, store: Store, events: Events, mailer: Mailer, hold: timedelta, base_url: str
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.mailer = mailer
+        self.hold = hold
+        self.base_url = base_url
+
+    async def register(
+        self, user: User, event_id: str, quantity: int, attendee_names: list[str]
+    ) -> Registration:
+        event = await self.store.get_event(event_id)
+        if event is None:
+            raise NotFound("This event does not exist.")
+        names = [" ".join(name.split()) for name in attendee_names]
+        names = [name for name in names if name]
+        if problems := registration_problems(event, quantity, names):
+            raise ValidationFailed(problems)
+        now = utcnow()
+        free = event.is_free
+        registration = Registration(
+            id=new_id(),
+            event_id=event.id,
+            user_id=user.id,
+            buyer_name=user.name,
+            buyer_email=user.email,
+            quantity=quantity,
+            amount=event.price * quantity,
+            currency=event.currency,
+            status=RegistrationStatus.CONFIRMED if free else RegistrationStatus.HELD,
+            created_at=now,
+            hold_expires_at=None if free else now + self.hold,
+            attendee_names=tuple(names),
+        )
+        await self.store.hold_seats(registration, now)
+        if free:
+            await self.mailer.send(registration_mail(registration, event, self.base_url))
+        return registration
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def mine(
+        self, user: User, limit: int = PAGE_SIZE, cursor: str | None = None
+    ) -> Page[Registration]:
+        return await self.store.list_user_registrations(user.id, limit, cursor)
+
+    async def with_events(self, registrations: list[Registration]) -> list[RegistrationView]:
+        events: dict[str, Event] = {}
+        views = []
+        for registration in registrations:
+            if registration.event_id not in events:
+                event = await self.store.get_event(registration.event_id)
+                assert event is not None
+                events[event.id] = event
+            views.append(RegistrationView(registration, events[registration.event_id]))
+        return views
+
+    async def get(self, viewer: User, registration_id: str) -> RegistrationView:
+        """Its attendee or the event's organizer; anyone else: NotFound."""
+        registration = await self.store.get_registration(registration_id)
+        if registration is None:
+            raise NotFound("This registration does not exist.")
+        event = await self.store.get_event(registration.event_id)
+        assert event is not None
+        if viewer.id not in (registration.user_id, event.organizer_id):
+            raise NotFound("This registration does not exist.")
+        if registration.hold_expired(utcnow()):
+            await self.events.fresh(event)
+            registration = await self.store.get_registration(registration_id) or registration
+        return RegistrationView(registration, event)
+
+    async def for_event(
+        self,
+        organizer: User,
+        event_id: str,
+        query: RegistrationQuery | None = None,
+        limit: int = PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> Page[Registration]:
+        event = await self.events.owned(organizer, event_id)
+        return await self.store.list_event_registrations(event.id, limit, cursor, query)
+
+    # -- cancelling ---------------------------------------------------------------------
+
+    async def cancel(self, viewer: User, registration_id: str) -> Registration:
+        view = await self.get(viewer, registration_id)
+        registration, event = view.registration, view.event
+        now = utcnow()
+        by_organizer = viewer.id == event.organizer_id
+        if not by_organizer and not attendee_may_cancel(registration, event, now):
+            if registration.status not in SEAT_TAKING:
+                raise InvalidTransition(f"This registration is already {registration.status}.")
+            raise Forbidden("The event has started: registrations can no longer be cancelled.")
+        cancelled = await self.store.cancel_registration(
+            registration.id, RegistrationStatus.CANCELLED, now
+        )
+        if by_organizer and viewer.id != registration.user_id:
+            await self.mailer.send(registration_cancelled_mail(cancelled, event, self.base_url))
+        return cancelled
+
+    async def cancel_event(self, organizer: User, event_id: str) -> Event:
+        """Stop sales first, then cancel every registration and tell each attendee.
+
+        Safe to run again after a failure part-way: a cancelled event is simply swept
+        again for registrations that still hold seats.
+        """
+        event = await self.events.owned(organizer, event_id)
+        if event.status is not EventStatus.CANCELLED:
+            event = await self.store.set_event_status(
+                event.id,
+                frozenset({EventStatus.DRAFT, EventStatus.PUBLISHED}),
+                EventStatus.CANCELLED,
+            )
+        for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.HELD):
+            while True:
+                page = await self.store.list_event_registrations(
+                    event.id, PAGE_SIZE, None, RegistrationQuery(status=status)
+                )
+                if not page.items:
+                    break
+                for registration in page.items:
+                    await self._cancel_for_event(registration, event)
+        return event
+
+    async def _cancel_for_event(self, registration: Registration, event: Event) -> None:
+        try:
+            cancelled = await self.store.cancel_registration(
+                registration.id, RegistrationStatus.CANCELLED, utcnow()
+            )
+        except InvalidTransition:
+            return  # cancelled meanwhile by its attendee
+        if registration.status is RegistrationStatus.CONFIRMED:
+            await self.mailer.send(event_cancelled_mail(cancelled, event, self.base_url))
+
+    # -- the clock job ------------------------------------------------------------------
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Release every run-out hold; returns the number of seats freed."""
+        now = now or utcnow()
+        freed = 0
+        while event_ids := await self.store.events_with_expired_holds(now, SWEEP_BATCH):
+            for event_id in event_ids:
+                freed += await self.store.release_expired_holds(event_id, now)
+            if len(event_ids) < SWEEP_BATCH:
+                break
+        return freed
