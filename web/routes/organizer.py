@@ -65,9 +65,7 @@ async def new_event(request: Request) -> Response:
         event = await _services(request).events.create(organizer, values, "form")
     except ValidationFailed as exc:
         context = _form_context(values, exc.fields, event=None)
-        return render(
-            request, "organizer/event_form.html", context, status_code=422, block="form"
-        )
+        return render(request, "organizer/event_form.html", context, status_code=422, block="form")
     flash(request, "Draft saved. Check the details, then publish it to open registration.")
     return redirect(request, f"/organizer/events/{event.id}")
 
@@ -84,14 +82,10 @@ async def edit_event(request: Request) -> Response:
         event = await services.events.edit(organizer, event.id, values, "form")
     except ValidationFailed as exc:
         context = _form_context(values, exc.fields, event=event)
-        return render(
-            request, "organizer/event_form.html", context, status_code=422, block="form"
-        )
+        return render(request, "organizer/event_form.html", context, status_code=422, block="form")
     except Conflict as exc:
         context = _form_context(values, {"capacity": exc.message}, event=event)
-        return render(
-            request, "organizer/event_form.html", context, status_code=409, block="form"
-        )
+        return render(request, "organizer/event_form.html", context, status_code=409, block="form")
     flash(request, "Changes saved.")
     return redirect(request, f"/organizer/events/{event.id}")
 
