@@ -8,15 +8,13 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from models.domain import SEAT_TAKING, Registration, RegistrationStatus
-from models.errors import EventNotOpen, InvalidTransition, NotEnoughSeats, NotFound, SoldOut
+from models.errors import InvalidTransition, NotFound
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import (
     decode_cursor,
     encode_cursor,
-    event_from_row,
     like_pattern,
-    registration_columns,
     registration_from_row,
 )
 from models.sqlite.tables import EventRow, RegistrationRow
@@ -25,29 +23,10 @@ from models.store import Page, RegistrationQuery
 
 class SqliteRegistrations(SqliteBase):
     async def hold_seats(self, registration: Registration, now: datetime) -> Registration:
-        async with self.write_transaction():
-            row = await EventRow.select().where(EventRow.id == registration.event_id).first().run()
-            if row is None:
-                raise NotFound("This event does not exist.")
-            event = event_from_row(row)
-            if not event.is_on_sale(now):
-                raise EventNotOpen()
-            if event.has_expired_holds(now):
-                await seats.release_expired(event.id, now)
-                row = await EventRow.select().where(EventRow.id == event.id).first().run()
-                event = event_from_row(row)
-            left = event.seats_left
-            if registration.quantity > left:
-                raise SoldOut() if left == 0 else NotEnoughSeats(left)
-            next_expiry = event.holds_expire_next
-            if registration.status is RegistrationStatus.HELD:
-                assert registration.hold_expires_at is not None
-                candidates = [d for d in (next_expiry, registration.hold_expires_at) if d]
-                next_expiry = min(candidates)
-            await seats.take(registration, next_expiry)
-            await RegistrationRow.insert(
-                RegistrationRow(**registration_columns(registration))
-            ).run()
+        async with self._write_lock:
+            await self.engine.in_hot_thread(
+                lambda connection: seats.hold(connection, registration, now)
+            )
         return registration
 
     async def release_expired_holds(self, event_id: str, now: datetime) -> int:

@@ -6,10 +6,12 @@ the read of the counters and their update cannot interleave with another writer.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
-from models.domain import Registration, RegistrationStatus
-from models.errors import NotEnoughSeats
+from models.domain import Event, Registration, RegistrationStatus
+from models.errors import EventNotOpen, NotEnoughSeats, NotFound, SoldOut
+from models.sqlite.rows import event_from_row, registration_columns
 from models.sqlite.tables import EventRow, RegistrationRow
 
 
@@ -89,3 +91,80 @@ async def give_back(registration: Registration) -> None:
             EventRow.revenue: EventRow.revenue - registration.amount,
         }
     await EventRow.update(changes).where(EventRow.id == registration.event_id).run()
+
+
+# -- the hot path: one transaction in one thread hop (see PooledSQLiteEngine.in_hot_thread)
+
+
+def hold(connection: sqlite3.Connection, registration: Registration, now: datetime) -> None:
+    """Check and take seats for `registration` in one BEGIN IMMEDIATE transaction."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        event = _event(connection, registration.event_id)
+        if not event.is_on_sale(now):
+            raise EventNotOpen()
+        if event.has_expired_holds(now):
+            _release_expired_sync(connection, event.id, now)
+            event = _event(connection, event.id)
+        left = event.seats_left
+        if registration.quantity > left:
+            raise SoldOut() if left == 0 else NotEnoughSeats(left)
+        next_expiry = event.holds_expire_next
+        held = registration.status is RegistrationStatus.HELD
+        if held:
+            assert registration.hold_expires_at is not None
+            next_expiry = min(d for d in (next_expiry, registration.hold_expires_at) if d)
+        quantity = registration.quantity
+        updated = connection.execute(
+            "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
+            " registrations = registrations + ?, revenue = revenue + ?, holds_expire_next = ?"
+            " WHERE id = ? AND seats_confirmed + seats_held + ? <= capacity",
+            (
+                quantity if held else 0,
+                0 if held else quantity,
+                0 if held else 1,
+                0 if held else registration.amount,
+                next_expiry,
+                event.id,
+                quantity,
+            ),
+        ).rowcount
+        if updated != 1:  # the check above makes this unreachable; the guard makes it certain
+            raise NotEnoughSeats(0)
+        columns = registration_columns(registration)
+        names = ", ".join(columns)
+        marks = ", ".join(f":{name}" for name in columns)
+        connection.execute(f"INSERT INTO registrations ({names}) VALUES ({marks})", columns)  # noqa: S608 (column names are ours)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def _event(connection: sqlite3.Connection, event_id: str) -> Event:
+    row = connection.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+    if row is None:
+        raise NotFound("This event does not exist.")
+    return event_from_row(dict(row))
+
+
+def _release_expired_sync(connection: sqlite3.Connection, event_id: str, now: datetime) -> None:
+    held = RegistrationStatus.HELD.value
+    freed = connection.execute(
+        "UPDATE registrations SET status = ?, updated_at = ? "
+        "WHERE event_id = ? AND status = ? AND hold_expires_at <= ? RETURNING quantity",
+        (RegistrationStatus.EXPIRED.value, now, event_id, held, now),
+    ).fetchall()
+    next_row = connection.execute(
+        "SELECT hold_expires_at FROM registrations WHERE event_id = ? AND status = ? "
+        "ORDER BY hold_expires_at LIMIT 1",
+        (event_id, held),
+    ).fetchone()
+    connection.execute(
+        "UPDATE events SET seats_held = seats_held - ?, holds_expire_next = ? WHERE id = ?",
+        (
+            sum(row["quantity"] for row in freed),
+            next_row["hold_expires_at"] if next_row else None,
+            event_id,
+        ),
+    )

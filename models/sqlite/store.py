@@ -23,14 +23,14 @@ class SqliteStore(SqliteUsers, SqliteEvents, SqliteRegistrations, Store):
             raise StoreNotReady(f"No database at {self.path}: run `admit migrate` first.")
         for table in TABLES:
             table._meta.db = self.engine
+        await self.engine.start()
         missing = sorted(set(migration_ids()) - set(await applied_migrations(self.engine)))
         if missing:
+            await self.engine.stop()
             raise StoreNotReady(
                 f"The database at {self.path} lacks migrations {', '.join(missing)}: "
                 "run `admit migrate`."
             )
 
     async def close(self) -> None:
-        # Piccolo's SQLite engine opens a connection per query or transaction; none is
-        # left open between requests.
-        return None
+        await self.engine.stop()

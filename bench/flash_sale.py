@@ -1,0 +1,219 @@
+"""Flash sale: many buyers, one event, seats that must never oversell.
+
+Starts Admit with uvicorn on a temporary database, creates an event of capacity C, signs
+up U buyers, then fires N registration attempts at concurrency K over HTTP and prints
+attempts/s, confirmed registrations/s, latency percentiles, status codes and sold vs
+capacity. Exits 1 if the event oversold or any answer was a 5xx.
+
+    .venv/bin/python bench/flash_sale.py --capacity 100 --attempts 300 --concurrency 20
+    .venv/bin/python bench/flash_sale.py --capacity 1000 --attempts 5000 --concurrency 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
+from loadgen import percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIT = [sys.executable, "-m", "web.cli"]
+PASSWORD = "Bench-pass-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.data_dir = Path(tempfile.mkdtemp(prefix="admit-bench-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "ADMIT_DATA_DIR": str(self.data_dir),
+            "ADMIT_REQUIRE_EMAIL_VERIFICATION": "false",
+            # Buyers share one address here; the bench measures sales, not log-in limits.
+            "ADMIT_LOGIN_LIMIT_PER_CLIENT": "100000",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        subprocess.run([*ADMIT, "migrate"], env=self.env, cwd=ROOT, check=True, capture_output=True)
+        self.log = (self.data_dir / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [*ADMIT, "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env={**self.env, "PYTHONUNBUFFERED": "1"},
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise SystemExit("the server did not start; see " + str(self.data_dir / "server.log"))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+async def sign_up(client: httpx.AsyncClient, email: str, role: str) -> str:
+    body = {"email": email, "password": PASSWORD, "name": email.split("@")[0], "role": role}
+    response = await client.post("/api/v1/auth/signup", json=body)
+    response.raise_for_status()
+    token = await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    token.raise_for_status()
+    return token.json()["access_token"]
+
+
+async def create_event(client: httpx.AsyncClient, token: str, capacity: int, price: int) -> str:
+    starts = datetime.now(UTC) + timedelta(days=30)
+    body = {
+        "title": "Flash sale",
+        "description": "Benchmark",
+        "venue": "Loopback Arena",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=3)).isoformat(),
+        "timezone": "UTC",
+        "capacity": capacity,
+        "price": price,
+        "currency": "EUR",
+        "max_per_registration": 10,
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    created = await client.post("/api/v1/events", json=body, headers=headers)
+    created.raise_for_status()
+    event_id = created.json()["id"]
+    published = await client.post(f"/api/v1/events/{event_id}/publish", headers=headers)
+    published.raise_for_status()
+    return event_id
+
+
+async def run(args: argparse.Namespace) -> int:
+    limits = httpx.Limits(
+        max_connections=args.concurrency + 8, max_keepalive_connections=args.concurrency + 8
+    )
+    with Server(args.workers) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
+            organizer = await sign_up(client, "organizer@bench.example.com", "organizer")
+            event_id = await create_event(client, organizer, args.capacity, args.price)
+            gate = asyncio.Semaphore(8)
+
+            async def buyer(index: int) -> str:
+                async with gate:
+                    return await sign_up(client, f"buyer{index}@bench.example.com", "attendee")
+
+            tokens = await asyncio.gather(*(buyer(i) for i in range(args.users)))
+
+            rng = random.Random(args.seed)
+            plan = [
+                (rng.choice(tokens), rng.randint(1, args.max_quantity))
+                for _ in range(args.attempts)
+            ]
+            requests = (
+                (
+                    "POST",
+                    "/api/v1/registrations",
+                    {"event_id": event_id, "quantity": quantity},
+                    {"Authorization": f"Bearer {token}"},
+                )
+                for token, quantity in plan
+            )
+            began = time.perf_counter()
+            last_sale = began
+
+            def note(result: loadgen.Result) -> None:
+                nonlocal last_sale
+                if result.status == 201:
+                    last_sale = time.perf_counter()
+
+            run = await loadgen.fire("127.0.0.1", server.port, requests, args.concurrency, note)
+            elapsed = run.seconds
+            selling = max(last_sale - began, 1e-9)
+            statuses = collections.Counter(r.status for r in run.results)
+            latencies = [r.seconds for r in run.results]
+            granted = [r.json() for r in run.results if r.status == 201]
+            confirmed = len(granted)
+            confirmed_seats = sum(g["quantity"] for g in granted)
+
+            stats = await client.get(
+                f"/api/v1/events/{event_id}/stats",
+                headers={"Authorization": f"Bearer {organizer}"},
+            )
+            figures = stats.json()
+
+    print(
+        f"capacity C={args.capacity}  attempts N={args.attempts}  concurrency K={args.concurrency}"
+        f"  users U={args.users}  workers={args.workers}  price={args.price}"
+    )
+    print(f"elapsed            {elapsed:8.2f} s")
+    print(f"attempts/s         {args.attempts / elapsed:8.1f}")
+    kind = "held for payment" if args.price else "confirmed"
+    print(
+        f"granted/s          {confirmed / elapsed:8.1f}   ({confirmed} {kind}, over the whole run)"
+    )
+    print(f"granted/s selling  {confirmed / selling:8.1f}   (until sold out: {selling:.2f} s)")
+    print(f"latency p50        {statistics.median(latencies) * 1000:8.1f} ms")
+    print(f"latency p90        {percentile(latencies, 0.90) * 1000:8.1f} ms")
+    print(f"latency p99        {percentile(latencies, 0.99) * 1000:8.1f} ms")
+    print(f"status codes       {dict(sorted(statuses.items()))}")
+    taken = figures["seats_taken"]
+    print(f"seats taken        {taken} of {args.capacity} (answers granted {confirmed_seats})")
+    oversold = taken > args.capacity or confirmed_seats > args.capacity
+    errors = sum(count for status, count in statuses.items() if status >= 500)
+    if oversold:
+        print("OVERSOLD")
+    if errors:
+        print(f"{errors} answers were 5xx")
+    return 1 if oversold or errors else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--capacity", type=int, default=100)
+    parser.add_argument("--attempts", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--price", type=int, default=0, help="minor units; 0 = free event")
+    parser.add_argument("--max-quantity", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
