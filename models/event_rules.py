@@ -26,6 +26,9 @@ DESCRIPTION_MAX = 10_000
 CAPACITY_MAX = 100_000
 PRICE_MAX = 100_000_000
 PER_REGISTRATION_MAX = 100
+# Far enough for any real event, and far from datetime's limits (doors open two hours
+# before the start: year 1 would overflow).
+YEARS = (2000, 2999)
 
 CATEGORIES = (
     "music",
@@ -232,6 +235,9 @@ class _Checker:
             if zone is None:
                 return None
             parsed = parsed.replace(tzinfo=zone)
+        if not YEARS[0] <= parsed.year <= YEARS[1]:
+            self.fail(name, f"Choose a date between the years {YEARS[0]} and {YEARS[1]}.")
+            return None
         return parsed.astimezone(UTC)
 
     def price(self, currency: str) -> int:
@@ -254,7 +260,8 @@ class _Checker:
             self.fail("price", "Must be a whole number of minor units (cents).")
             return 0
         if not 0 <= value <= PRICE_MAX:
-            self.fail("price", "The price must be 0 or more, and at most 1,000,000.00.")
+            most = Decimal(PRICE_MAX).scaleb(-exponent)
+            self.fail("price", f"The price must be 0 or more, and at most {most:,.{exponent}f}.")
         return value
 
 

@@ -9,7 +9,7 @@ builds its own query. Two implementations: `models/sqlite/` (Piccolo) and, for p
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -143,9 +143,13 @@ class Store(ABC):
         """One organizer's events of every status, soonest first."""
 
     @abstractmethod
-    async def update_event(self, event_id: str, fields: EventFields, now: datetime) -> Event:
-        """Replace an event's editable fields atomically; capacity may not drop below the
-        seats taken (`CapacityBelowSold`). Raises `NotFound`."""
+    async def update_event(
+        self, event_id: str, change: Callable[[Event], EventFields], now: datetime
+    ) -> Event:
+        """Apply `change` to the current event and store the result, atomically: two
+        concurrent edits of different fields both survive. `change` may raise
+        `ValidationFailed`. Capacity may not drop below the seats taken
+        (`CapacityBelowSold`). Raises `NotFound`."""
 
     @abstractmethod
     async def set_event_status(

@@ -92,7 +92,7 @@ EVENT_FIELDS: dict[str, Any] = {
     "doors_open_at": {**DATETIME, "description": "default: two hours before starts_at"},
 }
 REQUIRED_EVENT_FIELDS = [
-    "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
+    "title", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency",
 ]  # fmt: skip
 
@@ -272,7 +272,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Published events that have not ended, soonest first",
             "parameters": [
-                _query("q", "words in title, description or venue (at most 200 characters)"),
+                _query("q", "text in the title, description or venue (at most 200 characters)"),
                 _query("category", "one category", {"type": "string", "enum": list(CATEGORIES)}),
                 _query("from", "starts on or after: YYYY-MM-DD (UTC day) or RFC 3339"),
                 _query("to", "starts before the end of: YYYY-MM-DD (UTC day) or RFC 3339"),
@@ -309,7 +309,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _answer("Changed", _ref("Event")),
                 "404": _error("not_found (also for other organizers' events)"),
-                "409": _error("capacity_below_sold, with seats_taken"),
+                "409": _error("capacity_below_sold, with seats_taken; invalid_state: cancelled"),
                 "422": _error("validation_failed, with fields"),
             },
         },
@@ -332,10 +332,11 @@ PATHS: dict[str, Any] = {
             "summary": "Cancel an event: stops sales, cancels every registration, mails attendees",
             "security": BEARER,
             "parameters": EVENT_ID,
+            "description": "Safe to repeat: a second call finishes any registration a first "
+            "call left.",
             "responses": {
                 "200": _answer("Cancelled", _ref("Event")),
                 "404": _error("not_found"),
-                "409": _error("invalid_state"),
             },
         }
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -94,12 +95,15 @@ class SqliteEvents(SqliteBase):
             raise NotFound("This event does not exist.")
         return event_from_row(row)
 
-    async def update_event(self, event_id: str, fields: EventFields, now: datetime) -> Event:
+    async def update_event(
+        self, event_id: str, change: Callable[[Event], EventFields], now: datetime
+    ) -> Event:
         async with self.write_transaction():
             event = await self._event_in_transaction(event_id)
             if event.has_expired_holds(now):
                 await seats.release_expired(event_id, now)
                 event = await self._event_in_transaction(event_id)
+            fields = change(event)
             if fields.capacity < event.seats_taken:
                 raise CapacityBelowSold(event.seats_taken)
             await (

@@ -148,7 +148,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, str] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         moment, row_id = json.loads(base64.urlsafe_b64decode(padded))
         return utc(datetime.fromisoformat(moment)), str(row_id)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValidationFailed({"cursor": "This cursor was not issued by Admit."}) from exc
 
 

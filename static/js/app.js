@@ -23,3 +23,28 @@ if (document.readyState === "loading") {
 } else {
   focusFirstError(document);
 }
+
+// Checkout: count down the seat hold, and say plainly when it has run out.
+function startCountdowns(root) {
+  for (const hold of root.querySelectorAll(".hold[data-expires]")) {
+    const expires = Date.parse(hold.dataset.expires);
+    const out = hold.querySelector(".countdown");
+    if (!out || Number.isNaN(expires)) continue;
+    const tick = () => {
+      const left = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      if (left === 0) {
+        out.textContent = "Your hold has run out; the seats are back on sale.";
+        hold.classList.add("expired");
+        for (const button of document.querySelectorAll(".checkout button[type=submit]:not(.link)")) button.disabled = true;
+        clearInterval(timer);
+        return;
+      }
+      const minutes = Math.floor(left / 60);
+      const seconds = String(left % 60).padStart(2, "0");
+      out.textContent = `${minutes}:${seconds} left.`;
+    };
+    const timer = setInterval(tick, 1000);
+    tick();
+  }
+}
+startCountdowns(document);

@@ -184,10 +184,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture
-def problems(page: Page) -> BrowserProblems:
-    """Collects what a page complains about; tests assert `problems.unexpected() == []`."""
-    found = BrowserProblems()
+def watch_problems(page: Page, found: BrowserProblems | None = None) -> BrowserProblems:
+    """Collects what `page` complains about (e.g. a page of a second browser context)."""
+    found = found if found is not None else BrowserProblems()
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type in {"error", "assert"}:
@@ -200,3 +199,9 @@ def problems(page: Page) -> BrowserProblems:
     )
     page.add_init_script(CSP_LISTENER)
     return found
+
+
+@pytest.fixture
+def problems(page: Page) -> BrowserProblems:
+    """Collects what a page complains about; tests assert `problems.unexpected() == []`."""
+    return watch_problems(page)

@@ -146,7 +146,7 @@ async def cancel_event(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "organizer/cancel.html", {"event": event})
     await services.registrations.cancel_event(organizer, event.id)
-    flash(request, "The event is cancelled. Every attendee has been told by mail.", "info")
+    flash(request, "The event is cancelled. Confirmed attendees have been told by mail.", "info")
     return redirect(request, f"/organizer/events/{event.id}")
 
 

@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from models.domain import Event, EventStatus, User, new_id, utcnow
-from models.errors import NotFound, ValidationFailed
+from models.errors import InvalidTransition, NotFound, ValidationFailed
 from models.event_rules import (
     CATEGORIES,
+    YEARS,
+    EventFields,
     Source,
     fields_of,
     parse_event_fields,
@@ -129,14 +131,30 @@ class Events:
     async def edit(
         self, organizer: User, event_id: str, raw: Mapping[str, Any], source: Source
     ) -> Event:
-        """Change an event. JSON may send only the fields that change; a form sends all."""
+        """Change an event. JSON may send only the fields that change; a form sends all.
+
+        The merge with the current values happens inside the store's transaction, so
+        concurrent edits of different fields do not undo each other.
+        """
         event = await self.owned(organizer, event_id)
-        if source == "json":
-            if unknown := unknown_fields(raw):
-                raise ValidationFailed(unknown)
-            raw = {**fields_of(event), **raw}
-        fields = parse_event_fields(raw, source, now=utcnow(), is_new=False)
-        return await self.store.update_event(event.id, fields, utcnow())
+        if event.status in (EventStatus.CANCELLED, EventStatus.ENDED):
+            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
+        if source == "json" and (unknown := unknown_fields(raw)):
+            raise ValidationFailed(unknown)
+        now = utcnow()
+
+        def change(current: Event) -> EventFields:
+            merged = {**fields_of(current), **raw} if source == "json" else raw
+            fields = parse_event_fields(merged, source, now=now, is_new=False)
+            # Amounts are stored per registration in the event's currency; switching it
+            # after sales would add euros to dollars in the revenue.
+            if fields.currency != current.currency and (current.seats_taken or current.revenue):
+                raise ValidationFailed(
+                    {"currency": "The currency cannot change once seats are taken."}
+                )
+            return fields
+
+        return await self.store.update_event(event.id, change, now)
 
     async def publish(self, organizer: User, event_id: str) -> Event:
         event = await self.owned(organizer, event_id)
@@ -154,15 +172,17 @@ def _moment(name: str, raw: str, *, end_of_day: bool) -> datetime:
     text = raw.strip()
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(), tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValidationFailed({name: "Use a date like 2026-12-31."}) from exc
     if moment.tzinfo is None:
         raise ValidationFailed({name: "Include the offset, as in 2026-12-31T20:00:00+01:00."})
-    return moment
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValidationFailed({name: f"Use a date between the years {YEARS[0]} and {YEARS[1]}."})
+    moment = moment.astimezone(UTC)
+    return moment + timedelta(days=1) if end_of_day and len(text) == 10 else moment
 
 
 def parse_event_query(

@@ -21,7 +21,15 @@ from models.domain import (
     registration_problems,
     utcnow,
 )
-from models.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from models.errors import (
+    EventNotOpen,
+    Forbidden,
+    InvalidTransition,
+    NotEnoughSeats,
+    NotFound,
+    SoldOut,
+    ValidationFailed,
+)
 from models.store import Page, RegistrationQuery, Store
 from web.adapters.mail.port import Mailer
 from web.mails import event_cancelled_mail, registration_cancelled_mail, registration_mail
@@ -58,13 +66,21 @@ class Registrations:
         self, user: User, event_id: str, quantity: int, attendee_names: list[str]
     ) -> Registration:
         event = await self.store.get_event(event_id)
-        if event is None:
+        # A draft is invisible to everyone but its organizer, here as on its page.
+        if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
             raise NotFound("This event does not exist.")
         names = [" ".join(name.split()) for name in attendee_names]
         names = [name for name in names if name]
         if problems := registration_problems(event, quantity, names):
             raise ValidationFailed(problems)
         now = utcnow()
+        # A refusal needs no write lock: when the committed figures already say the seats
+        # are not there (and no hold has run out to free some), answer at once. The store
+        # re-checks under the lock for every request that may succeed.
+        if not event.has_expired_holds(now) and quantity > event.seats_left:
+            if not event.is_on_sale(now):
+                raise EventNotOpen()
+            raise SoldOut() if event.seats_left == 0 else NotEnoughSeats(event.seats_left)
         free = event.is_free
         registration = Registration(
             id=new_id(),
@@ -168,7 +184,9 @@ class Registrations:
                     break
                 for registration in page.items:
                     await self._cancel_for_event(registration, event)
-        return event
+        fresh = await self.store.get_event(event.id)
+        assert fresh is not None
+        return fresh
 
     async def _cancel_for_event(self, registration: Registration, event: Event) -> None:
         try:

@@ -22,11 +22,29 @@ class InvalidJSON(AdmitError):
 async def json_object(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    # ValueError covers malformed JSON and numbers past Python's digit limit;
+    # RecursionError, absurdly deep nesting.
+    except (ValueError, RecursionError) as exc:
         raise InvalidJSON() from exc
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not _encodable(body):
         raise InvalidJSON()
     return body
+
+
+def _encodable(value: Any) -> bool:
+    """False when a string holds a lone surrogate (JSON allows "\ud800"; UTF-8 does not,
+    so it could be neither stored nor sent back)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    return True
 
 
 def strings(body: dict[str, Any], *names: str, optional: tuple[str, ...] = ()) -> dict[str, str]:
