@@ -10,6 +10,7 @@ by the store's lock) and a few reader connections, opened by `start()` and close
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +56,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         for _ in range(readers):
             self._readers.put_nowait(await self._open())
         self._hot_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-hot")
-        self._hot = await self.in_hot_thread(self._open_hot)
+        loop = asyncio.get_running_loop()
+        self._hot = await loop.run_in_executor(self._hot_thread, self._open_hot)
 
     async def stop(self) -> None:
         connections, self._all = self._all, []
@@ -65,12 +67,19 @@ class PooledSQLiteEngine(SQLiteEngine):
             await connection.close()
         if self._hot_thread is not None:
             if self._hot is not None:
-                await self.in_hot_thread(lambda _: self._hot.close())  # type: ignore[union-attr]
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._hot_thread, self._close_hot)
             self._hot_thread.shutdown(wait=True)
         self._hot_thread = None
         self._hot = None
 
-    def _open_hot(self, _: object = None) -> sqlite3.Connection:
+    def _close_hot(self) -> None:
+        assert self._hot is not None
+        self._hot.close()
+        self._hot_lock.close()
+
+    def _open_hot(self) -> sqlite3.Connection:
+        self._hot_lock = open(f"{self.path}.hot-lock", "a+b")  # noqa: SIM115 (kept open)
         connection = sqlite3.connect(**self.connection_kwargs)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA foreign_keys = 1")
@@ -86,7 +95,16 @@ class PooledSQLiteEngine(SQLiteEngine):
         """
         assert self._hot_thread is not None, "start() the engine first"
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._hot_thread, work, self._hot)
+        return await loop.run_in_executor(self._hot_thread, self._locked, work)
+
+    def _locked(self, work: Callable[[Any], T]) -> T:
+        # Between worker processes, SQLite's busy handler polls with sleeps of up to
+        # 100 ms; an flock queue wakes the next writer the moment the lock is free.
+        fcntl.flock(self._hot_lock, fcntl.LOCK_EX)
+        try:
+            return work(self._hot)
+        finally:
+            fcntl.flock(self._hot_lock, fcntl.LOCK_UN)
 
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
