@@ -60,26 +60,6 @@ async def _next_expiry(event_id: str) -> datetime | None:
     return row["hold_expires_at"] if row else None
 
 
-async def take(registration: Registration, next_expiry: datetime | None) -> None:
-    """Count a new held or confirmed registration, guarded by capacity in the same UPDATE."""
-    held = registration.status is RegistrationStatus.HELD
-    quantity = registration.quantity
-    rows = await EventRow.raw(
-        "UPDATE events SET seats_held = seats_held + {}, seats_confirmed = seats_confirmed + {}, "
-        "registrations = registrations + {}, revenue = revenue + {}, holds_expire_next = {} "
-        "WHERE id = {} AND seats_confirmed + seats_held + {} <= capacity RETURNING id",
-        quantity if held else 0,
-        0 if held else quantity,
-        0 if held else 1,
-        0 if held else registration.amount,
-        next_expiry,
-        registration.event_id,
-        quantity,
-    ).run()
-    if not rows:  # the check before this makes it unreachable; the guard makes it certain
-        raise NotEnoughSeats(0)
-
-
 async def give_back(registration: Registration) -> None:
     """Return the seats of a registration that held or confirmed them."""
     if registration.status is RegistrationStatus.HELD:
