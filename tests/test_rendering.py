@@ -1,0 +1,338 @@
+"""Ticket rendering, checked the way a door scanner and a reader see it.
+
+The PDF is rasterised by poppler (`pdftoppm`) and its QR code read back by zxing-cpp; its
+text is extracted with `pdftotext`. The SVG's path is painted into an image and decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import qrcode
+import zxingcpp
+from PIL import Image, ImageDraw
+from qrcode import util as qrcode_util
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.units import mm
+
+from web.rendering.document import TicketDocument
+from web.rendering.qr import (
+    QUIET_ZONE,
+    _QRCode,
+    dark_runs,
+    mask_penalty,
+    qr_matrix,
+    qr_svg,
+)
+from web.rendering.ticket_pdf import (
+    ELLIPSIS,
+    EN_DASH,
+    FINE_PRINT,
+    TICKET_LAYOUT,
+    Qr,
+    printable,
+    render_ticket_pdf,
+    when_label,
+    wrap,
+)
+
+LISBON = ZoneInfo("Europe/Lisbon")
+
+
+def realistic_code(seed: bytes = b"admit") -> str:
+    """170 characters shaped like our ticket codes: uppercase base32 and dashes."""
+    digest = hashlib.sha512(seed).digest() + hashlib.sha512(seed + b"2").digest()
+    return ("AD1-1A2B3C4D-" + base64.b32encode(digest).decode())[:170]
+
+
+CODE = realistic_code()
+
+TICKET = TicketDocument(
+    ticket_id="3f1c2a9e-4b7d-4c11-9a7e-0d2b5c8e1f23",
+    code=CODE,
+    event_title="Fado at Midnight",
+    venue="Clube de Fado, Rua de São João da Praça 94, 1100-521 Lisboa",
+    starts_local=datetime(2026, 11, 28, 19, 30, tzinfo=LISBON),
+    ends_local=datetime(2026, 11, 28, 22, 0, tzinfo=LISBON),
+    timezone="Europe/Lisbon",
+    attendee_name="Zoë Ñúñez",
+    seat_label="Ticket 2 of 3",
+    price_label="€25.00",
+    organizer_name="Casa do Fado",
+)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def write_pdf(ticket: TicketDocument, directory: Path) -> Path:
+    rendered = render_ticket_pdf(ticket)
+    path = directory / rendered.filename
+    path.write_bytes(rendered.data)
+    return path
+
+
+def run(*command: str | Path) -> str:
+    return subprocess.run(
+        [str(part) for part in command], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def pdf_text(path: Path) -> str:
+    return run("/usr/bin/pdftotext", "-enc", "UTF-8", path, "-")
+
+
+def rasterise_pdf(path: Path) -> list[Path]:
+    prefix = path.with_suffix("")
+    run("/usr/bin/pdftoppm", "-r", "150", "-png", path, prefix)
+    return sorted(path.parent.glob(f"{prefix.name}*.png"))
+
+
+def decode(image: Image.Image) -> list[zxingcpp.Barcode]:
+    return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+
+
+def paint(runs: list[tuple[int, int, int]], size: int, scale: int = 8) -> Image.Image:
+    """Dark runs (row, column, length) painted black on white, `scale` pixels a module."""
+    image = Image.new("L", (size * scale, size * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for y, x, n in runs:
+        draw.rectangle(((x * scale, y * scale), ((x + n) * scale - 1, (y + 1) * scale - 1)), 0)
+    return image
+
+
+def svg_runs(svg: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The module count and the dark runs that an SVG from `qr_svg` draws."""
+    root = ET.fromstring(svg)
+    size = int(root.attrib["viewBox"].split()[2])
+    path = root.find("{http://www.w3.org/2000/svg}path")
+    assert path is not None
+    commands = re.findall(r"M(\d+) (\d+)h(\d+)v1h-(\d+)z", path.attrib["d"])
+    assert "".join(f"M{x} {y}h{n}v1h-{m}z" for x, y, n, m in commands) == path.attrib["d"]
+    assert all(n == m for _, _, n, m in commands)
+    return size, [(int(y), int(x), int(n)) for x, y, n, _ in commands]
+
+
+# --- the QR code ---------------------------------------------------------------------
+
+
+def test_code_of_alphanumeric_characters_is_a_small_symbol_with_a_quiet_zone():
+    matrix = qr_matrix(CODE)
+    # Version 7 (45 modules) + 2 x 4 quiet zone: alphanumeric mode. Byte mode would
+    # need version 10 (57 modules).
+    assert len(matrix) == 45 + 2 * QUIET_ZONE
+    assert all(len(row) == len(matrix) for row in matrix)
+    border = matrix[:QUIET_ZONE] + matrix[-QUIET_ZONE:]
+    border += [row[:QUIET_ZONE] + row[-QUIET_ZONE:] for row in matrix]
+    assert not any(any(row) for row in border)
+
+
+def test_qr_matrix_decodes_to_the_code():
+    matrix = qr_matrix(CODE)
+    (barcode,) = decode(paint(dark_runs(matrix), len(matrix)))
+    assert barcode.text == CODE
+    assert barcode.ec_level == "M"
+
+
+def test_code_with_other_characters_still_round_trips():
+    code = "https://tickets.example/t/Zoë?x=1"
+    matrix = qr_matrix(code)
+    (barcode,) = decode(paint(dark_runs(matrix), len(matrix)))
+    assert barcode.text == code
+
+
+# Versions 1, 7 (ours), 9, 15 and 21: different alignment patterns, with and without
+# version information.
+CODES_OF_SEVERAL_VERSIONS = [
+    "A",
+    "hello",
+    CODE,
+    realistic_code(b"other"),
+    "https://tickets.example/t/" + "x" * 150,
+    "ABC " * 150,
+    "z" * 700,
+]
+
+
+def reference_qr(code: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
+    qr.add_data(code)
+    qr.make(fit=True)
+    return qr
+
+
+@pytest.mark.parametrize("code", CODES_OF_SEVERAL_VERSIONS)
+def test_symbol_is_the_one_qrcode_would_make(code: str):
+    assert qr_matrix(code) == reference_qr(code).get_matrix()
+
+
+@pytest.mark.parametrize("code", CODES_OF_SEVERAL_VERSIONS)
+def test_mask_candidates_are_qrcodes_masked_symbols(code: str):
+    reference = reference_qr(code)
+    ours = _QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
+    ours.add_data(code)
+    ours.best_fit()
+    candidates = ours.masked_candidates()
+    assert ours.version == reference.version
+    for mask in range(8):
+        reference.makeImpl(True, mask)
+        expected = [int("".join("1" if m else "0" for m in row), 2) for row in reference.modules]
+        assert candidates[mask] == expected
+
+
+@pytest.mark.parametrize("code", CODES_OF_SEVERAL_VERSIONS)
+def test_mask_penalty_scores_as_qrcode_does(code: str):
+    qr = reference_qr(code)
+    for mask in range(8):
+        qr.makeImpl(True, mask)
+        assert mask_penalty(qr.modules) == qrcode_util.lost_point(qr.modules)
+
+
+def test_svg_is_inline_markup_without_styles_or_scripts():
+    svg = qr_svg(CODE)
+    assert svg.startswith("<svg ")
+    assert "<?xml" not in svg
+    assert "style=" not in svg
+    assert "<script" not in svg.lower()
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    size = len(qr_matrix(CODE))
+    assert root.attrib["viewBox"] == f"0 0 {size} {size}"
+    assert root.attrib["shape-rendering"] == "crispEdges"
+    assert root.attrib["role"] == "img"
+    assert root.attrib["aria-label"] == "Ticket QR code"
+    assert "width" not in root.attrib
+    assert "height" not in root.attrib
+    assert len(root.findall("{http://www.w3.org/2000/svg}path")) == 1
+    assert len(svg) < 10_000
+
+
+def test_svg_draws_the_matrix_and_decodes_to_the_code():
+    size, runs = svg_runs(qr_svg(CODE))
+    matrix = qr_matrix(CODE)
+    assert size == len(matrix)
+    assert runs == dark_runs(matrix)
+    (barcode,) = decode(paint(runs, size))
+    assert barcode.text == CODE
+
+
+def test_svg_label_is_escaped():
+    root = ET.fromstring(qr_svg(CODE, label='Ticket "A" <1>'))
+    assert root.attrib["aria-label"] == 'Ticket "A" <1>'
+
+
+# --- the PDF -------------------------------------------------------------------------
+
+
+def test_pdf_qr_code_scans_to_the_code(tmp_path: Path):
+    (page,) = rasterise_pdf(write_pdf(TICKET, tmp_path))
+    with Image.open(page) as image:
+        (barcode,) = decode(image)
+    assert barcode.text == CODE
+
+
+def test_pdf_is_one_a6_page_named_after_the_ticket(tmp_path: Path):
+    rendered = render_ticket_pdf(TICKET)
+    assert rendered.filename == f"ticket-{TICKET.ticket_id}.pdf"
+    assert rendered.content_type == "application/pdf"
+    assert rendered.data.startswith(b"%PDF-")
+    info = run("/usr/bin/pdfinfo", write_pdf(TICKET, tmp_path))
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE)
+    assert re.search(r"^Page size:\s+297\.6\d* x 419\.5\d* pts", info, re.MULTILINE)  # 105 x 148 mm
+
+
+def test_pdf_prints_the_ticket_details(tmp_path: Path):
+    text = pdf_text(write_pdf(TICKET, tmp_path))
+    for expected in (
+        "Fado at Midnight",
+        f"Saturday 28 November 2026, 19:30{EN_DASH}22:00 (Europe/Lisbon)",
+        "Clube de Fado, Rua de São João da Praça 94, 1100-521 Lisboa",
+        "Zoë Ñúñez",  # Latin-1 prints as such
+        "Ticket 2 of 3 · €25.00",
+        "Casa do Fado",
+        f"Ticket {TICKET.ticket_id}",
+    ):
+        assert expected in text
+    assert " ".join(text.split()).count(FINE_PRINT) == 1
+
+
+def test_pdf_with_a_name_beyond_latin1_renders_and_still_scans(tmp_path: Path):
+    ticket = replace(TICKET, attendee_name="李雷", event_title="Ночь фаду 🎸")
+    path = write_pdf(ticket, tmp_path)
+    text = pdf_text(path)
+    assert "??" in text.splitlines()
+    assert "???? ???? ?" in text
+    (page,) = rasterise_pdf(path)
+    with Image.open(page) as image:
+        (barcode,) = decode(image)
+    assert barcode.text == CODE
+
+
+def test_long_title_is_cut_to_three_lines_with_an_ellipsis(tmp_path: Path):
+    title = " ".join(f"Word{number}" for number in range(60))
+    text = pdf_text(write_pdf(replace(TICKET, event_title=title), tmp_path))
+    lines = [line for line in text.splitlines() if line.startswith("Word")]
+    assert len(lines) == 3
+    assert lines[-1].endswith(ELLIPSIS)
+    assert "Word59" not in text
+
+
+def test_pdf_is_small_and_deterministic():
+    worst = replace(
+        TICKET,
+        event_title="A very long event title " * 10,
+        venue="Somewhere with a long address " * 5,
+        attendee_name="Maria da Conceição Rodrigues Figueiredo de Albuquerque e Vasconcelos",
+    )
+    for ticket in (TICKET, worst):
+        data = render_ticket_pdf(ticket).data
+        assert len(data) < 20 * 1024
+        assert render_ticket_pdf(ticket).data == data
+
+
+def test_layout_fits_the_page_at_its_fullest_and_the_qr_is_large():
+    width, height = TICKET_LAYOUT.page_size
+    assert TICKET_LAYOUT.max_content_height() <= height - 2 * TICKET_LAYOUT.margin
+    (qr,) = [item for item in TICKET_LAYOUT.top + TICKET_LAYOUT.bottom if isinstance(item, Qr)]
+    modules = len(qr_matrix(CODE))
+    assert qr.size * (modules - 2 * QUIET_ZONE) / modules >= 60 * mm
+    assert qr.size <= width
+
+
+# --- text helpers --------------------------------------------------------------------
+
+
+def test_when_label_spans_days_and_converts_to_the_event_zone():
+    ticket = replace(
+        TICKET,
+        starts_local=datetime(2026, 7, 4, 21, 0, tzinfo=UTC),
+        ends_local=datetime(2026, 7, 5, 1, 30, tzinfo=UTC),
+    )
+    assert when_label(ticket) == (
+        f"Saturday 4 July 2026, 22:00 {EN_DASH} Sunday 5 July 2026, 02:30 (Europe/Lisbon)"
+    )
+
+
+def test_printable_keeps_winansi_and_replaces_the_rest():
+    assert printable("Zoe\u0308 Ñúñez") == "Zoë Ñúñez"  # combining diaeresis composed
+    winansi = f"€25 {EN_DASH} “ok” {ELLIPSIS}"
+    assert printable(winansi) == winansi
+    assert printable("李雷") == "??"
+    assert printable("a\tb\u00adc") == "a bc"
+
+
+def test_wrap_breaks_words_wider_than_the_column():
+    lines = wrap("X" * 200, "Helvetica", 10, 100, max_lines=3)
+    assert len(lines) == 3
+    assert lines[-1].endswith(ELLIPSIS)
+    assert wrap("", "Helvetica", 10, 100, max_lines=3) == []
+    assert wrap("  two   words ", "Helvetica", 10, 100, max_lines=1) == ["two words"]

@@ -1,0 +1,317 @@
+"""A ticket as a one-page PDF: A6 portrait, for printing or showing on a phone.
+
+`render_ticket_pdf` is a pure function of a `TicketDocument`. What goes where is data
+(`TICKET_LAYOUT`, below): a column of text blocks and the QR code flowing down from the top
+margin, and a footer stacked up from the bottom margin. The renderer only walks it.
+
+Fonts are the PDF standard Helvetica and Courier, which viewers supply, so nothing is
+embedded and a ticket stays a few kilobytes. Their limitation: they only have glyphs for
+the WinAnsi character set (Latin-1 plus a few such as the euro sign, dashes, curly quotes
+and the ellipsis). Any other character (Chinese, Greek, Cyrillic, emoji...) is printed
+as "?" (see `printable`). The QR code, which carries the ticket's identity, is not
+affected; supporting other scripts means embedding a TrueType font (hundreds of
+kilobytes) and is left for when it is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A6
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from web.rendering.document import RenderedFile, TicketDocument
+from web.rendering.qr import dark_runs, qr_matrix
+
+# Compressed streams stay binary instead of being ASCII85-encoded as well: a quarter
+# smaller and faster. (A reportlab-wide setting; every PDF reader handles binary streams.)
+rl_config.useA85 = 0
+
+FINE_PRINT = (
+    "Show this code at the entrance. It admits one person once. Screenshots work; keep it private."
+)
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+EN_DASH = "\N{EN DASH}"
+
+REGULAR = "Helvetica"
+BOLD = "Helvetica-Bold"
+MONO = "Courier"
+
+INK = 0.0  # grey levels: 0 is black
+MUTED = 0.35
+
+
+# --- The layout, as data -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """A block of text, wrapped to the column width.
+
+    `source` names one of `SOURCES`: which text of the ticket to print. Past `max_lines`
+    the text is cut and ends with an ellipsis. An empty text takes no room at all.
+    """
+
+    source: str
+    font: str = REGULAR
+    size: float = 9
+    leading: float = 11
+    max_lines: int = 1
+    align: Literal["left", "center"] = "left"
+    gray: float = INK
+    space_before: float = 0
+
+    def max_height(self) -> float:
+        return self.space_before + self.max_lines * self.leading
+
+
+@dataclass(frozen=True)
+class Qr:
+    """The ticket's QR code, centred, `size` wide and high including its quiet zone."""
+
+    size: float
+    space_before: float = 0
+
+    def max_height(self) -> float:
+        return self.space_before + self.size
+
+
+Item = Text | Qr
+
+
+@dataclass(frozen=True)
+class Layout:
+    page_size: tuple[float, float]
+    margin: float
+    top: tuple[Item, ...]  # flows down from the top margin
+    bottom: tuple[Item, ...]  # stacked up from the bottom margin (last item lowest)
+
+    def max_content_height(self) -> float:
+        """Height of the content with every text at its most lines (must fit the page)."""
+        return sum(item.max_height() for item in self.top + self.bottom)
+
+
+TICKET_LAYOUT = Layout(
+    page_size=A6,  # 105 x 148 mm
+    margin=5 * mm,
+    top=(
+        Text("organizer", size=7.5, leading=9, gray=MUTED),
+        Text("title", font=BOLD, size=14, leading=16.5, max_lines=3, space_before=3),
+        Text("when", max_lines=2, space_before=4),
+        Text("venue", max_lines=2),
+        # 72 mm with the quiet zone: the symbol itself is over 60 mm wide for a
+        # version 7 code (45 of 53 modules).
+        Qr(size=72 * mm),
+        Text("attendee", font=BOLD, size=12, leading=14, max_lines=2, align="center"),
+        Text("seat_and_price", align="center", space_before=2),
+    ),
+    bottom=(
+        Text("fine_print", size=7, leading=8.5, max_lines=2, gray=MUTED),
+        Text("ticket_id", font=MONO, size=6.5, leading=8, gray=MUTED, space_before=3),
+    ),
+)
+
+
+# --- What each text source prints ----------------------------------------------------
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June")
+_MONTHS += ("July", "August", "September", "October", "November", "December")
+
+
+def _day(moment: datetime) -> str:
+    # Spelled out here rather than with strftime("%A %B"), which follows the process locale.
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def when_label(ticket: TicketDocument) -> str:
+    """E.g. "Saturday 28 November 2026, 19:30-22:00 (Europe/Lisbon)", with an en dash."""
+    zone = ZoneInfo(ticket.timezone)
+    start = ticket.starts_local.astimezone(zone)
+    end = ticket.ends_local.astimezone(zone)
+    if start.date() == end.date():
+        span = f"{_day(start)}, {start:%H:%M}{EN_DASH}{end:%H:%M}"
+    else:
+        span = f"{_day(start)}, {start:%H:%M} {EN_DASH} {_day(end)}, {end:%H:%M}"
+    return f"{span} ({ticket.timezone})"
+
+
+SOURCES: dict[str, Callable[[TicketDocument], str]] = {
+    "organizer": lambda t: t.organizer_name,
+    "title": lambda t: t.event_title,
+    "when": when_label,
+    "venue": lambda t: t.venue,
+    "attendee": lambda t: t.attendee_name,
+    "seat_and_price": lambda t: " · ".join(s for s in (t.seat_label, t.price_label) if s),
+    "fine_print": lambda t: FINE_PRINT,
+    "ticket_id": lambda t: f"Ticket {t.ticket_id}",
+}
+
+
+# --- Text helpers --------------------------------------------------------------------
+
+
+def printable(text: str) -> str:
+    """`text` with every character the standard fonts cannot show replaced by "?"."""
+    text = unicodedata.normalize("NFC", text)  # "e" + combining diaeresis -> "ë"
+    try:
+        text.encode("cp1252")  # WinAnsiEncoding, the standard fonts' encoding
+    except UnicodeEncodeError:
+        return "".join(_printable_char(ch) for ch in text)
+    return text if text.isprintable() else "".join(_printable_char(ch) for ch in text)
+
+
+def _printable_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if unicodedata.category(ch) == "Cf":  # soft hyphen, zero-width joiner...
+        return ""
+    try:
+        ch.encode("cp1252")
+    except UnicodeEncodeError:
+        return "?"
+    return ch if ch.isprintable() else "?"
+
+
+def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+    """Greedy word wrap to `width` points; past `max_lines`, cut and end with "…"."""
+    space = stringWidth(" ", font, size)
+    lines: list[str] = []
+    line, line_width = "", 0.0
+    for word in printable(text).split():
+        word_width = stringWidth(word, font, size)
+        if line and line_width + space + word_width <= width:
+            line, line_width = f"{line} {word}", line_width + space + word_width
+            continue
+        if line:
+            lines.append(line)
+        while word_width > width:  # a word wider than the column: break it anywhere
+            cut = _longest_prefix(word, font, size, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+            word_width = stringWidth(word, font, size)
+        line, line_width = word, word_width
+        if len(lines) > max_lines:
+            break
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _with_ellipsis(lines[-1], font, size, width)
+    return lines
+
+
+def _longest_prefix(word: str, font: str, size: float, width: float) -> int:
+    cut = len(word) - 1
+    while cut > 1 and stringWidth(word[:cut], font, size) > width:
+        cut -= 1
+    return cut
+
+
+def _with_ellipsis(line: str, font: str, size: float, width: float) -> str:
+    while line and stringWidth(line + ELLIPSIS, font, size) > width:
+        head, space, _ = line.rpartition(" ")
+        line = head if space and head else line[:-1]  # drop a whole word if there are two
+    return line.rstrip(" ,;:.-" + EN_DASH) + ELLIPSIS
+
+
+# --- The renderer --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TextBlock:
+    """A `Text` item wrapped for one ticket."""
+
+    item: Text
+    lines: list[str]
+
+    @property
+    def height(self) -> float:
+        return self.item.space_before + len(self.lines) * self.item.leading if self.lines else 0
+
+    def draw(self, canvas: Canvas, top: float, left: float, width: float) -> None:
+        item = self.item
+        canvas.setFont(item.font, item.size)
+        canvas.setFillGray(item.gray)
+        # Baseline: the cap height (0.72 em in Helvetica) centred in the line's leading.
+        baseline = top - item.space_before - (item.leading + 0.72 * item.size) / 2
+        for line in self.lines:
+            if item.align == "center":
+                canvas.drawCentredString(left + width / 2, baseline, line)
+            else:
+                canvas.drawString(left, baseline, line)
+            baseline -= item.leading
+
+
+@dataclass(frozen=True)
+class _QrBlock:
+    """A `Qr` item with one ticket's modules."""
+
+    item: Qr
+    matrix: list[list[bool]]
+
+    @property
+    def height(self) -> float:
+        return self.item.space_before + self.item.size
+
+    def draw(self, canvas: Canvas, top: float, left: float, width: float) -> None:
+        """Dark modules as vector rectangles, one per horizontal run, filled as one path."""
+        size = self.item.size
+        module = size / len(self.matrix)
+        canvas.saveState()
+        canvas.translate(left + (width - size) / 2, top - self.item.space_before)
+        canvas.scale(module, -module)  # module units, rows going down like the matrix
+        canvas.setFillGray(0)
+        # Written as PDF operators directly: whole numbers in module units ("x y w h re"),
+        # which keeps the stream small and skips reportlab's float formatting of ~600 rects.
+        runs = dark_runs(self.matrix)
+        canvas.addLiteral("\n".join(f"{x} {y} {n} 1 re" for y, x, n in runs) + "\nf")
+        canvas.restoreState()
+
+
+def _block(item: Item, ticket: TicketDocument, width: float) -> _TextBlock | _QrBlock:
+    if isinstance(item, Qr):
+        return _QrBlock(item, qr_matrix(ticket.code))
+    text = SOURCES[item.source](ticket)
+    return _TextBlock(item, wrap(text, item.font, item.size, width, item.max_lines))
+
+
+def render_ticket_pdf(ticket: TicketDocument, layout: Layout = TICKET_LAYOUT) -> RenderedFile:
+    """The ticket as a one-page PDF; the same ticket always gives the same bytes."""
+    buffer = io.BytesIO()
+    page_width, page_height = layout.page_size
+    canvas = Canvas(buffer, pagesize=layout.page_size, invariant=1, pageCompression=1)
+    canvas.setTitle(f"Ticket: {ticket.event_title}")
+    canvas.setAuthor(ticket.organizer_name)
+    canvas.setCreator("Admit")
+
+    left = layout.margin
+    width = page_width - 2 * layout.margin
+    cursor = page_height - layout.margin
+    for item in layout.top:
+        block = _block(item, ticket, width)
+        block.draw(canvas, cursor, left, width)
+        cursor -= block.height
+
+    bottom = [_block(item, ticket, width) for item in layout.bottom]
+    cursor = layout.margin + sum(block.height for block in bottom)
+    for block in bottom:
+        block.draw(canvas, cursor, left, width)
+        cursor -= block.height
+
+    canvas.showPage()
+    canvas.save()
+    return RenderedFile(
+        filename=f"ticket-{ticket.ticket_id}.pdf",
+        content_type="application/pdf",
+        data=buffer.getvalue(),
+    )
