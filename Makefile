@@ -17,6 +17,7 @@ BIN := $(VENV)/bin
 INSTALL_STAMP := $(VENV)/.stamp-install
 NPM_STAMP := node_modules/.stamp-npm
 HTMX := static/vendor/htmx.min.js
+JSQR := static/vendor/jsQR.js
 SYSTEM_PACKAGES := chromium ffmpeg poppler-utils
 
 ADMIT_DATA_DIR ?= ./var
@@ -28,7 +29,7 @@ help:
 	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
 	@echo "make test         system-deps, install, vendor, lint, pytest (the whole suite)"
 	@echo "make install      .venv with the app and its test tools (pip install -e '.[test]')"
-	@echo "make vendor       npm ci and copy htmx into static/vendor/"
+	@echo "make vendor       npm ci and copy htmx and jsQR into static/vendor/"
 	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
 	@echo "make demo         add demo accounts and events (to an empty database)"
 	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
@@ -60,7 +61,12 @@ $(HTMX): $(NPM_STAMP)
 	mkdir -p $(@D)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-vendor: $(HTMX)
+# jsQR decodes QR codes on the door scanner where the browser has no BarcodeDetector.
+$(JSQR): $(NPM_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/jsqr/dist/jsQR.js $@
+
+vendor: $(HTMX) $(JSQR)
 
 # -- the app ------------------------------------------------------------------------------
 

@@ -194,6 +194,7 @@ class Event:
     revenue: int = 0
     # When the earliest live hold runs out: reading seats after it means holds to release.
     holds_expire_next: datetime | None = None
+    checked_in: int = 0
     created_at: datetime = field(default_factory=utcnow)
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from models.domain import (
@@ -26,6 +26,7 @@ from models.domain import (
     User,
 )
 from models.event_rules import EventFields
+from models.tickets import CheckinAttempt, CheckinOutcome, Ticket
 
 T = TypeVar("T")
 
@@ -164,12 +165,15 @@ class Store(ABC):
     # how seats are counted: a hot event's counter can later be split into several items.
 
     @abstractmethod
-    async def hold_seats(self, registration: Registration, now: datetime) -> Registration:
+    async def hold_seats(
+        self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
+    ) -> Registration:
         """Take `registration.quantity` seats and store the registration, in one step.
 
         A `held` registration reserves seats until its hold expires; a `confirmed` one
-        (a free event) takes them for good. Expired holds of the event are released
-        first. Raises `NotFound`, `EventNotOpen`, `SoldOut` or `NotEnoughSeats`.
+        (a free event) takes them for good and stores its `tickets` in the same step.
+        Expired holds of the event are released first. Raises `NotFound`,
+        `EventNotOpen`, `SoldOut` or `NotEnoughSeats`.
         """
 
     @abstractmethod
@@ -184,8 +188,9 @@ class Store(ABC):
     async def cancel_registration(
         self, registration_id: str, to: RegistrationStatus, now: datetime
     ) -> Registration:
-        """Move a held or confirmed registration to `to` (cancelled or refunded) and return
-        its seats to sale. Raises `NotFound` or `InvalidTransition`."""
+        """Move a held or confirmed registration to `to` (cancelled or refunded), return
+        its seats to sale and void its unused tickets. Raises `NotFound` or
+        `InvalidTransition`."""
 
     @abstractmethod
     async def get_registration(self, registration_id: str) -> Registration | None: ...
@@ -205,3 +210,41 @@ class Store(ABC):
         query: RegistrationQuery | None = None,
     ) -> Page[Registration]:
         """An event's registrations, newest first, matching `query`."""
+
+    # -- tickets and the door ------------------------------------------------------------
+
+    @abstractmethod
+    async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    @abstractmethod
+    async def list_registration_tickets(self, registration_id: str) -> list[Ticket]: ...
+
+    @abstractmethod
+    async def list_user_tickets(self, user_id: str) -> list[Ticket]: ...
+
+    @abstractmethod
+    async def search_event_tickets(self, event_id: str, text: str, limit: int) -> list[Ticket]:
+        """An event's tickets whose attendee or buyer name contains `text`."""
+
+    @abstractmethod
+    async def check_in(
+        self, attempt: CheckinAttempt, code_event_id: str | None, grace: timedelta
+    ) -> CheckinOutcome:
+        """Record one scan and admit the ticket if it may enter, atomically: of any number
+        of concurrent scans of one ticket exactly one is admitted. `code_event_id` is the
+        event the signed code names (None when the code did not verify). Raises
+        `NotFound` for an unknown event, `Forbidden` unless `attempt.by_user_id` is the
+        event's organizer or door staff."""
+
+    @abstractmethod
+    async def add_door_staff(self, event_id: str, user_id: str, now: datetime) -> bool:
+        """Let `user_id` check tickets of `event_id`; False if already allowed."""
+
+    @abstractmethod
+    async def is_door_staff(self, event_id: str, user_id: str) -> bool: ...
+
+    @abstractmethod
+    async def list_door_staff(self, event_id: str) -> list[str]: ...
+
+    @abstractmethod
+    async def door_staff_events(self, user_id: str) -> list[str]: ...

@@ -24,10 +24,11 @@ from web.middleware.body_limit import BodyLimitMiddleware
 from web.middleware.csrf import CSRFMiddleware
 from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
-from web.routes import accounts, dev, my, organizer, pages
+from web.routes import accounts, dev, door, my, organizer, pages, pwa, tickets
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
 from web.routes.api import registrations as api_registrations
+from web.routes.api import tickets as api_tickets
 from web.services.container import Services
 from web.settings import Settings
 from web.templating import STATIC_DIR, make_templates
@@ -51,6 +52,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_accounts.routes,
             *api_events.routes,
             *api_registrations.routes,
+            *api_tickets.routes,
             Route("/openapi.json", openapi),
         ],
     )
@@ -59,6 +61,9 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *accounts.routes,
         *my.routes,
         *organizer.routes,
+        *pwa.routes,
+        *tickets.routes,
+        *door.routes,
         api,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -7,6 +7,7 @@ so that sessions and issued tickets survive a restart.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -16,15 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from web.settings import Settings
+from web.settings import Settings, SettingsError
 
 
 @dataclass(frozen=True)
 class Keys:
     secret_key: str
     ticket_signing_key: Ed25519PrivateKey
+    # Keys that signed tickets before a rotation: they verify, never sign.
+    ticket_verify_keys: tuple[Ed25519PublicKey, ...] = ()
 
 
 def load_or_create_keys(settings: Settings) -> Keys:
@@ -34,11 +37,25 @@ def load_or_create_keys(settings: Settings) -> Keys:
             settings.keys_dir / "secret_key", lambda: secrets.token_urlsafe(48).encode()
         ).decode()
     )
-    pem = _read_or_write(settings.keys_dir / "ticket_signing_key.pem", _new_ed25519_pem)
-    private_key = serialization.load_pem_private_key(pem, password=None)
+    if settings.ticket_signing_key:
+        pem = settings.ticket_signing_key.replace("\\n", "\n").encode()
+    else:
+        pem = _read_or_write(settings.keys_dir / "ticket_signing_key.pem", _new_ed25519_pem)
+    try:
+        private_key = serialization.load_pem_private_key(pem, password=None)
+    except ValueError as exc:
+        raise SettingsError("ADMIT_TICKET_SIGNING_KEY is not a PEM private key") from exc
     if not isinstance(private_key, Ed25519PrivateKey):
-        raise ValueError("ticket_signing_key.pem is not an Ed25519 private key")
-    return Keys(secret_key=secret, ticket_signing_key=private_key)
+        raise SettingsError("The ticket signing key must be an Ed25519 private key")
+    old_keys = []
+    for encoded in settings.ticket_verify_keys:
+        try:
+            old_keys.append(Ed25519PublicKey.from_public_bytes(base64.b64decode(encoded)))
+        except ValueError as exc:
+            raise SettingsError(
+                "ADMIT_TICKET_VERIFY_KEYS holds a value that is not a base64 Ed25519 public key"
+            ) from exc
+    return Keys(secret, private_key, tuple(old_keys))
 
 
 def _new_ed25519_pem() -> bytes:

@@ -130,6 +130,32 @@ SCHEMAS["Registration"] = _object(
     },
     tickets={"type": "array", "items": STRING},
 )  # fmt: skip
+SCHEMAS["Ticket"] = _object(
+    ["id", "event_id", "registration_id", "attendee_name", "status", "code", "download_url",
+     "download_expires_at", "checked_in_at"],
+    id=STRING,
+    event_id=STRING,
+    registration_id=STRING,
+    attendee_name=STRING,
+    status={"type": "string", "enum": ["valid", "used", "void"]},
+    code={"type": "string", "description": "exactly the text in the QR code"},
+    download_url={"type": "string", "description": "signed PDF link, at most 15 minutes"},
+    download_expires_at=DATETIME,
+    checked_in_at={"type": ["string", "null"], "format": "date-time"},
+)  # fmt: skip
+SCHEMAS["Validation"] = _object(
+    ["result", "ticket", "first_checked_in_at", "first_gate", "progress"],
+    result={
+        "type": "string",
+        "enum": ["admitted", "already_used", "wrong_event", "void", "invalid",
+                 "not_yet_open", "event_over"],
+    },
+    ticket={"type": ["object", "null"]},
+    first_checked_in_at={"type": ["string", "null"], "format": "date-time"},
+    first_gate={"type": ["string", "null"]},
+    progress=_object(["admitted", "total"], admitted={"type": "integer"},
+                     total={"type": "integer"}),
+)  # fmt: skip
 SCHEMAS["Stats"] = _object(
     ["capacity", "seats_taken", "seats_held", "seats_left", "registrations", "revenue",
      "currency", "checked_in"],
@@ -414,6 +440,95 @@ PATHS: dict[str, Any] = {
                 "403": _error("forbidden: the event has started"),
                 "404": _error("not_found"),
                 "409": _error("invalid_state: already cancelled or expired"),
+            },
+        }
+    },
+    "/api/v1/tickets/{ticket_id}": {
+        "get": {
+            "summary": "A ticket, with its code and a fresh signed PDF link",
+            "security": BEARER,
+            "parameters": [_path("ticket_id")],
+            "responses": {
+                "200": _answer("The ticket", _ref("Ticket")),
+                "404": _error("not_found (also for other people's tickets)"),
+            },
+        }
+    },
+    "/api/v1/tickets/validate": {
+        "post": {
+            "summary": "Check a scanned code at the door; every call is recorded",
+            "description": "Of any number of concurrent scans of one ticket exactly one is "
+            "admitted. A code is checked in this order: signature and key id (invalid), "
+            "event (wrong_event), the door's hours (not_yet_open, event_over), the "
+            "ticket (void, already_used, admitted).",
+            "security": BEARER,
+            "requestBody": _body(
+                _object(
+                    ["code", "event_id"],
+                    code={"type": "string", "description": "exactly the QR text"},
+                    event_id=STRING,
+                    gate={"type": "string", "maxLength": 60, "default": "Main gate"},
+                    device={"type": "string", "maxLength": 64},
+                )
+            ),
+            "responses": {
+                "200": _answer("The verdict", _ref("Validation")),
+                "401": _error("not_authenticated"),
+                "403": _error("forbidden: not door staff or organizer of this event"),
+                "404": _error("not_found: no such event"),
+                "422": _error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/checkin-keys": {
+        "get": {
+            "summary": "Public keys that verify this event's ticket codes offline",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "responses": {
+                "200": _answer(
+                    "Keys",
+                    _object(
+                        ["keys"],
+                        keys={
+                            "type": "array",
+                            "items": _object(
+                                ["key_id", "algorithm", "public_key"],
+                                key_id=STRING,
+                                algorithm={"type": "string", "const": "Ed25519"},
+                                public_key={"type": "string", "description": "base64, 32 bytes"},
+                            ),
+                        },
+                    ),
+                ),
+                "403": _error("forbidden"),
+                "404": _error("not_found"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/door-search": {
+        "get": {
+            "summary": "Find tickets by attendee or buyer name, for people without a code",
+            "security": BEARER,
+            "parameters": [*EVENT_ID, _query("q", "part of a name (at most 100 characters)")],
+            "responses": {
+                "200": _answer("At most 20 tickets, with their codes", {"type": "object"}),
+                "403": _error("forbidden"),
+                "404": _error("not_found"),
+                "422": _error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/events/{event_id}/door-staff": {
+        "post": {
+            "summary": "Let an existing account check tickets of your event",
+            "security": BEARER,
+            "parameters": EVENT_ID,
+            "requestBody": _body(_object(["email"], email=EMAIL)),
+            "responses": {
+                "201": _answer("Assigned", {"type": "object"}),
+                "404": _error("not_found"),
+                "422": _error("validation_failed: no account with that email"),
             },
         }
     },

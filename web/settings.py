@@ -65,6 +65,27 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "false locally, true in production",
         "Mark cookies Secure (HTTPS only).",
     ),
+    SettingDoc(
+        "ADMIT_TICKET_SIGNING_KEY",
+        "generated into the data dir",
+        "Ed25519 private key (PEM) that signs ticket codes.",
+    ),
+    SettingDoc(
+        "ADMIT_TICKET_VERIFY_KEYS",
+        "(none)",
+        "Earlier public keys (base64 of the 32 raw bytes, comma-separated) whose tickets "
+        "still admit after a key rotation.",
+    ),
+    SettingDoc(
+        "ADMIT_CHECKIN_GRACE_HOURS",
+        "6",
+        "Hours after an event's end during which its tickets still scan (then event_over).",
+    ),
+    SettingDoc(
+        "ADMIT_DOWNLOAD_TTL",
+        "900",
+        "Lifetime of a signed ticket download link, in seconds (at most 900).",
+    ),
     SettingDoc("ADMIT_ACCESS_TOKEN_TTL", "3600", "Lifetime of API bearer tokens, in seconds."),
     SettingDoc("ADMIT_SESSION_MAX_AGE", "1209600", "Lifetime of a log-in session, in seconds."),
     SettingDoc(
@@ -108,6 +129,10 @@ class Settings:
     mail: MailKind = "outbox"
     mail_from: str = "Admit <tickets@admit.localhost>"
     secret_key: str | None = None
+    ticket_signing_key: str | None = None
+    ticket_verify_keys: tuple[str, ...] = ()
+    checkin_grace_hours: float = 6.0
+    download_ttl: int = 900
     secure_cookies: bool | None = None
     access_token_ttl: int = 3600
     session_max_age: int = 14 * 24 * 3600
@@ -155,6 +180,14 @@ class Settings:
                 mail=choice("ADMIT_MAIL", ("outbox", "ses"), "outbox"),  # type: ignore[arg-type]
                 mail_from=config("ADMIT_MAIL_FROM", cast=str, default=cls.mail_from),
                 secret_key=config("ADMIT_SECRET_KEY", cast=str, default=None),
+                ticket_signing_key=config("ADMIT_TICKET_SIGNING_KEY", cast=str, default=None),
+                ticket_verify_keys=tuple(
+                    part.strip()
+                    for part in config("ADMIT_TICKET_VERIFY_KEYS", cast=str, default="").split(",")
+                    if part.strip()
+                ),
+                checkin_grace_hours=config("ADMIT_CHECKIN_GRACE_HOURS", cast=float, default=6.0),
+                download_ttl=_download_ttl(config("ADMIT_DOWNLOAD_TTL", cast=int, default=900)),
                 secure_cookies=_parse_bool("ADMIT_SECURE_COOKIES", secure) if secure else None,
                 access_token_ttl=config("ADMIT_ACCESS_TOKEN_TTL", cast=int, default=3600),
                 session_max_age=config("ADMIT_SESSION_MAX_AGE", cast=int, default=14 * 24 * 3600),
@@ -202,6 +235,12 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.env == "local"
+
+
+def _download_ttl(seconds: int) -> int:
+    if not 1 <= seconds <= 900:
+        raise SettingsError("ADMIT_DOWNLOAD_TTL must be from 1 to 900 seconds")
+    return seconds
 
 
 def _parse_bool(name: str, raw: str) -> bool:

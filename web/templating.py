@@ -10,6 +10,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.money import money
 from web.auth import current_user
 from web.flash import pop_flashes
 from web.middleware.csrf import csrf_token
@@ -17,18 +18,6 @@ from web.middleware.csrf import csrf_token
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
-
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
-ZERO_DECIMAL = {"JPY", "KRW", "ISK", "HUF", "CLP", "VND"}
-
-
-def money(amount: int, currency: str) -> str:
-    """Minor units to a label: 2500 EUR -> '€25.00', 0 -> 'Free'."""
-    if amount == 0:
-        return "Free"
-    value = f"{amount:,}" if currency in ZERO_DECIMAL else f"{amount / 100:,.2f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{value}" if symbol else f"{value} {currency}"
 
 
 def when(value: datetime, fmt: str = "%a %d %b %Y, %H:%M") -> str:

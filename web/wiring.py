@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from models.store import Store
+from models.ticket_codes import CodeSigner, CodeVerifier
+from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.keys import Keys
@@ -15,6 +17,7 @@ from web.services.container import Services
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.registrations import Registrations
+from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
 
 
@@ -32,6 +35,14 @@ def build_mailer(settings: Settings) -> Mailer:
 
         return OutboxMailer(settings.outbox_dir, settings.mail_from)
     raise SettingsError(f"ADMIT_MAIL={settings.mail} has no adapter in this version yet.")
+
+
+def build_files(settings: Settings, keys: Keys) -> Files:
+    if settings.files == "local":
+        from web.adapters.files.local import LocalFiles
+
+        return LocalFiles(settings.data_dir / "files", keys.secret_key)
+    raise SettingsError(f"ADMIT_FILES={settings.files} has no adapter in this version yet.")
 
 
 def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer) -> Identity:
@@ -52,6 +63,7 @@ def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer)
 def build_services(settings: Settings, keys: Keys) -> Services:
     store = build_store(settings)
     mailer = build_mailer(settings)
+    files = build_files(settings, keys)
     identity = build_identity(settings, keys, store, mailer)
     limits = LoginLimits(
         per_account=settings.login_limit_per_account,
@@ -66,14 +78,28 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         hold=timedelta(minutes=settings.hold_minutes),
         base_url=settings.base_url,
     )
+    signer = CodeSigner(keys.ticket_signing_key)
+    verifier = CodeVerifier([keys.ticket_signing_key.public_key(), *keys.ticket_verify_keys])
+    tickets = Tickets(
+        store,
+        signer,
+        verifier,
+        files,
+        mailer,
+        base_url=settings.base_url,
+        grace=timedelta(hours=settings.checkin_grace_hours),
+        download_ttl=settings.download_ttl,
+    )
     return Services(
         store=store,
         mailer=mailer,
+        files=files,
         identity=identity,
         accounts=Accounts(store, identity, settings.require_email_verification, limits),
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations),
+        tickets=tickets,
     )
 
 

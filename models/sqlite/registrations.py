@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,15 +18,18 @@ from models.sqlite.rows import (
     like_pattern,
     registration_from_row,
 )
-from models.sqlite.tables import EventRow, RegistrationRow
+from models.sqlite.tables import EventRow, RegistrationRow, TicketRow
 from models.store import Page, RegistrationQuery
+from models.tickets import Ticket, TicketStatus
 
 
 class SqliteRegistrations(SqliteBase):
-    async def hold_seats(self, registration: Registration, now: datetime) -> Registration:
+    async def hold_seats(
+        self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
+    ) -> Registration:
         async with self._write_lock:
             await self.engine.in_hot_thread(
-                lambda connection: seats.hold(connection, registration, now)
+                lambda connection: seats.hold(connection, registration, tickets, now)
             )
         return registration
 
@@ -59,6 +63,15 @@ class SqliteRegistrations(SqliteBase):
                 .run()
             )
             await seats.give_back(registration)
+            # A cancelled registration's unused tickets stop admitting at once.
+            await (
+                TicketRow.update({TicketRow.status: TicketStatus.VOID.value})
+                .where(
+                    (TicketRow.registration_id == registration_id)
+                    & (TicketRow.status == TicketStatus.VALID.value)
+                )
+                .run()
+            )
             updated = await self._registration(registration_id)
         assert updated is not None
         return updated

@@ -16,6 +16,7 @@ from models.domain import (
     User,
 )
 from models.errors import ValidationFailed
+from models.tickets import Ticket, TicketStatus
 
 
 def utc(value: datetime) -> datetime:
@@ -45,9 +46,6 @@ def user_from_row(row: dict[str, Any]) -> User:
     )
 
 
-EVENT_COUNTERS = ("seats_confirmed", "seats_held", "registrations", "revenue", "holds_expire_next")
-
-
 def event_columns(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
@@ -70,6 +68,7 @@ def event_columns(event: Event) -> dict[str, Any]:
         "registrations": event.registrations,
         "revenue": event.revenue,
         "holds_expire_next": event.holds_expire_next,
+        "checked_in": event.checked_in,
         "created_at": event.created_at,
     }
 
@@ -96,6 +95,7 @@ def event_from_row(row: dict[str, Any]) -> Event:
         registrations=row["registrations"],
         revenue=row["revenue"],
         holds_expire_next=utc_or_none(row["holds_expire_next"]),
+        checked_in=row["checked_in"],
         created_at=utc(row["created_at"]),
     )
 
@@ -156,3 +156,44 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def ticket_columns(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "event_id": ticket.event_id,
+        "registration_id": ticket.registration_id,
+        "user_id": ticket.user_id,
+        "attendee_name": ticket.attendee_name,
+        "buyer_name": ticket.buyer_name,
+        "seat_no": ticket.seat_no,
+        "seats": ticket.seats,
+        "status": ticket.status.value,
+        "created_at": ticket.created_at,
+        "checked_in_at": ticket.checked_in_at,
+        "checked_in_gate": ticket.checked_in_gate,
+    }
+
+
+def ticket_from_row(row: dict[str, Any]) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        event_id=row["event_id"],
+        registration_id=row["registration_id"],
+        user_id=row["user_id"],
+        attendee_name=row["attendee_name"],
+        buyer_name=row["buyer_name"],
+        seat_no=row["seat_no"],
+        seats=row["seats"],
+        status=TicketStatus(row["status"]),
+        created_at=utc(row["created_at"]),
+        checked_in_at=utc_or_none(row["checked_in_at"]),
+        checked_in_gate=row["checked_in_gate"],
+    )
+
+
+def insert_sql(table: str, columns: dict[str, Any]) -> str:
+    """INSERT with named parameters; the column names are ours, never user input."""
+    names = ", ".join(columns)
+    marks = ", ".join(f":{name}" for name in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608

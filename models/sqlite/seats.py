@@ -7,12 +7,14 @@ the read of the counters and their update cannot interleave with another writer.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import Event, Registration, RegistrationStatus
 from models.errors import EventNotOpen, NotEnoughSeats, NotFound, SoldOut
-from models.sqlite.rows import event_from_row, registration_columns
+from models.sqlite.rows import event_from_row, insert_sql, registration_columns, ticket_columns
 from models.sqlite.tables import EventRow, RegistrationRow
+from models.tickets import Ticket
 
 
 async def release_expired(event_id: str, now: datetime) -> int:
@@ -76,8 +78,14 @@ async def give_back(registration: Registration) -> None:
 # -- the hot path: one transaction in one thread hop (see PooledSQLiteEngine.in_hot_thread)
 
 
-def hold(connection: sqlite3.Connection, registration: Registration, now: datetime) -> None:
-    """Check and take seats for `registration` in one BEGIN IMMEDIATE transaction."""
+def hold(
+    connection: sqlite3.Connection,
+    registration: Registration,
+    tickets: Sequence[Ticket],
+    now: datetime,
+) -> None:
+    """Check and take seats for `registration` (and store its tickets, when it is
+    confirmed at once) in one BEGIN IMMEDIATE transaction."""
     connection.execute("BEGIN IMMEDIATE")
     try:
         event = _event(connection, registration.event_id)
@@ -112,9 +120,10 @@ def hold(connection: sqlite3.Connection, registration: Registration, now: dateti
         if updated != 1:  # the check above makes this unreachable; the guard makes it certain
             raise NotEnoughSeats(0)
         columns = registration_columns(registration)
-        names = ", ".join(columns)
-        marks = ", ".join(f":{name}" for name in columns)
-        connection.execute(f"INSERT INTO registrations ({names}) VALUES ({marks})", columns)  # noqa: S608 (column names are ours)
+        connection.execute(insert_sql("registrations", columns), columns)
+        for ticket in tickets:
+            row = ticket_columns(ticket)
+            connection.execute(insert_sql("tickets", row), row)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

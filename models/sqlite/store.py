@@ -13,11 +13,12 @@ from models.sqlite.migrate import migration_ids
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
 from models.sqlite.tables import TABLES
+from models.sqlite.tickets import SqliteTickets
 from models.sqlite.users import SqliteUsers
 from models.store import Store
 
 
-class SqliteStore(SqliteUsers, SqliteEvents, SqliteRegistrations, Store):
+class SqliteStore(SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, Store):
     async def open(self) -> None:
         if not self.path.exists():
             raise StoreNotReady(f"No database at {self.path}: run `admit migrate` first.")

@@ -56,6 +56,7 @@ class EventRow(Table, tablename="events"):
     registrations = Integer(default=0)
     revenue = Integer(default=0)
     holds_expire_next = Timestamptz(null=True, default=None, index=True)
+    checked_in = Integer(default=0)
     created_at = Timestamptz()
 
 
@@ -75,4 +76,48 @@ class RegistrationRow(Table, tablename="registrations"):
     updated_at = Timestamptz(null=True, default=None)
 
 
-TABLES: tuple[type[Table], ...] = (UserRow, CodeRow, LoginFailureRow, EventRow, RegistrationRow)
+class TicketRow(Table, tablename="tickets"):
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    registration_id = Varchar(length=32, index=True)
+    user_id = Varchar(length=32, index=True)
+    attendee_name = Varchar(length=100)
+    buyer_name = Varchar(length=100)
+    seat_no = Integer()
+    seats = Integer()
+    status = Varchar(length=8)
+    created_at = Timestamptz()
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_in_gate = Varchar(length=60, null=True, default=None)
+
+
+class CheckinRow(Table, tablename="checkins"):
+    """Every scan, admitted or not."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    ticket_id = Varchar(length=32, null=True, default=None, index=True)
+    by_user_id = Varchar(length=32)
+    gate = Varchar(length=60)
+    device = Varchar(length=64)
+    result = Varchar(length=16)
+    at = Timestamptz()
+
+
+class DoorStaffRow(Table, tablename="door_staff"):
+    key = Varchar(length=70, primary_key=True)  # "<event id>:<user id>"
+    event_id = Varchar(length=32, index=True)
+    user_id = Varchar(length=32, index=True)
+    created_at = Timestamptz()
+
+
+TABLES: tuple[type[Table], ...] = (
+    UserRow,
+    CodeRow,
+    LoginFailureRow,
+    EventRow,
+    RegistrationRow,
+    TicketRow,
+    CheckinRow,
+    DoorStaffRow,
+)

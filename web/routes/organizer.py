@@ -123,6 +123,7 @@ async def event_dashboard(request: Request) -> Response:
         "statuses": [s.value for s in RegistrationStatus],
         "more_url": more_url,
         "appending": bool(request.query_params.get("cursor")),
+        "door_staff": await services.tickets.door_staff(event),
     }
     return render(request, "organizer/event.html", context, block="registrations")
 

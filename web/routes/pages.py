@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -91,7 +92,9 @@ async def register(request: Request) -> Response:
         }
         return render(request, "events/detail.html", context, status_code=status, block="register")
     if registration.is_free:
-        return redirect(request, f"/my/registrations/{registration.id}")
+        response = redirect(request, f"/my/registrations/{registration.id}")
+        response.background = BackgroundTask(services.tickets.deliver, registration.id)
+        return response
     return redirect(request, f"/checkout/{registration.id}")
 
 

@@ -5,20 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.store import Store
+from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.services.accounts import Accounts
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.registrations import Registrations
+from web.services.tickets import Tickets
 
 
 @dataclass(frozen=True)
 class Services:
     store: Store
     mailer: Mailer
+    files: Files
     identity: Identity
     accounts: Accounts
     events: Events
     registrations: Registrations
     exports: Exports
+    tickets: Tickets

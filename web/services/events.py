@@ -108,7 +108,7 @@ class Events:
             registrations=event.registrations,
             revenue=event.revenue,
             currency=event.currency,
-            checked_in=0,
+            checked_in=event.checked_in,
         )
 
     # -- changing -----------------------------------------------------------------------

@@ -31,8 +31,9 @@ from models.errors import (
     ValidationFailed,
 )
 from models.store import Page, RegistrationQuery, Store
+from models.tickets import tickets_for
 from web.adapters.mail.port import Mailer
-from web.mails import event_cancelled_mail, registration_cancelled_mail, registration_mail
+from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
 
 log = logging.getLogger("admit.registrations")
@@ -96,9 +97,8 @@ class Registrations:
             hold_expires_at=None if free else now + self.hold,
             attendee_names=tuple(names),
         )
-        await self.store.hold_seats(registration, now)
-        if free:
-            await self.mailer.send(registration_mail(registration, event, self.base_url))
+        tickets = tickets_for(registration, now) if free else []
+        await self.store.hold_seats(registration, now, tickets)
         return registration
 
     # -- reading ------------------------------------------------------------------------

@@ -119,7 +119,9 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
-def registration_json(registration: Registration, payments: str) -> dict[str, Any]:
+def registration_json(
+    registration: Registration, payments: str, ticket_ids: list[str] | None = None
+) -> dict[str, Any]:
     payment = None
     if not registration.is_free:
         payment = {"provider": payments, "status": payment_status(registration)}
@@ -135,7 +137,7 @@ def registration_json(registration: Registration, payments: str) -> dict[str, An
         "created_at": rfc3339(registration.created_at),
         "hold_expires_at": rfc3339(registration.hold_expires_at),
         "payment": payment,
-        "tickets": [],
+        "tickets": ticket_ids or [],
     }
 
 

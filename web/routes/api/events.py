@@ -92,7 +92,11 @@ async def event_registrations(request: Request) -> Response:
         organizer, request.path_params["event_id"], query, limit, cursor
     )
     payments = _payments(request)
-    items = [registration_json(r, payments) for r in page.items]
+    tickets = _services(request).tickets
+    items = [
+        registration_json(r, payments, [t.id for t in await tickets.for_registration(r)])
+        for r in page.items
+    ]
     return JSONResponse(list_json(items, page.next_cursor))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models.domain import Registration, RegistrationStatus
 from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, list_json, page_params, registration_json
@@ -43,23 +45,35 @@ def _registration_body(body: dict[str, Any]) -> tuple[str, int, list[str]]:
 async def create_registration(request: Request) -> Response:
     user = require_user(request)
     event_id, quantity, names = _registration_body(await json_object(request))
-    registration = await _services(request).registrations.register(user, event_id, quantity, names)
-    return JSONResponse(registration_json(registration, _payments(request)), status_code=201)
+    services = _services(request)
+    registration = await services.registrations.register(user, event_id, quantity, names)
+    body = await _registration_json(request, registration)
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        return JSONResponse(body, status_code=201)
+    # PDFs and the confirmation mail after the answer: the buyer does not wait for them.
+    delivery = BackgroundTask(services.tickets.deliver, registration.id)
+    return JSONResponse(body, status_code=201, background=delivery)
+
+
+async def _registration_json(request: Request, registration: Registration) -> dict[str, Any]:
+    tickets = []
+    if registration.status is RegistrationStatus.CONFIRMED:
+        tickets = await _services(request).tickets.for_registration(registration)
+    return registration_json(registration, _payments(request), [t.id for t in tickets])
 
 
 async def my_registrations(request: Request) -> Response:
     user = require_user(request)
     limit, cursor = page_params(request)
     page = await _services(request).registrations.mine(user, limit, cursor)
-    payments = _payments(request)
-    items = [registration_json(r, payments) for r in page.items]
+    items = [await _registration_json(request, r) for r in page.items]
     return JSONResponse(list_json(items, page.next_cursor))
 
 
 async def get_registration(request: Request) -> Response:
     user = require_user(request)
     view = await _services(request).registrations.get(user, request.path_params["registration_id"])
-    return JSONResponse(registration_json(view.registration, _payments(request)))
+    return JSONResponse(await _registration_json(request, view.registration))
 
 
 async def cancel_registration(request: Request) -> Response:
@@ -67,7 +81,7 @@ async def cancel_registration(request: Request) -> Response:
     registration = await _services(request).registrations.cancel(
         user, request.path_params["registration_id"]
     )
-    return JSONResponse(registration_json(registration, _payments(request)))
+    return JSONResponse(await _registration_json(request, registration))
 
 
 routes = [

@@ -1,0 +1,30 @@
+"""The files port: ticket PDFs and the short-lived links that download them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    expires_at: datetime
+
+
+class FileStoreFailed(RuntimeError):
+    """The file service refused or could not take a file."""
+
+
+class Files(ABC):
+    @abstractmethod
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    @abstractmethod
+    async def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
+        """A link that works without other credentials and stops working after `ttl`
+        seconds (at most 15 minutes)."""

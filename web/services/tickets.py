@@ -1,0 +1,261 @@
+"""Ticket use cases: my tickets, the ticket page and its PDF, and the door.
+
+Codes are never stored: Ed25519 signatures are deterministic, so a ticket's code is
+recomputed from its id whenever it is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from models.domain import (
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Role,
+    User,
+    new_id,
+    utcnow,
+)
+from models.errors import Forbidden, NotFound, ValidationFailed
+from models.money import money
+from models.store import Store
+from models.ticket_codes import CodeSigner, CodeVerifier, key_id, public_bytes
+from models.tickets import (
+    DEVICE_MAX,
+    GATE_MAX,
+    CheckinAttempt,
+    CheckinOutcome,
+    Ticket,
+)
+from web.adapters.files.port import DownloadLink, Files
+from web.adapters.mail.port import Attachment, Mailer
+from web.mails import registration_mail
+from web.rendering.document import RenderedFile, TicketDocument
+
+SEARCH_LIMIT = 20
+CODE_MAX = 400
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: Ticket
+    event: Event
+    code: str
+
+
+def pdf_key(ticket: Ticket) -> str:
+    return f"tickets/{ticket.event_id}/{ticket.id}.pdf"
+
+
+class Tickets:
+    def __init__(
+        self,
+        store: Store,
+        signer: CodeSigner,
+        verifier: CodeVerifier,
+        files: Files,
+        mailer: Mailer,
+        base_url: str,
+        grace: timedelta,
+        download_ttl: int,
+    ) -> None:
+        self.store = store
+        self.signer = signer
+        self.verifier = verifier
+        self.files = files
+        self.mailer = mailer
+        self.base_url = base_url
+        self.grace = grace
+        self.download_ttl = download_ttl
+
+    def view(self, ticket: Ticket, event: Event) -> TicketView:
+        return TicketView(ticket, event, self.signer.sign(ticket.id, ticket.event_id))
+
+    # -- the attendee's side ------------------------------------------------------------
+
+    async def mine(self, user: User, now: datetime | None = None) -> list[TicketView]:
+        """Upcoming first (soonest event first), then past events (most recent first)."""
+        now = now or utcnow()
+        events: dict[str, Event] = {}
+        views = []
+        for ticket in await self.store.list_user_tickets(user.id):
+            if ticket.event_id not in events:
+                event = await self.store.get_event(ticket.event_id)
+                assert event is not None
+                events[event.id] = event
+            views.append(self.view(ticket, events[ticket.event_id]))
+        upcoming = [v for v in views if v.event.ends_at > now]
+        past = [v for v in views if v.event.ends_at <= now]
+        upcoming.sort(key=lambda v: (v.event.starts_at, v.event.id, v.ticket.seat_no))
+        past.sort(key=lambda v: (v.event.starts_at, v.ticket.seat_no), reverse=True)
+        return upcoming + past
+
+    async def get(self, viewer: User, ticket_id: str) -> TicketView:
+        """Its attendee or the event's organizer; anyone else: NotFound."""
+        ticket = await self.store.get_ticket(ticket_id)
+        if ticket is None:
+            raise NotFound("This ticket does not exist.")
+        event = await self.store.get_event(ticket.event_id)
+        assert event is not None
+        if viewer.id not in (ticket.user_id, event.organizer_id):
+            raise NotFound("This ticket does not exist.")
+        return self.view(ticket, event)
+
+    async def for_registration(self, registration: Registration) -> list[Ticket]:
+        return await self.store.list_registration_tickets(registration.id)
+
+    def document(self, view: TicketView, organizer_name: str) -> TicketDocument:
+        event, ticket = view.event, view.ticket
+        return TicketDocument(
+            ticket_id=ticket.id,
+            code=view.code,
+            event_title=event.title,
+            venue=event.venue,
+            starts_local=event.local_starts_at,
+            ends_local=event.local_ends_at,
+            timezone=event.timezone,
+            attendee_name=ticket.attendee_name,
+            seat_label=ticket.seat_label,
+            price_label=money(event.price, event.currency),
+            organizer_name=organizer_name,
+        )
+
+    async def pdf(self, view: TicketView) -> RenderedFile:
+        from web.rendering.ticket_pdf import render_ticket_pdf  # reportlab: only when needed
+
+        organizer = await self.store.get_user(view.event.organizer_id)
+        document = self.document(view, organizer.name if organizer else "")
+        return await asyncio.to_thread(render_ticket_pdf, document)
+
+    async def ensure_pdf(self, view: TicketView) -> RenderedFile | None:
+        """Render and store the PDF unless it is there; returns it when rendered now."""
+        if await self.files.exists(pdf_key(view.ticket)):
+            return None
+        rendered = await self.pdf(view)
+        await self.files.put(pdf_key(view.ticket), rendered.data, rendered.content_type)
+        return rendered
+
+    async def download_link(self, view: TicketView) -> DownloadLink:
+        """A signed link to the PDF, re-rendering it first if it went missing."""
+        await self.ensure_pdf(view)
+        return self.files.download_link(
+            pdf_key(view.ticket), f"ticket-{view.ticket.id}.pdf", self.download_ttl
+        )
+
+    async def deliver(self, registration_id: str) -> None:
+        """After confirmation: render and store every PDF, then mail them to the buyer."""
+        registration = await self.store.get_registration(registration_id)
+        if registration is None or registration.status is not RegistrationStatus.CONFIRMED:
+            return
+        event = await self.store.get_event(registration.event_id)
+        assert event is not None
+        attachments = []
+        for ticket in await self.store.list_registration_tickets(registration.id):
+            view = self.view(ticket, event)
+            rendered = await self.ensure_pdf(view) or await self.pdf(view)
+            attachments.append(Attachment(rendered.filename, rendered.content_type, rendered.data))
+        mail = registration_mail(registration, event, self.base_url)
+        await self.mailer.send(replace(mail, attachments=tuple(attachments)))
+
+    # -- the door -----------------------------------------------------------------------
+
+    async def _may_check(self, user: User, event_id: str) -> Event:
+        event = await self.store.get_event(event_id)
+        if event is None:
+            raise NotFound("This event does not exist.")
+        if event.organizer_id != user.id and not await self.store.is_door_staff(event_id, user.id):
+            raise Forbidden("Only this event's door staff and organizer can check tickets.")
+        return event
+
+    async def validate(
+        self, user: User, code: str, event_id: str, gate: str = "", device: str = ""
+    ) -> CheckinOutcome:
+        if len(code) > CODE_MAX:
+            code = ""  # still recorded, as invalid
+        claims = self.verifier.verify(code)
+        attempt = CheckinAttempt(
+            id=new_id(),
+            event_id=event_id,
+            ticket_id=claims.ticket_id if claims else None,
+            by_user_id=user.id,
+            gate=" ".join(gate.split())[:GATE_MAX] or "Main gate",
+            device=device.strip()[:DEVICE_MAX],
+            at=utcnow(),
+        )
+        return await self.store.check_in(attempt, claims.event_id if claims else None, self.grace)
+
+    async def door(self, user: User, event_id: str) -> tuple[Event, int, int]:
+        """The door page: its event, admitted so far, and tickets that may enter."""
+        event = await self._may_check(user, event_id)
+        return event, event.checked_in, event.seats_confirmed
+
+    async def search(self, user: User, event_id: str, text: str) -> list[TicketView]:
+        event = await self._may_check(user, event_id)
+        text = " ".join(text.split())
+        if not text:
+            return []
+        if len(text) > 100:
+            raise ValidationFailed({"q": "Search with at most 100 characters."})
+        tickets = await self.store.search_event_tickets(event.id, text, SEARCH_LIMIT)
+        return [self.view(ticket, event) for ticket in tickets]
+
+    async def checkin_keys(self, user: User, event_id: str) -> list[dict[str, str]]:
+        await self._may_check(user, event_id)
+        keys = [self.signer.private_key.public_key(), *self.verifier.keys.values()]
+        unique = {key_id(key): key for key in keys}
+        return [
+            {
+                "key_id": kid,
+                "algorithm": "Ed25519",
+                "public_key": base64.b64encode(public_bytes(key)).decode(),
+            }
+            for kid, key in unique.items()
+        ]
+
+    # -- door staff -----------------------------------------------------------------------
+
+    async def add_door_staff(self, organizer: User, event: Event, email: str) -> User:
+        if event.organizer_id != organizer.id:
+            raise NotFound("This event does not exist.")
+        address = email.strip().lower()
+        if not address:
+            raise ValidationFailed({"email": "Enter the email address of their Admit account."})
+        staff = await self.store.get_user_by_email(address)
+        if staff is None:
+            raise ValidationFailed(
+                {"email": "No Admit account uses this address: ask them to sign up first."}
+            )
+        await self.store.add_door_staff(event.id, staff.id, utcnow())
+        if not staff.has_role(Role.DOOR_STAFF):
+            await self.store.add_role(staff.id, Role.DOOR_STAFF)
+        return staff
+
+    async def door_staff(self, event: Event) -> list[User]:
+        users = []
+        for user_id in await self.store.list_door_staff(event.id):
+            user = await self.store.get_user(user_id)
+            if user is not None:
+                users.append(user)
+        return users
+
+    async def door_events(self, user: User) -> list[Event]:
+        """Events not yet over where this person may scan: as door staff or organizer."""
+        ids = set(await self.store.door_staff_events(user.id))
+        if user.has_role(Role.ORGANIZER):
+            cursor = None
+            while True:
+                page = await self.store.list_organizer_events(user.id, 100, cursor)
+                ids.update(e.id for e in page.items if e.status is EventStatus.PUBLISHED)
+                if not (cursor := page.next_cursor):
+                    break
+        events = []
+        for event_id in ids:
+            event = await self.store.get_event(event_id)
+            if event is not None and event.ends_at + self.grace > utcnow():
+                events.append(event)
+        return sorted(events, key=lambda e: e.starts_at)
