@@ -98,8 +98,14 @@ async def sign_up(client: httpx.AsyncClient, email: str, role: str) -> str:
     return token.json()["access_token"]
 
 
-async def create_event(client: httpx.AsyncClient, token: str, capacity: int, price: int) -> str:
-    starts = datetime.now(UTC) + timedelta(days=30)
+async def create_event(
+    client: httpx.AsyncClient,
+    token: str,
+    capacity: int,
+    price: int,
+    starts_in_hours: float = 24 * 30,
+) -> str:
+    starts = datetime.now(UTC) + timedelta(hours=starts_in_hours)
     body = {
         "title": "Flash sale",
         "description": "Benchmark",
@@ -111,6 +117,7 @@ async def create_event(client: httpx.AsyncClient, token: str, capacity: int, pri
         "price": price,
         "currency": "EUR",
         "max_per_registration": 10,
+        "category": "other",
     }
     headers = {"Authorization": f"Bearer {token}"}
     created = await client.post("/api/v1/events", json=body, headers=headers)

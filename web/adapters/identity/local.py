@@ -101,13 +101,17 @@ class LocalIdentity(Identity):
     def issue_access_token(self, user: User) -> AccessToken:
         return AccessToken(token=self.tokens.dumps({"sub": user.id}), expires_in=self.token_ttl)
 
-    async def user_for_access_token(self, token: str) -> User | None:
+    async def subject_for_access_token(self, token: str) -> str | None:
         try:
             claims = self.tokens.loads(token, max_age=self.token_ttl)
         except BadSignature:
             return None
         subject = claims.get("sub") if isinstance(claims, dict) else None
-        return await self.store.get_user(subject) if isinstance(subject, str) else None
+        return subject if isinstance(subject, str) else None
+
+    async def user_for_access_token(self, token: str) -> User | None:
+        subject = await self.subject_for_access_token(token)
+        return await self.store.get_user(subject) if subject else None
 
     # -- codes --------------------------------------------------------------------------
 

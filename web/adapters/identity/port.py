@@ -49,5 +49,9 @@ class Identity(ABC):
     def issue_access_token(self, user: User) -> AccessToken: ...
 
     @abstractmethod
+    async def subject_for_access_token(self, token: str) -> str | None:
+        """The user id a genuine, unexpired token names; None otherwise. No storage read."""
+
+    @abstractmethod
     async def user_for_access_token(self, token: str) -> User | None:
         """The token's user, or None for a forged, expired or unknown token."""

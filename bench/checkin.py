@@ -1,0 +1,120 @@
+"""Check-in at the door: validations per second and latency, first scans and repeats.
+
+Starts Admit with uvicorn on a temporary database, creates an event whose doors are
+open with T tickets, then sends every ticket's code once to POST /api/v1/tickets/validate
+(first scans: each must be admitted) and once more (repeat scans: each must answer
+already_used), K at a time from several door devices. Exits 1 if a ticket was admitted
+twice, a first scan was not admitted, or an answer was a 5xx.
+
+    .venv/bin/python bench/checkin.py --tickets 2000 --concurrency 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import random
+import statistics
+import sys
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
+from flash_sale import Server, create_event, sign_up
+from loadgen import percentile
+
+
+def report(name: str, run: loadgen.Run) -> collections.Counter[str]:
+    latencies = [r.seconds for r in run.results]
+    results = collections.Counter(
+        r.json()["result"] if r.status == 200 else f"HTTP {r.status}" for r in run.results
+    )
+    print(f"{name}")
+    count = len(run.results)
+    print(f"  validations/s   {count / run.seconds:8.1f}   ({count} in {run.seconds:.2f} s)")
+    print(f"  latency p50     {statistics.median(latencies) * 1000:8.2f} ms")
+    print(f"  latency p90     {percentile(latencies, 0.90) * 1000:8.2f} ms")
+    print(f"  latency p99     {percentile(latencies, 0.99) * 1000:8.2f} ms")
+    print(f"  results         {dict(results)}")
+    return results
+
+
+async def run(args: argparse.Namespace) -> int:
+    with Server(args.workers) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+            organizer = await sign_up(client, "organizer@bench.example.com", "organizer")
+            buyer = await sign_up(client, "buyer@bench.example.com", "attendee")
+            # Doors open two hours before the start: an event starting in an hour is open.
+            event_id = await create_event(
+                client, organizer, args.tickets, price=0, starts_in_hours=1
+            )
+            headers = {"Authorization": f"Bearer {buyer}"}
+            ticket_ids: list[str] = []
+            remaining = args.tickets
+            while remaining:
+                quantity = min(10, remaining)
+                answer = await client.post(
+                    "/api/v1/registrations",
+                    json={"event_id": event_id, "quantity": quantity},
+                    headers=headers,
+                )
+                answer.raise_for_status()
+                ticket_ids += answer.json()["tickets"]
+                remaining -= quantity
+            fetch = ((("GET", f"/api/v1/tickets/{t}", None, headers)) for t in ticket_ids)
+            fetched = await loadgen.fire("127.0.0.1", server.port, fetch, 16)
+            codes = [r.json()["code"] for r in fetched.results]
+
+        door = {"Authorization": f"Bearer {organizer}"}
+        rng = random.Random(args.seed)
+        order = codes[:]
+        rng.shuffle(order)
+
+        def scans() -> object:
+            return (
+                (
+                    "POST",
+                    "/api/v1/tickets/validate",
+                    {
+                        "code": code,
+                        "event_id": event_id,
+                        "gate": f"Gate {n % 4}",
+                        "device": f"d{n % 8}",
+                    },
+                    door,
+                )
+                for n, code in enumerate(order)
+            )
+
+        first = await loadgen.fire("127.0.0.1", server.port, scans(), args.concurrency)
+        rng.shuffle(order)
+        repeat = await loadgen.fire("127.0.0.1", server.port, scans(), args.concurrency)
+
+    print(f"tickets T={args.tickets}  concurrency K={args.concurrency}  workers={args.workers}")
+    first_results = report("first scans", first)
+    repeat_results = report("repeat scans", repeat)
+    ok = (
+        first_results.get("admitted") == args.tickets
+        and repeat_results.get("already_used") == args.tickets
+    )
+    if not ok:
+        print("WRONG RESULTS: every first scan must admit and every repeat must be refused")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=11)
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
