@@ -149,6 +149,27 @@ def _event(spec: DemoEvent, organizer_id: str, now: datetime) -> Event:
     )
 
 
+def _tonight(organizer_id: str, now: datetime) -> Event:
+    """An event starting an hour from now, so the door scanner has open doors to try."""
+    starts = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    return Event(
+        id=new_id(),
+        organizer_id=organizer_id,
+        title="Tonight: Open Mic Night",
+        description="Doors are open: try the scanner at /door with Dora's account.",
+        venue="The Loft, Lisbon",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        timezone="Europe/Lisbon",
+        capacity=60,
+        price=0,
+        currency="EUR",
+        category="music",
+        status=EventStatus.PUBLISHED,
+        created_at=now,
+    )
+
+
 async def _seed(services: Services) -> None:
     users = {}
     for account in ACCOUNTS:
@@ -168,9 +189,20 @@ async def _seed(services: Services) -> None:
     # Real registrations through the use case: the yoga class is almost sold out.
     ana, ben = users[ACCOUNTS[1].email], users[ACCOUNTS[2].email]
     yoga = events[0]
-    await services.registrations.register(ana, yoga.id, 4, ["Ana Attendee", "Maria", "João"])
-    await services.registrations.register(ben, yoga.id, 5, [])
-    await services.registrations.register(ana, events[2].id, 1, [])
+    tonight = _tonight(organizer.id, now)
+    await services.store.create_event(tonight)
+    bookings = [
+        await services.registrations.register(ana, yoga.id, 4, ["Ana Attendee", "Maria", "João"]),
+        await services.registrations.register(ben, yoga.id, 5, []),
+        await services.registrations.register(ana, events[2].id, 1, []),
+        await services.registrations.register(ana, tonight.id, 2, ["Ana Attendee", "Rui"]),
+        await services.registrations.register(ben, tonight.id, 1, []),
+    ]
+    for booking in bookings:
+        await services.tickets.deliver(booking.id)
+    dora = users[ACCOUNTS[3].email]
+    for event in (tonight, yoga):
+        await services.tickets.add_door_staff(organizer, event, dora.email)
 
 
 def logins_text() -> str:
@@ -186,4 +218,4 @@ async def seed_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
                 return "The database already has data; nothing added.\n" + logins_text()
             return "The database is not empty: demo data goes into an empty database only."
         await _seed(services)
-    return f"Added {len(ACCOUNTS)} accounts and {len(EVENTS)} events.\n" + logins_text()
+    return f"Added {len(ACCOUNTS)} accounts and {len(EVENTS) + 1} events.\n" + logins_text()
