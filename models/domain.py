@@ -167,6 +167,7 @@ class EventStatus(StrEnum):
 
 
 DEFAULT_MAX_PER_REGISTRATION = 10
+DEFAULT_CANCELLATION_HOURS = 24
 DOORS_OPEN_BEFORE = timedelta(hours=2)
 
 
@@ -187,6 +188,8 @@ class Event:
     status: EventStatus
     max_per_registration: int = DEFAULT_MAX_PER_REGISTRATION
     doors_open_at: datetime | None = None
+    # Attendees may cancel (and be refunded) until this many hours before the start.
+    cancellation_hours: int = DEFAULT_CANCELLATION_HOURS
     seats_confirmed: int = 0
     seats_held: int = 0
     # Figures kept by the store in the same transaction as each registration change.
@@ -216,6 +219,10 @@ class Event:
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def cancellation_deadline(self) -> datetime:
+        return self.starts_at - timedelta(hours=self.cancellation_hours)
 
     @property
     def seats_taken(self) -> int:
@@ -268,6 +275,8 @@ class Registration:
     hold_expires_at: datetime | None = None
     attendee_names: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    # The payment provider's reference (a Stripe PaymentIntent id, or the simulator's).
+    payment_ref: str | None = None
 
     def holds_seats(self, now: datetime) -> bool:
         if self.status is RegistrationStatus.CONFIRMED:
@@ -299,3 +308,12 @@ def registration_problems(event: Event, quantity: int, names: list[str]) -> dict
     elif any(len(name) > ATTENDEE_NAME_MAX for name in names):
         problems["attendee_names"] = f"A name has at most {ATTENDEE_NAME_MAX} characters."
     return problems
+
+
+class PaymentOutcome(StrEnum):
+    """What a successful payment did to its registration."""
+
+    CONFIRMED = "confirmed"  # seats (still or again) free: tickets issued
+    ALREADY_CONFIRMED = "already_confirmed"  # a repeated or late duplicate: nothing changed
+    NO_SEATS = "no_seats"  # the hold ran out and the seats were sold: refund
+    NOT_PAYABLE = "not_payable"  # cancelled or refunded meanwhile: refund

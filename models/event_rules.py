@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from models.domain import DEFAULT_MAX_PER_REGISTRATION, Event
+from models.domain import DEFAULT_CANCELLATION_HOURS, DEFAULT_MAX_PER_REGISTRATION, Event
 from models.errors import ValidationFailed
 
 Source = Literal["form", "json"]
@@ -26,6 +26,7 @@ DESCRIPTION_MAX = 10_000
 CAPACITY_MAX = 100_000
 PRICE_MAX = 100_000_000
 PER_REGISTRATION_MAX = 100
+CANCELLATION_HOURS_MAX = 720
 # Far enough for any real event, and far from datetime's limits (doors open two hours
 # before the start: year 1 would overflow).
 YEARS = (2000, 2999)
@@ -80,6 +81,7 @@ THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
+    "cancellation_hours",
 )  # fmt: skip
 
 
@@ -110,6 +112,7 @@ class EventFields:
     category: str
     max_per_registration: int
     doors_open_at: datetime | None
+    cancellation_hours: int = DEFAULT_CANCELLATION_HOURS
 
 
 def fields_of(event: Event) -> dict[str, Any]:
@@ -127,6 +130,7 @@ def fields_of(event: Event) -> dict[str, Any]:
         "category": event.category,
         "max_per_registration": event.max_per_registration,
         "doors_open_at": event.doors_open_at.isoformat() if event.doors_open_at else None,
+        "cancellation_hours": event.cancellation_hours,
     }
 
 
@@ -152,6 +156,7 @@ def form_values_of(event: Event) -> dict[str, str]:
             if event.doors_open_at
             else ""
         ),
+        "cancellation_hours": str(event.cancellation_hours),
     }
 
 
@@ -289,6 +294,9 @@ def parse_event_fields(
     per_registration = check.integer(
         "max_per_registration", 1, PER_REGISTRATION_MAX, default=DEFAULT_MAX_PER_REGISTRATION
     )
+    cancellation_hours = check.integer(
+        "cancellation_hours", 0, CANCELLATION_HOURS_MAX, default=DEFAULT_CANCELLATION_HOURS
+    )
     if starts_at and ends_at and ends_at <= starts_at:
         check.fail("ends_at", "The end must be after the start.")
     if is_new and starts_at and starts_at <= now:
@@ -313,6 +321,7 @@ def parse_event_fields(
         category=category,
         max_per_registration=per_registration,
         doors_open_at=doors_open_at,
+        cancellation_hours=cancellation_hours,
     )
 
 

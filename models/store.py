@@ -20,6 +20,7 @@ from models.domain import (
     EventStatus,
     LoginFailures,
     OneTimeCode,
+    PaymentOutcome,
     Registration,
     RegistrationStatus,
     Role,
@@ -248,3 +249,28 @@ class Store(ABC):
 
     @abstractmethod
     async def door_staff_events(self, user_id: str) -> list[str]: ...
+
+    # -- payments (invariant 3: a payment is applied once) --------------------------------
+
+    @abstractmethod
+    async def set_payment_ref(self, registration_id: str, ref: str) -> None: ...
+
+    @abstractmethod
+    async def confirm_payment(
+        self, registration_id: str, tickets: Sequence[Ticket], now: datetime
+    ) -> PaymentOutcome:
+        """Apply a successful payment atomically. A live hold becomes `confirmed` with
+        `tickets`; a repeat changes nothing (`ALREADY_CONFIRMED`); a payment after the
+        hold ran out gets seats only if that many are free now (else `NO_SEATS`); a
+        cancelled or refunded registration is `NOT_PAYABLE`. Raises `NotFound`."""
+
+    @abstractmethod
+    async def refund_registration(self, registration_id: str, now: datetime) -> Registration:
+        """Mark a registration `refunded` (idempotent): seats it held return to sale and
+        its unused tickets are voided."""
+
+    @abstractmethod
+    async def webhook_event_seen(self, event_id: str) -> bool: ...
+
+    @abstractmethod
+    async def record_webhook_event(self, event_id: str, kind: str, now: datetime) -> None: ...

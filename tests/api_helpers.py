@@ -38,6 +38,7 @@ EVENT_KEYS = {
     "organizer_id",
     "max_per_registration",
     "doors_open_at",
+    "cancellation_hours",  # an addition to API.md's event: the attendees' cancellation window
 }
 REGISTRATION_KEYS = {
     "id",

@@ -100,6 +100,7 @@ def fields_from(event: Event, **changes: object) -> EventFields:
         for name in (
             "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
             "price", "currency", "category", "max_per_registration", "doors_open_at",
+            "cancellation_hours",
         )
     }  # fmt: skip
     values.update(changes)

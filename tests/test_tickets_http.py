@@ -53,7 +53,8 @@ async def door(client: httpx.AsyncClient, services: Services) -> dict[str, Any]:
     organizer, attendee, staff, stranger = await _people(
         services, "organizer", "attendee", "attendee", "attendee"
     )
-    event = await create_event(client, organizer, days=0.02, capacity=50)  # starts in ~30 min
+    # Starts in about 30 minutes; attendees may cancel until the start.
+    event = await create_event(client, organizer, days=0.02, capacity=50, cancellation_hours=0)
     registration = await registered(client, attendee, event["id"], 2, attendee_names=["Ana"])
     response = await client.post(
         f"{API}/events/{event['id']}/door-staff",

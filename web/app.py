@@ -24,7 +24,7 @@ from web.middleware.body_limit import BodyLimitMiddleware
 from web.middleware.csrf import CSRFMiddleware
 from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
-from web.routes import accounts, dev, door, my, organizer, pages, pwa, tickets
+from web.routes import accounts, dev, door, my, organizer, pages, pwa, tickets, webhooks
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
 from web.routes.api import registrations as api_registrations
@@ -64,6 +64,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *pwa.routes,
         *tickets.routes,
         *door.routes,
+        *webhooks.routes,
         api,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

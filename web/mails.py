@@ -101,3 +101,30 @@ def registration_cancelled_mail(registration: Registration, event: Event, base_u
             f"Details: {base_url}/my/registrations/{registration.id}",
         ],
     )
+
+
+def payment_too_late_mail(registration: Registration, event: Event, base_url: str) -> Mail:
+    return _plain_mail(
+        registration.buyer_email,
+        f"Refunded: your payment for {event.title} came too late",
+        [
+            f"Hello {registration.buyer_name},",
+            f"Your payment for {_seats(registration)} at {event.title} arrived after the time "
+            "to pay had run out, and the seats had gone to other people meanwhile.",
+            "We have refunded the full amount; your bank shows it within a few days.",
+            f"Other events: {base_url}/",
+        ],
+    )
+
+
+def refund_mail(registration: Registration, event: Event, base_url: str) -> Mail:
+    return _plain_mail(
+        registration.buyer_email,
+        f"Refunded: {event.title}",
+        [
+            f"Hello {registration.buyer_name},",
+            f"Your registration for {_seats(registration)} at {event.title} "
+            f"({_when(event)}) is cancelled and fully refunded.",
+            f"Details: {base_url}/my/registrations/{registration.id}",
+        ],
+    )

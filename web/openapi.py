@@ -90,6 +90,14 @@ EVENT_FIELDS: dict[str, Any] = {
     },
     "max_per_registration": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
     "doors_open_at": {**DATETIME, "description": "default: two hours before starts_at"},
+    "cancellation_hours": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 720,
+        "default": 24,
+        "description": "attendees may cancel (paid: with a full refund) until this many hours "
+        "before the start",
+    },
 }
 REQUIRED_EVENT_FIELDS = [
     "title", "venue", "starts_at", "ends_at", "timezone", "capacity",
@@ -98,7 +106,7 @@ REQUIRED_EVENT_FIELDS = [
 
 SCHEMAS["Event"] = _object(
     [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
-     "max_per_registration", "doors_open_at"],
+     "max_per_registration", "doors_open_at", "cancellation_hours"],
     id=STRING,
     **EVENT_FIELDS,
     seats_left={"type": "integer"},
@@ -440,6 +448,36 @@ PATHS: dict[str, Any] = {
                 "403": _error("forbidden: the event has started"),
                 "404": _error("not_found"),
                 "409": _error("invalid_state: already cancelled or expired"),
+            },
+        }
+    },
+    "/api/v1/registrations/{registration_id}/simulated-payment": {
+        "post": {
+            "summary": "Pay a held registration with a Stripe test card (simulator only)",
+            "description": "4242424242424242 succeeds; 4000000000000002 card_declined; "
+            "4000000000009995 insufficient_funds; 4000000000000069 expired_card; "
+            "4000002500003155 needs authenticate approve or fail; any other number is 422. "
+            "A declined card keeps the hold, so the payer can try again.",
+            "security": BEARER,
+            "parameters": REGISTRATION_ID,
+            "requestBody": _body(
+                _object(
+                    ["card_number"],
+                    card_number=STRING,
+                    authenticate={"type": "string", "enum": ["approve", "fail"]},
+                )
+            ),
+            "responses": {
+                "200": _answer(
+                    "Confirmed (or refunded if the seats were gone)", _ref("Registration")
+                ),
+                "402": _error(
+                    "card_declined, insufficient_funds, expired_card, "
+                    "authentication_required, authentication_failed"
+                ),
+                "404": _error("not_found"),
+                "409": _error("hold_expired, not_simulator"),
+                "422": _error("validation_failed: not a test card"),
             },
         }
     },

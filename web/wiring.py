@@ -11,11 +11,13 @@ from models.ticket_codes import CodeSigner, CodeVerifier
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
+from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
 from web.services.accounts import Accounts, LoginLimits
 from web.services.container import Services
 from web.services.events import Events
 from web.services.exports import Exports
+from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
@@ -45,6 +47,14 @@ def build_files(settings: Settings, keys: Keys) -> Files:
     raise SettingsError(f"ADMIT_FILES={settings.files} has no adapter in this version yet.")
 
 
+def build_payment_provider(settings: Settings) -> PaymentProvider:
+    if settings.payments == "simulator":
+        from web.adapters.payments.simulator import SimulatedPayments
+
+        return SimulatedPayments()
+    raise SettingsError(f"ADMIT_PAYMENTS={settings.payments} has no adapter in this version yet.")
+
+
 def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer) -> Identity:
     if settings.identity == "local":
         from web.adapters.identity.local import LocalIdentity
@@ -71,13 +81,6 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         window=timedelta(seconds=settings.login_window),
     )
     events = Events(store)
-    registrations = Registrations(
-        store,
-        events,
-        mailer,
-        hold=timedelta(minutes=settings.hold_minutes),
-        base_url=settings.base_url,
-    )
     signer = CodeSigner(keys.ticket_signing_key)
     verifier = CodeVerifier([keys.ticket_signing_key.public_key(), *keys.ticket_verify_keys])
     tickets = Tickets(
@@ -90,6 +93,17 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         grace=timedelta(hours=settings.checkin_grace_hours),
         download_ttl=settings.download_ttl,
     )
+    payments = Payments(
+        store, build_payment_provider(settings), tickets, mailer, base_url=settings.base_url
+    )
+    registrations = Registrations(
+        store,
+        events,
+        payments,
+        mailer,
+        hold=timedelta(minutes=settings.hold_minutes),
+        base_url=settings.base_url,
+    )
     return Services(
         store=store,
         mailer=mailer,
@@ -100,6 +114,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         registrations=registrations,
         exports=Exports(events, registrations),
         tickets=tickets,
+        payments=payments,
     )
 
 

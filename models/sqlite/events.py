@@ -121,6 +121,7 @@ class SqliteEvents(SqliteBase):
                         EventRow.category: fields.category,
                         EventRow.max_per_registration: fields.max_per_registration,
                         EventRow.doors_open_at: fields.doors_open_at,
+                        EventRow.cancellation_hours: fields.cancellation_hours,
                     }
                 )
                 .where(EventRow.id == event_id)

@@ -63,6 +63,7 @@ def event_columns(event: Event) -> dict[str, Any]:
         "status": event.status.value,
         "max_per_registration": event.max_per_registration,
         "doors_open_at": event.doors_open_at,
+        "cancellation_hours": event.cancellation_hours,
         "seats_confirmed": event.seats_confirmed,
         "seats_held": event.seats_held,
         "registrations": event.registrations,
@@ -90,6 +91,7 @@ def event_from_row(row: dict[str, Any]) -> Event:
         status=EventStatus(row["status"]),
         max_per_registration=row["max_per_registration"],
         doors_open_at=utc_or_none(row["doors_open_at"]),
+        cancellation_hours=row["cancellation_hours"],
         seats_confirmed=row["seats_confirmed"],
         seats_held=row["seats_held"],
         registrations=row["registrations"],
@@ -115,6 +117,7 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "created_at": registration.created_at,
         "hold_expires_at": registration.hold_expires_at,
         "updated_at": registration.updated_at,
+        "payment_ref": registration.payment_ref,
     }
 
 
@@ -133,6 +136,7 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         created_at=utc(row["created_at"]),
         hold_expires_at=utc_or_none(row["hold_expires_at"]),
         updated_at=utc_or_none(row["updated_at"]),
+        payment_ref=row["payment_ref"],
     )
 
 

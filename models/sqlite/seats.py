@@ -88,12 +88,12 @@ def hold(
     confirmed at once) in one BEGIN IMMEDIATE transaction."""
     connection.execute("BEGIN IMMEDIATE")
     try:
-        event = _event(connection, registration.event_id)
+        event = read_event(connection, registration.event_id)
         if not event.is_on_sale(now):
             raise EventNotOpen()
         if event.has_expired_holds(now):
-            _release_expired_sync(connection, event.id, now)
-            event = _event(connection, event.id)
+            release_expired_sync(connection, event.id, now)
+            event = read_event(connection, event.id)
         left = event.seats_left
         if registration.quantity > left:
             raise SoldOut() if left == 0 else NotEnoughSeats(left)
@@ -130,14 +130,14 @@ def hold(
         raise
 
 
-def _event(connection: sqlite3.Connection, event_id: str) -> Event:
+def read_event(connection: sqlite3.Connection, event_id: str) -> Event:
     row = connection.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
     if row is None:
         raise NotFound("This event does not exist.")
     return event_from_row(dict(row))
 
 
-def _release_expired_sync(connection: sqlite3.Connection, event_id: str, now: datetime) -> None:
+def release_expired_sync(connection: sqlite3.Connection, event_id: str, now: datetime) -> None:
     held = RegistrationStatus.HELD.value
     freed = connection.execute(
         "UPDATE registrations SET status = ?, updated_at = ? "

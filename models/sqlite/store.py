@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.errors import StoreNotReady
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
+from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
 from models.sqlite.tables import TABLES
@@ -18,7 +19,9 @@ from models.sqlite.users import SqliteUsers
 from models.store import Store
 
 
-class SqliteStore(SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, Store):
+class SqliteStore(
+    SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, SqlitePayments, Store
+):
     async def open(self) -> None:
         if not self.path.exists():
             raise StoreNotReady(f"No database at {self.path}: run `admit migrate` first.")

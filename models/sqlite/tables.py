@@ -51,6 +51,7 @@ class EventRow(Table, tablename="events"):
     status = Varchar(length=16, index=True)
     max_per_registration = Integer()
     doors_open_at = Timestamptz(null=True, default=None)
+    cancellation_hours = Integer(default=24)
     seats_confirmed = Integer(default=0)
     seats_held = Integer(default=0)
     registrations = Integer(default=0)
@@ -74,6 +75,7 @@ class RegistrationRow(Table, tablename="registrations"):
     created_at = Timestamptz(index=True)
     hold_expires_at = Timestamptz(null=True, default=None, index=True)
     updated_at = Timestamptz(null=True, default=None)
+    payment_ref = Varchar(length=255, null=True, default=None, index=True)
 
 
 class TicketRow(Table, tablename="tickets"):
@@ -104,6 +106,14 @@ class CheckinRow(Table, tablename="checkins"):
     at = Timestamptz()
 
 
+class WebhookEventRow(Table, tablename="webhook_events"):
+    """Provider events already applied: a redelivery is answered without acting again."""
+
+    id = Varchar(length=255, primary_key=True)
+    kind = Varchar(length=100)
+    received_at = Timestamptz()
+
+
 class DoorStaffRow(Table, tablename="door_staff"):
     key = Varchar(length=70, primary_key=True)  # "<event id>:<user id>"
     event_id = Varchar(length=32, index=True)
@@ -120,4 +130,5 @@ TABLES: tuple[type[Table], ...] = (
     TicketRow,
     CheckinRow,
     DoorStaffRow,
+    WebhookEventRow,
 )

@@ -48,3 +48,15 @@ function startCountdowns(root) {
   }
 }
 startCountdowns(document);
+
+// Card form: group the number in fours and put the slash in the expiry as people type.
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (input.matches?.("[data-card-number]")) {
+    const digits = input.value.replace(/\D/g, "").slice(0, 19);
+    input.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+  } else if (input.matches?.("[data-expiry]")) {
+    const digits = input.value.replace(/\D/g, "").slice(0, 4);
+    input.value = digits.length > 2 ? `${digits.slice(0, 2)}/${digits.slice(2)}` : digits;
+  }
+});

@@ -7,11 +7,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models.domain import RegistrationStatus, utcnow
-from models.errors import Conflict, Forbidden
+from models.errors import Conflict, Forbidden, ValidationFailed
+from web.adapters.payments.port import CardRefused, PaymentStart
 from web.auth import require_user
 from web.flash import flash
+from web.forms import read_form
 from web.services.container import Services
-from web.services.registrations import attendee_may_cancel
+from web.services.payments import HoldExpired
+from web.services.registrations import RegistrationView, attendee_may_cancel
 from web.templating import redirect, render
 
 
@@ -54,12 +57,69 @@ async def cancel_registration(request: Request) -> Response:
 
 async def checkout(request: Request) -> Response:
     user = require_user(request)
-    view = await _services(request).registrations.get(user, request.path_params["registration_id"])
-    if view.registration.user_id != user.id:
-        return redirect(request, f"/my/registrations/{view.registration.id}")
-    if view.registration.status is not RegistrationStatus.HELD:
-        return redirect(request, f"/my/registrations/{view.registration.id}")
-    return render(request, "my/checkout.html", {"view": view, "now": utcnow()})
+    services = _services(request)
+    view = await services.registrations.get(user, request.path_params["registration_id"])
+    registration = view.registration
+    if registration.user_id != user.id or registration.status is not RegistrationStatus.HELD:
+        return redirect(request, f"/my/registrations/{registration.id}")
+    if registration.hold_expired(utcnow()):
+        return redirect(request, f"/my/registrations/{registration.id}")
+    started = await services.payments.start(registration)
+    return _checkout(request, view, {}, {}, started=started)
+
+
+def _checkout(
+    request: Request,
+    view: RegistrationView,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+    started: PaymentStart | None = None,
+) -> Response:
+    services = _services(request)
+    context = {
+        "view": view,
+        "now": utcnow(),
+        "values": {k: v for k, v in values.items() if k != "cvc"},
+        "errors": errors,
+        "message": message,
+        "provider": services.payments.name,
+        "started": started,
+    }
+    return render(request, "my/checkout.html", context, status_code=status_code, block="payment")
+
+
+async def pay(request: Request) -> Response:
+    """The simulator's card form (Stripe's Payment Element pays in the browser instead)."""
+    user = require_user(request)
+    services = _services(request)
+    registration_id = request.path_params["registration_id"]
+    view = await services.registrations.get(user, registration_id)
+    values = await read_form(request)
+    errors = card_problems(values)
+    if errors:
+        return _checkout(request, view, values, errors, status_code=422)
+    authenticate = values.get("authenticate") or None
+    try:
+        applied = await services.payments.pay_simulated(
+            user, registration_id, values.get("card_number", ""), authenticate
+        )
+    except CardRefused as exc:
+        if exc.code == "authentication_required":
+            return render(request, "my/authenticate.html", {"view": view, "values": values})
+        return _checkout(request, view, values, {"card_number": exc.message}, status_code=402)
+    except ValidationFailed as exc:
+        return _checkout(request, view, values, exc.fields, status_code=422)
+    except HoldExpired as exc:
+        flash(request, exc.message, "error")
+        return redirect(request, f"/my/registrations/{registration_id}")
+    if applied.registration.status is RegistrationStatus.CONFIRMED:
+        flash(request, "Payment received: your tickets are ready.")
+    else:
+        flash(request, "The seats were gone by the time the payment arrived: refunded.", "error")
+    return redirect(request, f"/my/registrations/{registration_id}")
 
 
 routes = [
@@ -67,4 +127,24 @@ routes = [
     Route("/my/registrations/{registration_id}", my_registration),
     Route("/my/registrations/{registration_id}/cancel", cancel_registration, methods=["POST"]),
     Route("/checkout/{registration_id}", checkout),
+    Route("/checkout/{registration_id}/pay", pay, methods=["POST"]),
 ]
+
+
+def card_problems(values: dict[str, str]) -> dict[str, str]:
+    """What a card form checks before asking the provider (number, expiry, CVC)."""
+    problems = {}
+    number = "".join(values.get("card_number", "").split())
+    if not number.isdigit() or not 12 <= len(number) <= 19:
+        problems["card_number"] = "Enter the card number (digits only)."
+    expiry = values.get("expiry", "").replace(" ", "")
+    month, _, year = expiry.partition("/")
+    now = utcnow()
+    if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and len(year) == 2):
+        problems["expiry"] = "Enter the expiry date as MM/YY."
+    elif (2000 + int(year), int(month)) < (now.year, now.month):
+        problems["expiry"] = "This card has expired."
+    cvc = values.get("cvc", "").strip()
+    if not cvc.isdigit() or len(cvc) not in (3, 4):
+        problems["cvc"] = "Enter the 3 or 4 digits on the back of the card."
+    return problems

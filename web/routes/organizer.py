@@ -26,6 +26,7 @@ FORM_DEFAULTS = {
     "capacity": "100",
     "max_per_registration": "10",
     "category": "other",
+    "cancellation_hours": "24",
 }
 
 

@@ -11,6 +11,7 @@ from web.adapters.mail.port import Mailer
 from web.services.accounts import Accounts
 from web.services.events import Events
 from web.services.exports import Exports
+from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.tickets import Tickets
 
@@ -26,3 +27,4 @@ class Services:
     registrations: Registrations
     exports: Exports
     tickets: Tickets
+    payments: Payments

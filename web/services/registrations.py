@@ -7,7 +7,7 @@ of concurrent buyers, confirmed + live held seats never exceed capacity.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from models.domain import (
@@ -35,6 +35,7 @@ from models.tickets import tickets_for
 from web.adapters.mail.port import Mailer
 from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
+from web.services.payments import Payments
 
 log = logging.getLogger("admit.registrations")
 PAGE_SIZE = 20
@@ -50,15 +51,22 @@ class RegistrationView:
 
 
 def attendee_may_cancel(registration: Registration, event: Event, now: datetime) -> bool:
-    return registration.status in SEAT_TAKING and now < event.starts_at
+    return registration.status in SEAT_TAKING and now < event.cancellation_deadline
 
 
 class Registrations:
     def __init__(
-        self, store: Store, events: Events, mailer: Mailer, hold: timedelta, base_url: str
+        self,
+        store: Store,
+        events: Events,
+        payments: Payments,
+        mailer: Mailer,
+        hold: timedelta,
+        base_url: str,
     ) -> None:
         self.store = store
         self.events = events
+        self.payments = payments
         self.mailer = mailer
         self.hold = hold
         self.base_url = base_url
@@ -99,6 +107,9 @@ class Registrations:
         )
         tickets = tickets_for(registration, now) if free else []
         await self.store.hold_seats(registration, now, tickets)
+        if not free:
+            started = await self.payments.start(registration)
+            registration = replace(registration, payment_ref=started.ref)
         return registration
 
     # -- reading ------------------------------------------------------------------------
@@ -147,20 +158,33 @@ class Registrations:
     # -- cancelling ---------------------------------------------------------------------
 
     async def cancel(self, viewer: User, registration_id: str) -> Registration:
+        """Its attendee until the event's cancellation deadline, or the event's organizer
+        at any time. Paid seats are refunded in full; a hold is simply released."""
         view = await self.get(viewer, registration_id)
         registration, event = view.registration, view.event
         now = utcnow()
         by_organizer = viewer.id == event.organizer_id
+        if registration.status not in SEAT_TAKING:
+            raise InvalidTransition(f"This registration is already {registration.status}.")
         if not by_organizer and not attendee_may_cancel(registration, event, now):
-            if registration.status not in SEAT_TAKING:
-                raise InvalidTransition(f"This registration is already {registration.status}.")
-            raise Forbidden("The event has started: registrations can no longer be cancelled.")
-        cancelled = await self.store.cancel_registration(
-            registration.id, RegistrationStatus.CANCELLED, now
-        )
-        if by_organizer and viewer.id != registration.user_id:
+            raise Forbidden(
+                "The cancellation deadline has passed: "
+                f"registrations can be cancelled until {event.cancellation_hours} hours "
+                "before the start."
+            )
+        cancelled = await self._cancel(registration, event)
+        if by_organizer and viewer.id != registration.user_id and not cancelled.amount:
             await self.mailer.send(registration_cancelled_mail(cancelled, event, self.base_url))
         return cancelled
+
+    async def _cancel(self, registration: Registration, event: Event) -> Registration:
+        if registration.status is RegistrationStatus.CONFIRMED and registration.amount:
+            return await self.payments.refund_and_tell(registration, event)
+        if registration.amount:
+            await self.payments.provider.cancel(registration)
+        return await self.store.cancel_registration(
+            registration.id, RegistrationStatus.CANCELLED, utcnow()
+        )
 
     async def cancel_event(self, organizer: User, event_id: str) -> Event:
         """Stop sales first, then cancel every registration and tell each attendee.
@@ -190,9 +214,10 @@ class Registrations:
 
     async def _cancel_for_event(self, registration: Registration, event: Event) -> None:
         try:
-            cancelled = await self.store.cancel_registration(
-                registration.id, RegistrationStatus.CANCELLED, utcnow()
-            )
+            if registration.status is RegistrationStatus.CONFIRMED and registration.amount:
+                cancelled = await self.payments.refund(registration)
+            else:
+                cancelled = await self._cancel(registration, event)
         except InvalidTransition:
             return  # cancelled meanwhile by its attendee
         if registration.status is RegistrationStatus.CONFIRMED:

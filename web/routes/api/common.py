@@ -116,6 +116,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "organizer_id": event.organizer_id,
         "max_per_registration": event.max_per_registration,
         "doors_open_at": rfc3339(event.effective_doors_open_at, zone),
+        "cancellation_hours": event.cancellation_hours,
     }
 
 

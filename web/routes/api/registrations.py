@@ -56,10 +56,31 @@ async def create_registration(request: Request) -> Response:
 
 
 async def _registration_json(request: Request, registration: Registration) -> dict[str, Any]:
+    services = _services(request)
     tickets = []
     if registration.status is RegistrationStatus.CONFIRMED:
-        tickets = await _services(request).tickets.for_registration(registration)
-    return registration_json(registration, _payments(request), [t.id for t in tickets])
+        tickets = await services.tickets.for_registration(registration)
+    body = registration_json(registration, _payments(request), [t.id for t in tickets])
+    if body["payment"] and registration.status is RegistrationStatus.HELD:
+        started = await services.payments.start(registration)
+        extra = {"client_secret": started.client_secret, "publishable_key": started.publishable_key}
+        body["payment"].update({k: v for k, v in extra.items() if v})
+    return body
+
+
+async def simulated_payment(request: Request) -> Response:
+    user = require_user(request)
+    body = await json_object(request)
+    card = body.get("card_number")
+    authenticate = body.get("authenticate")
+    if not isinstance(card, str):
+        raise ValidationFailed({"card_number": "Give the card number as text."})
+    if authenticate not in (None, "approve", "fail"):
+        raise ValidationFailed({"authenticate": "Use approve or fail."})
+    applied = await _services(request).payments.pay_simulated(
+        user, request.path_params["registration_id"], card, authenticate
+    )
+    return JSONResponse(await _registration_json(request, applied.registration))
 
 
 async def my_registrations(request: Request) -> Response:
@@ -89,4 +110,7 @@ routes = [
     Route("/registrations", my_registrations, methods=["GET"]),
     Route("/registrations/{registration_id}", get_registration, methods=["GET"]),
     Route("/registrations/{registration_id}/cancel", cancel_registration, methods=["POST"]),
+    Route(
+        "/registrations/{registration_id}/simulated-payment", simulated_payment, methods=["POST"]
+    ),
 ]

@@ -1,0 +1,174 @@
+"""Payment use cases: start, the simulator's checkout, webhooks, refunds.
+
+`apply_success` is the one place a payment confirms a registration, whether the
+simulator or a Stripe webhook reports it. Every transition is conditional on the current
+state in the store (invariant 3): a repeated, late or reordered report never issues a
+second set of tickets or loses a paid order; a payment that cannot get its seats is
+refunded automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from models.domain import (
+    Event,
+    PaymentOutcome,
+    Registration,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
+from models.errors import Conflict, NotFound
+from models.store import Store
+from models.tickets import tickets_for
+from web.adapters.mail.port import Mailer
+from web.adapters.payments.port import PaymentProvider, PaymentStart, ProviderEvent
+from web.adapters.payments.simulator import SimulatedPayments
+from web.mails import payment_too_late_mail, refund_mail
+from web.services.tickets import Tickets
+
+log = logging.getLogger("admit.payments")
+
+
+class HoldExpired(Conflict):
+    code = "hold_expired"
+    message = "Your seats were released because the time to pay ran out. Register again."
+
+
+class NotSimulator(Conflict):
+    code = "not_simulator"
+    message = "Simulated payments only work when the payment provider is the simulator."
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: PaymentOutcome
+    registration: Registration
+
+
+class Payments:
+    def __init__(
+        self,
+        store: Store,
+        provider: PaymentProvider,
+        tickets: Tickets,
+        mailer: Mailer,
+        base_url: str,
+    ) -> None:
+        self.store = store
+        self.provider = provider
+        self.tickets = tickets
+        self.mailer = mailer
+        self.base_url = base_url
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    async def start(self, registration: Registration) -> PaymentStart:
+        """Prepare the payment of a fresh hold and remember the provider's reference."""
+        started = await self.provider.start(registration)
+        if registration.payment_ref != started.ref:
+            await self.store.set_payment_ref(registration.id, started.ref)
+        return started
+
+    async def _registration(self, registration_id: str) -> tuple[Registration, Event]:
+        registration = await self.store.get_registration(registration_id)
+        if registration is None:
+            raise NotFound("This registration does not exist.")
+        event = await self.store.get_event(registration.event_id)
+        assert event is not None
+        return registration, event
+
+    # -- the simulator ------------------------------------------------------------------
+
+    async def pay_simulated(
+        self, user: User, registration_id: str, card_number: str, authenticate: str | None
+    ) -> Applied:
+        if not isinstance(self.provider, SimulatedPayments):
+            raise NotSimulator()
+        registration, _ = await self._registration(registration_id)
+        if registration.user_id != user.id:
+            raise NotFound("This registration does not exist.")
+        if registration.status is RegistrationStatus.CONFIRMED:
+            return Applied(PaymentOutcome.ALREADY_CONFIRMED, registration)
+        if registration.status is not RegistrationStatus.HELD or registration.hold_expired(
+            utcnow()
+        ):
+            raise HoldExpired()
+        self.provider.charge(card_number, authenticate)  # raises for declined cards
+        return await self.apply_success(registration.id)
+
+    # -- what every provider's success leads to -------------------------------------------
+
+    async def apply_success(self, registration_id: str) -> Applied:
+        registration, event = await self._registration(registration_id)
+        now = utcnow()
+        outcome = await self.store.confirm_payment(
+            registration.id, tickets_for(registration, now), now
+        )
+        registration, _ = await self._registration(registration_id)
+        if outcome is PaymentOutcome.CONFIRMED:
+            await self.tickets.deliver(registration.id)
+        elif outcome in (PaymentOutcome.NO_SEATS, PaymentOutcome.NOT_PAYABLE):
+            registration = await self.refund(registration)
+            await self.mailer.send(payment_too_late_mail(registration, event, self.base_url))
+        return Applied(outcome, registration)
+
+    async def refund(self, registration: Registration) -> Registration:
+        """Give the money back at the provider first, then record it: if the provider
+        fails, nothing is marked refunded and the caller can retry."""
+        if registration.status is RegistrationStatus.REFUNDED:
+            return registration
+        if registration.amount:
+            await self.provider.refund(registration)
+        return await self.store.refund_registration(registration.id, utcnow())
+
+    async def refund_and_tell(self, registration: Registration, event: Event) -> Registration:
+        refunded = await self.refund(registration)
+        await self.mailer.send(refund_mail(refunded, event, self.base_url))
+        return refunded
+
+    # -- webhooks -----------------------------------------------------------------------
+
+    async def handle_webhook(self, payload: bytes, signature: str) -> str:
+        """Apply one provider event; returns what was done (for the log). Raises
+        WebhookRejected for a bad signature and ProviderUnavailable to ask for a retry."""
+        event = self.provider.parse_webhook(payload, signature)
+        if await self.store.webhook_event_seen(event.id):
+            return "duplicate"
+        done = await self._apply(event)
+        await self.store.record_webhook_event(event.id, event.kind, utcnow())
+        return done
+
+    async def _apply(self, event: ProviderEvent) -> str:
+        if event.kind not in (
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            "charge.refunded",
+        ):
+            return "ignored"
+        if event.payment_ref is None:
+            return "ignored"
+        # The delivery is only a signal: what counts is the payment as the provider has it
+        # now, which also puts reordered deliveries right.
+        state = await self.provider.retrieve(event.payment_ref)
+        if state.registration_id is None:
+            return "ignored: no registration"
+        registration = await self.store.get_registration(state.registration_id)
+        if registration is None:
+            log.warning(
+                "payment %s names unknown registration %s", state.ref, state.registration_id
+            )
+            return "ignored: unknown registration"
+        if event.kind == "charge.refunded":
+            if registration.status is RegistrationStatus.CONFIRMED:
+                await self.store.refund_registration(registration.id, utcnow())
+                return "refunded"
+            return "ignored"
+        if state.status == "succeeded":
+            applied = await self.apply_success(registration.id)
+            return applied.outcome.value
+        return f"payment {state.status}"
