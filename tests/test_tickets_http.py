@@ -152,9 +152,13 @@ async def test_confirmation_mail_carries_the_pdf_tickets(
     client: httpx.AsyncClient, door: dict[str, Any], settings: Settings
 ) -> None:
     [mail] = outbox_messages(settings, door["attendee"].email)
-    attachments = [part for part in mail.iter_attachments()]
-    assert [a.get_content_type() for a in attachments] == ["application/pdf"] * 2
-    assert all(a.get_content().startswith(b"%PDF") for a in attachments)
+    attachments = list(mail.iter_attachments())
+    kinds = sorted(a.get_content_type() for a in attachments)
+    assert kinds == ["application/pdf", "application/pdf", "text/calendar"]
+    pdfs = [a for a in attachments if a.get_content_type() == "application/pdf"]
+    assert all(a.get_content().startswith(b"%PDF") for a in pdfs)
+    [calendar] = [a for a in attachments if a.get_content_type() == "text/calendar"]
+    assert "BEGIN:VEVENT" in calendar.get_content()
 
 
 async def test_printed_qr_decodes_and_admits(

@@ -34,6 +34,7 @@ from models.tickets import (
 )
 from web.adapters.files.port import DownloadLink, Files
 from web.adapters.mail.port import Attachment, Mailer
+from web.calendar_file import event_ics
 from web.mails import registration_mail
 from web.rendering.document import RenderedFile, TicketDocument
 
@@ -159,6 +160,7 @@ class Tickets:
             view = self.view(ticket, event)
             rendered = await self.ensure_pdf(view) or await self.pdf(view)
             attachments.append(Attachment(rendered.filename, rendered.content_type, rendered.data))
+        attachments.append(event_ics(event, registration, self.base_url))
         mail = registration_mail(registration, event, self.base_url)
         await self.mailer.send(replace(mail, attachments=tuple(attachments)))
 
