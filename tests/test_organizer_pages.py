@@ -258,3 +258,57 @@ async def test_cancel_event_asks_first_then_cancels_and_mails(
     event = await services.store.get_event(event_id)
     assert event is not None
     assert (event.status.value, event.seats_taken) == ("cancelled", 0)
+
+
+async def test_door_staff_form_keeps_the_email_and_explains(
+    client: httpx.AsyncClient, settings: Settings, services: Services
+) -> None:
+    await _organizer(client, settings)
+    event_id = await _create(client)
+    page_path = f"/organizer/events/{event_id}"
+    unknown = await post_form(
+        client, f"{page_path}/door-staff", {"email": "ghost@example.com"}, token_page=page_path
+    )
+    assert unknown.status_code == 422
+    assert 'value="ghost@example.com"' in unknown.text
+    assert 'id="f-email-error"' in unknown.text
+    assert ">Email of their Admit account</label>" in unknown.text
+    await services.accounts.sign_up(
+        "gate@example.com", "Sup3rSecret", "Gate", "attendee", verified=True
+    )
+    added = await post_form(
+        client, f"{page_path}/door-staff", {"email": "Gate@example.com"}, token_page=page_path
+    )
+    assert added.status_code == 303
+    page = (await client.get(page_path)).text
+    assert "gate@example.com" in page
+    assert "can now check tickets" in page
+
+
+async def test_csv_lists_ticket_ids_and_check_ins(
+    client: httpx.AsyncClient, settings: Settings, services: Services
+) -> None:
+    await _organizer(client, settings)
+    event_id = await _create(client, price="0", capacity="10")
+    await post_form(
+        client,
+        f"/organizer/events/{event_id}/publish",
+        {},
+        token_page=f"/organizer/events/{event_id}",
+    )
+    await services.accounts.sign_up("t@example.com", "Sup3rSecret", "T", "attendee", verified=True)
+    buyer = await services.store.get_user_by_email("t@example.com")
+    assert buyer is not None
+    registration = await services.registrations.register(buyer, event_id, 2, [])
+    tickets = await services.store.list_registration_tickets(registration.id)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                (
+                    await client.get(f"/organizer/events/{event_id}/registrations.csv")
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert sorted(rows[1][8].split()) == sorted(t.id for t in tickets)
+    assert rows[1][9] == "0"

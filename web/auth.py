@@ -37,7 +37,7 @@ class RecentUsers:
     A door phone or a script sends requests for the same account hundreds of times a
     minute; reading the account once every few seconds instead of on every request takes
     a database read off the hot path. The token itself is still checked every time; a
-    change of name or roles shows within `ttl` seconds.
+    change of name or roles shows to API clients within `ttl` seconds.
     """
 
     def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
@@ -81,6 +81,8 @@ class SessionOrBearerBackend(AuthenticationBackend):
                 if user is not None:
                     self.recent.put(user)
         else:
+            # Pages read the account on every request: a role given a moment ago (door
+            # staff added by an organizer) must show on the very next page.
             user_id = conn.session.get(SESSION_USER)
             user = await services.store.get_user(user_id) if user_id else None
             if user_id and user is None:

@@ -51,6 +51,28 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     ),
     SettingDoc("ADMIT_STORE", "sqlite", "`sqlite` (Piccolo, one file) or `dynamodb`."),
     SettingDoc("ADMIT_PAYMENTS", "simulator", "`simulator` or `stripe`."),
+    SettingDoc(
+        "ADMIT_STRIPE_SECRET_KEY",
+        "(none)",
+        "Stripe secret key (`sk_test_…` or `sk_live_…`); needed with `ADMIT_PAYMENTS=stripe`.",
+    ),
+    SettingDoc(
+        "ADMIT_STRIPE_PUBLISHABLE_KEY",
+        "(none)",
+        "Stripe publishable key (`pk_…`) that the checkout page hands to Stripe.js.",
+    ),
+    SettingDoc(
+        "ADMIT_STRIPE_WEBHOOK_SECRET",
+        "(none)",
+        "Signing secret (`whsec_…`) of the webhook endpoint `/webhooks/stripe`; "
+        "deliveries not signed with it are refused.",
+    ),
+    SettingDoc(
+        "ADMIT_STRIPE_API_BASE",
+        "(none)",
+        "Another address for Stripe's API, such as a localstripe emulator; empty means "
+        "Stripe itself. When set, payments are created with card-only parameters.",
+    ),
     SettingDoc("ADMIT_IDENTITY", "local", "`local` accounts or `cognito`."),
     SettingDoc("ADMIT_FILES", "local", "`local` folder or `s3`."),
     SettingDoc("ADMIT_MAIL", "outbox", "`outbox` (files under the data dir) or `ses`."),
@@ -124,6 +146,10 @@ class Settings:
     require_email_verification: bool = True
     store: StoreKind = "sqlite"
     payments: PaymentsKind = "simulator"
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""
     identity: IdentityKind = "local"
     files: FilesKind = "local"
     mail: MailKind = "outbox"
@@ -175,6 +201,16 @@ class Settings:
                 ),
                 store=choice("ADMIT_STORE", ("sqlite", "dynamodb"), "sqlite"),  # type: ignore[arg-type]
                 payments=choice("ADMIT_PAYMENTS", ("simulator", "stripe"), "simulator"),  # type: ignore[arg-type]
+                stripe_secret_key=config("ADMIT_STRIPE_SECRET_KEY", cast=str, default="").strip(),
+                stripe_publishable_key=config(
+                    "ADMIT_STRIPE_PUBLISHABLE_KEY", cast=str, default=""
+                ).strip(),
+                stripe_webhook_secret=config(
+                    "ADMIT_STRIPE_WEBHOOK_SECRET", cast=str, default=""
+                ).strip(),
+                stripe_api_base=config("ADMIT_STRIPE_API_BASE", cast=str, default="")
+                .strip()
+                .rstrip("/"),
                 identity=choice("ADMIT_IDENTITY", ("local", "cognito"), "local"),  # type: ignore[arg-type]
                 files=choice("ADMIT_FILES", ("local", "s3"), "local"),  # type: ignore[arg-type]
                 mail=choice("ADMIT_MAIL", ("outbox", "ses"), "outbox"),  # type: ignore[arg-type]
@@ -186,7 +222,9 @@ class Settings:
                     for part in config("ADMIT_TICKET_VERIFY_KEYS", cast=str, default="").split(",")
                     if part.strip()
                 ),
-                checkin_grace_hours=config("ADMIT_CHECKIN_GRACE_HOURS", cast=float, default=6.0),
+                checkin_grace_hours=_grace_hours(
+                    config("ADMIT_CHECKIN_GRACE_HOURS", cast=float, default=6.0)
+                ),
                 download_ttl=_download_ttl(config("ADMIT_DOWNLOAD_TTL", cast=int, default=900)),
                 secure_cookies=_parse_bool("ADMIT_SECURE_COOKIES", secure) if secure else None,
                 access_token_ttl=config("ADMIT_ACCESS_TOKEN_TTL", cast=int, default=3600),
@@ -235,6 +273,12 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.env == "local"
+
+
+def _grace_hours(hours: float) -> float:
+    if not 0 <= hours <= 72:
+        raise SettingsError("ADMIT_CHECKIN_GRACE_HOURS must be from 0 to 72")
+    return hours
 
 
 def _download_ttl(seconds: int) -> int:

@@ -52,6 +52,26 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
         from web.adapters.payments.simulator import SimulatedPayments
 
         return SimulatedPayments()
+    if settings.payments == "stripe":
+        missing = [
+            name
+            for name, value in (
+                ("ADMIT_STRIPE_SECRET_KEY", settings.stripe_secret_key),
+                ("ADMIT_STRIPE_PUBLISHABLE_KEY", settings.stripe_publishable_key),
+                ("ADMIT_STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(f"ADMIT_PAYMENTS=stripe needs {', '.join(missing)}.")
+        from web.adapters.payments.stripe import StripePayments
+
+        return StripePayments(
+            settings.stripe_secret_key,
+            settings.stripe_publishable_key,
+            settings.stripe_webhook_secret,
+            api_base=settings.stripe_api_base,
+        )
     raise SettingsError(f"ADMIT_PAYMENTS={settings.payments} has no adapter in this version yet.")
 
 
@@ -112,7 +132,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         accounts=Accounts(store, identity, settings.require_email_verification, limits),
         events=events,
         registrations=registrations,
-        exports=Exports(events, registrations),
+        exports=Exports(events, registrations, tickets),
         tickets=tickets,
         payments=payments,
     )

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from models.domain import RegistrationStatus, Role, User
+from models.domain import Event, RegistrationStatus, Role, User
 from models.errors import Conflict, ValidationFailed
 from models.event_rules import CATEGORIES, form_values_of, timezones
 from models.store import RegistrationQuery
@@ -104,9 +104,15 @@ def _registration_filters(request: Request) -> tuple[dict[str, str], Registratio
 
 async def event_dashboard(request: Request) -> Response:
     organizer = _organizer(request)
+    event = await _services(request).events.owned(organizer, request.path_params["event_id"])
+    context = await _dashboard_context(request, organizer, event)
+    return render(request, "organizer/event.html", context, block="registrations")
+
+
+async def _dashboard_context(
+    request: Request, organizer: User, event: Event, **extra: object
+) -> dict[str, object]:
     services = _services(request)
-    event_id = request.path_params["event_id"]
-    event = await services.events.owned(organizer, event_id)
     filters, query = _registration_filters(request)
     page = await services.registrations.for_event(
         organizer, event.id, query, cursor=request.query_params.get("cursor")
@@ -125,8 +131,27 @@ async def event_dashboard(request: Request) -> Response:
         "more_url": more_url,
         "appending": bool(request.query_params.get("cursor")),
         "door_staff": await services.tickets.door_staff(event),
+        "staff_values": {},
+        "staff_errors": {},
+        **extra,
     }
-    return render(request, "organizer/event.html", context, block="registrations")
+    return context
+
+
+async def add_door_staff(request: Request) -> Response:
+    organizer = _organizer(request)
+    services = _services(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    values = await read_form(request)
+    try:
+        staff = await services.tickets.add_door_staff(organizer, event, values.get("email", ""))
+    except ValidationFailed as exc:
+        context = await _dashboard_context(
+            request, organizer, event, staff_values=values, staff_errors=exc.fields
+        )
+        return render(request, "organizer/event.html", context, status_code=422)
+    flash(request, f"{staff.name} ({staff.email}) can now check tickets at the door.")
+    return redirect(request, f"/organizer/events/{event.id}#door-staff")
 
 
 async def publish_event(request: Request) -> Response:
@@ -176,4 +201,5 @@ routes = [
     Route("/organizer/events/{event_id}/publish", publish_event, methods=["POST"]),
     Route("/organizer/events/{event_id}/cancel", cancel_event, methods=["GET", "POST"]),
     Route("/organizer/events/{event_id}/registrations.csv", export_csv),
+    Route("/organizer/events/{event_id}/door-staff", add_door_staff, methods=["POST"]),
 ]

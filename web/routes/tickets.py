@@ -79,8 +79,9 @@ async def _refused(request: Request, key: str, expired: bool) -> Response:
         ticket = await _services(request).store.get_ticket(ticket_id)
         if ticket is not None and ticket.user_id == user.id:
             fresh = f"/tickets/{ticket.id}/pdf"
+    minutes = max(1, request.app.state.settings.download_ttl // 60)
     message = (
-        "This download link has expired: links work for 15 minutes."
+        f"This download link has expired: links work for {minutes} minute(s)."
         if expired
         else "This download link is not valid."
     )

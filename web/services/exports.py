@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from models.domain import Event, Registration, User
 from models.event_rules import minor_exponent
+from models.tickets import Ticket, TicketStatus
 from web.services.events import Events
 from web.services.registrations import Registrations
+from web.services.tickets import Tickets
 
 HEADER = (
     "Name",
@@ -34,7 +36,7 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _row(registration: Registration, event: Event) -> list[str]:
+def _row(registration: Registration, event: Event, tickets: list[Ticket]) -> list[str]:
     exponent = minor_exponent(registration.currency)
     amount = Decimal(registration.amount).scaleb(-exponent)
     created = registration.created_at.astimezone(event.zone)
@@ -47,8 +49,8 @@ def _row(registration: Registration, event: Event) -> list[str]:
         f"{amount:.{exponent}f}",
         registration.currency,
         created.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "",
-        "0",
+        " ".join(ticket.id for ticket in tickets),
+        str(sum(ticket.status is TicketStatus.USED for ticket in tickets)),
     ]
 
 
@@ -59,9 +61,10 @@ def _line(cells: list[str] | tuple[str, ...]) -> str:
 
 
 class Exports:
-    def __init__(self, events: Events, registrations: Registrations) -> None:
+    def __init__(self, events: Events, registrations: Registrations, tickets: Tickets) -> None:
         self.events = events
         self.registrations = registrations
+        self.tickets = tickets
 
     async def registrations_csv(
         self, organizer: User, event_id: str
@@ -79,7 +82,8 @@ class Exports:
                 page = await self.registrations.for_event(
                     organizer, event.id, limit=BATCH, cursor=cursor
                 )
-                yield "".join(_line(_row(r, event)) for r in page.items)
+                rows = [_row(r, event, await self.tickets.for_registration(r)) for r in page.items]
+                yield "".join(_line(row) for row in rows)
                 if page.next_cursor is None:
                     return
                 cursor = page.next_cursor

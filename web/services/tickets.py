@@ -133,12 +133,14 @@ class Tickets:
         document = self.document(view, organizer.name if organizer else "")
         return await asyncio.to_thread(render_ticket_pdf, document)
 
-    async def ensure_pdf(self, view: TicketView) -> RenderedFile | None:
-        """Render and store the PDF unless it is there; returns it when rendered now."""
-        if await self.files.exists(pdf_key(view.ticket)):
-            return None
+    async def ensure_pdf(self, view: TicketView) -> RenderedFile:
+        """The stored PDF, rendered and stored first if it is missing."""
+        key = pdf_key(view.ticket)
+        stored = await self.files.get(key)
+        if stored is not None:
+            return RenderedFile(f"ticket-{view.ticket.id}.pdf", "application/pdf", stored)
         rendered = await self.pdf(view)
-        await self.files.put(pdf_key(view.ticket), rendered.data, rendered.content_type)
+        await self.files.put(key, rendered.data, rendered.content_type)
         return rendered
 
     async def download_link(self, view: TicketView) -> DownloadLink:
@@ -158,7 +160,7 @@ class Tickets:
         attachments = []
         for ticket in await self.store.list_registration_tickets(registration.id):
             view = self.view(ticket, event)
-            rendered = await self.ensure_pdf(view) or await self.pdf(view)
+            rendered = await self.ensure_pdf(view)
             attachments.append(Attachment(rendered.filename, rendered.content_type, rendered.data))
         attachments.append(event_ics(event, registration, self.base_url))
         mail = registration_mail(registration, event, self.base_url)

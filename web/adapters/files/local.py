@@ -63,6 +63,13 @@ class LocalFiles(Files):
     def read(self, key: str) -> bytes:
         return self.path(key).read_bytes()
 
+    async def get(self, key: str) -> bytes | None:
+        path = self.path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None
+
     def _signature(self, key: str, filename: str, expires: int) -> str:
         message = f"{key}\n{filename}\n{expires}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()

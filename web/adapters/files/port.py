@@ -25,6 +25,10 @@ class Files(ABC):
     async def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    async def get(self, key: str) -> bytes | None:
+        """The file's bytes, or None when it is not there."""
+
+    @abstractmethod
     def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
         """A link that works without other credentials and stops working after `ttl`
         seconds (at most 15 minutes)."""

@@ -1,0 +1,220 @@
+"""Stripe as the payment provider (test mode or live), through the official SDK.
+
+One PaymentIntent per registration, created with the idempotency key
+`admit-pi-<registration id>` and the registration's id in its metadata. The browser pays it
+with Stripe.js (static/js/checkout-stripe.js); Stripe then calls POST /webhooks/stripe,
+and `Payments.handle_webhook` re-reads the PaymentIntent through `retrieve` before it
+confirms anything, so a webhook is only ever a signal.
+
+`stripe` is imported when the adapter is built, not when this module is imported: it
+costs about 200 ms, which the simulator and the CLI need not pay.
+
+With an API base set (`ADMIT_STRIPE_API_BASE`, e.g. localstripe in the tests) the
+PaymentIntent is created with only the parameters that emulator knows: card payments
+(`payment_method_types=["card"]`) and no description. Against Stripe itself it uses
+`automatic_payment_methods`, as the Payment Element expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from models.domain import Registration
+from web.adapters.payments.port import (
+    CardRefused,
+    PaymentProvider,
+    PaymentStart,
+    PaymentState,
+    ProviderEvent,
+    ProviderUnavailable,
+    WebhookRejected,
+)
+
+# PaymentIntent states in which Stripe accepts a cancel.
+CANCELLABLE = frozenset(
+    {"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
+)
+FINISHED = frozenset({"canceled", "succeeded"})
+TIMEOUT_SECONDS = 20.0
+NETWORK_RETRIES = 2
+
+
+class StripePayments(PaymentProvider):
+    name = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str,
+        publishable_key: str,
+        webhook_secret: str,
+        api_base: str = "",
+    ) -> None:
+        import stripe  # the SDK: imported only when Stripe is the provider
+
+        self._stripe = stripe
+        self.publishable_key = publishable_key
+        self.webhook_secret = webhook_secret
+        self.emulated = bool(api_base)
+        # Its async methods go through httpx (the SDK's default sync client would block).
+        self._http = stripe.HTTPXClient(timeout=TIMEOUT_SECONDS)
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
+            http_client=self._http,
+            max_network_retries=NETWORK_RETRIES,
+        )
+
+    async def aclose(self) -> None:
+        """Close the kept-alive HTTP connections (for a clean shutdown)."""
+        await self._http.close_async()
+
+    # -- errors -------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """The SDK's errors in the port's words: a refused card is CardRefused, anything
+        else Stripe answers or fails to answer is ProviderUnavailable (retry later)."""
+        stripe = self._stripe
+        try:
+            yield
+        except stripe.CardError as exc:
+            raise CardRefused(
+                exc.code or "card_declined", exc.user_message or "Your card was declined."
+            ) from exc
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable(
+                f"Stripe could not {doing}: {exc.user_message or exc.__class__.__name__}"
+            ) from exc
+
+    async def _intent(self, ref: str, expand: list[str] | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"expand": expand} if expand else {}
+        with self._errors(f"find payment {ref}"):
+            intent = await self.client.v1.payment_intents.retrieve_async(ref, params)  # type: ignore[arg-type]
+        return intent.to_dict()
+
+    # -- the port -----------------------------------------------------------------------
+
+    async def start(self, registration: Registration) -> PaymentStart:
+        ref = registration.payment_ref
+        if ref and ref.startswith("pi_"):
+            # Already started (every read of a held registration asks again).
+            intent = await self._intent(ref)
+        else:
+            params: dict[str, Any] = {
+                "amount": registration.amount,
+                "currency": registration.currency.lower(),
+                "metadata": {
+                    "registration_id": registration.id,
+                    "event_id": registration.event_id,
+                },
+            }
+            if self.emulated:
+                params["payment_method_types"] = ["card"]
+            else:
+                params["automatic_payment_methods"] = {"enabled": True}
+                params["description"] = (
+                    f"Admit registration {registration.id} (event {registration.event_id})"
+                )
+            with self._errors("start the payment"):
+                created = await self.client.v1.payment_intents.create_async(
+                    params,  # type: ignore[arg-type]
+                    {"idempotency_key": f"admit-pi-{registration.id}"},
+                )
+            intent = created.to_dict()
+        return PaymentStart(
+            ref=intent["id"],
+            client_secret=intent.get("client_secret"),
+            publishable_key=self.publishable_key or None,
+        )
+
+    async def retrieve(self, ref: str) -> PaymentState:
+        intent = await self._intent(ref)
+        metadata = intent.get("metadata") or {}
+        return PaymentState(
+            ref=intent["id"],
+            status=intent["status"],
+            registration_id=metadata.get("registration_id"),
+            amount=int(intent.get("amount") or 0),
+            currency=str(intent.get("currency") or "").upper(),
+        )
+
+    async def refund(self, registration: Registration) -> None:
+        """Refund a succeeded payment in full; a payment that never succeeded is cancelled
+        instead. Safe to repeat: a refunded charge is not refunded again."""
+        ref = registration.payment_ref
+        if not ref or not ref.startswith("pi_"):
+            return  # no PaymentIntent: nothing was taken
+        intent = await self._intent(ref, expand=["latest_charge"])
+        status = intent["status"]
+        if status in CANCELLABLE:
+            await self._cancel(ref)
+            return
+        if status == "canceled":
+            return
+        if status != "succeeded":  # processing: it cannot be refunded yet
+            raise ProviderUnavailable(f"Payment {ref} is {status}; refund it later.")
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict) and charge.get("refunded"):
+            return
+        stripe = self._stripe
+        with self._errors(f"refund payment {ref}"):
+            try:
+                await self.client.v1.refunds.create_async(
+                    {"payment_intent": ref, "metadata": {"registration_id": registration.id}},
+                    {"idempotency_key": f"admit-refund-{registration.id}"},
+                )
+            except stripe.InvalidRequestError as exc:
+                if exc.code != "charge_already_refunded":
+                    raise
+
+    async def cancel(self, registration: Registration) -> None:
+        ref = registration.payment_ref
+        if not ref or not ref.startswith("pi_"):
+            return
+        intent = await self._intent(ref)
+        # A payment that succeeded meanwhile is not cancelled here: its webhook finds the
+        # registration no longer payable and refunds it (Payments.apply_success).
+        if intent["status"] in CANCELLABLE:
+            await self._cancel(ref)
+
+    async def _cancel(self, ref: str) -> None:
+        stripe = self._stripe
+        with self._errors(f"cancel payment {ref}"):
+            try:
+                await self.client.v1.payment_intents.cancel_async(ref)
+                return
+            except stripe.InvalidRequestError:
+                pass  # raced with the payer or another cancel: look again
+        status = (await self._intent(ref))["status"]
+        if status not in FINISHED:
+            raise ProviderUnavailable(f"Stripe could not cancel payment {ref} ({status}).")
+
+    def parse_webhook(self, payload: bytes, signature: str) -> ProviderEvent:
+        stripe = self._stripe
+        if not self.webhook_secret:
+            raise WebhookRejected("ADMIT_STRIPE_WEBHOOK_SECRET is not set: no webhook is trusted.")
+        try:
+            event = self.client.construct_event(payload, signature, self.webhook_secret)
+        except stripe.SignatureVerificationError as exc:
+            raise WebhookRejected(f"Bad signature: {exc.user_message or exc}") from exc
+        except ValueError as exc:  # not JSON (or not UTF-8)
+            raise WebhookRejected("The payload is not a Stripe event.") from exc
+        try:
+            body = event.to_dict()
+            kind = str(body["type"])
+            obj = body["data"]["object"]
+            object_id = str(obj.get("id") or "")
+            if kind.startswith("payment_intent."):
+                payment_ref: str | None = object_id or None
+            elif kind.startswith("charge."):
+                intent = obj.get("payment_intent")
+                payment_ref = intent.get("id") if isinstance(intent, dict) else intent
+            else:
+                payment_ref = None
+            return ProviderEvent(
+                id=str(body["id"]), kind=kind, object_id=object_id, payment_ref=payment_ref
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise WebhookRejected("The event lacks the fields Admit reads.") from exc
