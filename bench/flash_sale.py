@@ -175,6 +175,27 @@ async def run(args: argparse.Namespace) -> int:
             confirmed = len(granted)
             confirmed_seats = sum(g["quantity"] for g in granted)
 
+            payments = None
+            if args.price:
+                # Each holder pays with the simulator's good test card.
+                token_of = {}
+                for token in set(tokens):
+                    me = await client.get(
+                        "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                    )
+                    token_of[me.json()["id"]] = token
+                pay = (
+                    (
+                        "POST",
+                        f"/api/v1/registrations/{r.json()['id']}/simulated-payment",
+                        {"card_number": "4242424242424242"},
+                        {"Authorization": f"Bearer {token_of[r.json()['user_id']]}"},
+                    )
+                    for r in run.results
+                    if r.status == 201
+                )
+                payments = await loadgen.fire("127.0.0.1", server.port, pay, args.concurrency)
+
             stats = await client.get(
                 f"/api/v1/events/{event_id}/stats",
                 headers={"Authorization": f"Bearer {organizer}"},
@@ -196,6 +217,14 @@ async def run(args: argparse.Namespace) -> int:
     print(f"latency p90        {percentile(latencies, 0.90) * 1000:8.1f} ms")
     print(f"latency p99        {percentile(latencies, 0.99) * 1000:8.1f} ms")
     print(f"status codes       {dict(sorted(statuses.items()))}")
+    if payments is not None:
+        paid = [r for r in payments.results if r.status == 200]
+        paid_latencies = [r.seconds for r in payments.results] or [0.0]
+        print(f"payments           {len(paid)} confirmed of {len(payments.results)} held")
+        print(f"payments/s         {len(payments.results) / payments.seconds:8.1f}")
+        print(f"payment p50        {statistics.median(paid_latencies) * 1000:8.1f} ms")
+        print(f"payment p99        {percentile(paid_latencies, 0.99) * 1000:8.1f} ms")
+        print(f"confirmed seats    {figures['seats_taken'] - figures['seats_held']}")
     taken = figures["seats_taken"]
     print(f"seats taken        {taken} of {args.capacity} (answers granted {confirmed_seats})")
     oversold = taken > args.capacity or confirmed_seats > args.capacity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -119,7 +120,10 @@ async def pay(request: Request) -> Response:
         flash(request, "Payment received: your tickets are ready.")
     else:
         flash(request, "The seats were gone by the time the payment arrived: refunded.", "error")
-    return redirect(request, f"/my/registrations/{registration_id}")
+    response = redirect(request, f"/my/registrations/{registration_id}")
+    if applied.to_deliver:
+        response.background = BackgroundTask(services.tickets.deliver, applied.to_deliver)
+    return response
 
 
 routes = [

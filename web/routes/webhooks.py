@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,14 +20,15 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     signature = request.headers.get("stripe-signature", "")
     try:
-        done = await services.payments.handle_webhook(payload, signature)
+        done, to_deliver = await services.payments.handle_webhook(payload, signature)
     except WebhookRejected as exc:
         return JSONResponse({"error": {"code": "bad_signature", "message": str(exc)}}, 400)
     except ProviderUnavailable as exc:
         # 503: Stripe delivers the event again later.
         log.warning("webhook deferred: %s", exc)
         return JSONResponse({"error": {"code": "retry", "message": str(exc)}}, 503)
-    return JSONResponse({"received": True, "result": done})
+    background = BackgroundTask(services.tickets.deliver, to_deliver) if to_deliver else None
+    return JSONResponse({"received": True, "result": done}, background=background)
 
 
 routes = [Route("/webhooks/stripe", stripe_webhook, methods=["POST"])]

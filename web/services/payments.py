@@ -47,6 +47,11 @@ class Applied:
     outcome: PaymentOutcome
     registration: Registration
 
+    @property
+    def to_deliver(self) -> str | None:
+        """The registration whose PDFs and mail are due now (sent after the answer)."""
+        return self.registration.id if self.outcome is PaymentOutcome.CONFIRMED else None
+
 
 class Payments:
     def __init__(
@@ -109,10 +114,11 @@ class Payments:
         outcome = await self.store.confirm_payment(
             registration.id, tickets_for(registration, now), now
         )
+        already_refunded = registration.status is RegistrationStatus.REFUNDED
         registration, _ = await self._registration(registration_id)
-        if outcome is PaymentOutcome.CONFIRMED:
-            await self.tickets.deliver(registration.id)
-        elif outcome in (PaymentOutcome.NO_SEATS, PaymentOutcome.NOT_PAYABLE):
+        if already_refunded:
+            return Applied(outcome, registration)  # said and done before: nothing to repeat
+        if outcome in (PaymentOutcome.NO_SEATS, PaymentOutcome.NOT_PAYABLE):
             registration = await self.refund(registration)
             await self.mailer.send(payment_too_late_mail(registration, event, self.base_url))
         return Applied(outcome, registration)
@@ -133,42 +139,43 @@ class Payments:
 
     # -- webhooks -----------------------------------------------------------------------
 
-    async def handle_webhook(self, payload: bytes, signature: str) -> str:
-        """Apply one provider event; returns what was done (for the log). Raises
-        WebhookRejected for a bad signature and ProviderUnavailable to ask for a retry."""
+    async def handle_webhook(self, payload: bytes, signature: str) -> tuple[str, str | None]:
+        """Apply one provider event; returns what was done (for the log) and the
+        registration whose tickets are due. Raises WebhookRejected for a bad signature
+        and ProviderUnavailable to ask for a retry."""
         event = self.provider.parse_webhook(payload, signature)
         if await self.store.webhook_event_seen(event.id):
-            return "duplicate"
-        done = await self._apply(event)
+            return "duplicate", None
+        done, to_deliver = await self._apply(event)
         await self.store.record_webhook_event(event.id, event.kind, utcnow())
-        return done
+        return done, to_deliver
 
-    async def _apply(self, event: ProviderEvent) -> str:
+    async def _apply(self, event: ProviderEvent) -> tuple[str, str | None]:
         if event.kind not in (
             "payment_intent.succeeded",
             "payment_intent.payment_failed",
             "charge.refunded",
         ):
-            return "ignored"
+            return "ignored", None
         if event.payment_ref is None:
-            return "ignored"
+            return "ignored", None
         # The delivery is only a signal: what counts is the payment as the provider has it
         # now, which also puts reordered deliveries right.
         state = await self.provider.retrieve(event.payment_ref)
         if state.registration_id is None:
-            return "ignored: no registration"
+            return "ignored: no registration", None
         registration = await self.store.get_registration(state.registration_id)
         if registration is None:
             log.warning(
                 "payment %s names unknown registration %s", state.ref, state.registration_id
             )
-            return "ignored: unknown registration"
+            return "ignored: unknown registration", None
         if event.kind == "charge.refunded":
             if registration.status is RegistrationStatus.CONFIRMED:
                 await self.store.refund_registration(registration.id, utcnow())
-                return "refunded"
-            return "ignored"
+                return "refunded", None
+            return "ignored", None
         if state.status == "succeeded":
             applied = await self.apply_success(registration.id)
-            return applied.outcome.value
-        return f"payment {state.status}"
+            return applied.outcome.value, applied.to_deliver
+        return f"payment {state.status}", None

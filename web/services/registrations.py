@@ -106,8 +106,11 @@ class Registrations:
             attendee_names=tuple(names),
         )
         tickets = tickets_for(registration, now) if free else []
-        await self.store.hold_seats(registration, now, tickets)
         if not free:
+            known = self.payments.provider.known_reference(registration)
+            registration = replace(registration, payment_ref=known)
+        await self.store.hold_seats(registration, now, tickets)
+        if not free and registration.payment_ref is None:
             started = await self.payments.start(registration)
             registration = replace(registration, payment_ref=started.ref)
         return registration

@@ -63,6 +63,11 @@ class ProviderUnavailable(RuntimeError):
 class PaymentProvider(ABC):
     name: str
 
+    def known_reference(self, registration: Registration) -> str | None:
+        """The payment's reference when it can be named without asking the provider
+        (then it is stored with the hold itself, saving a write)."""
+        return None
+
     @abstractmethod
     async def start(self, registration: Registration) -> PaymentStart:
         """Prepare the payment of a held registration (idempotent per registration)."""

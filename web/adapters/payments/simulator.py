@@ -38,6 +38,9 @@ def clean_card_number(raw: str) -> str:
 class SimulatedPayments(PaymentProvider):
     name = "simulator"
 
+    def known_reference(self, registration: Registration) -> str | None:
+        return f"sim_{registration.id}"
+
     async def start(self, registration: Registration) -> PaymentStart:
         return PaymentStart(ref=f"sim_{registration.id}")
 

@@ -77,10 +77,15 @@ async def simulated_payment(request: Request) -> Response:
         raise ValidationFailed({"card_number": "Give the card number as text."})
     if authenticate not in (None, "approve", "fail"):
         raise ValidationFailed({"authenticate": "Use approve or fail."})
-    applied = await _services(request).payments.pay_simulated(
+    services = _services(request)
+    applied = await services.payments.pay_simulated(
         user, request.path_params["registration_id"], card, authenticate
     )
-    return JSONResponse(await _registration_json(request, applied.registration))
+    body = await _registration_json(request, applied.registration)
+    delivery = None
+    if applied.to_deliver:
+        delivery = BackgroundTask(services.tickets.deliver, applied.to_deliver)
+    return JSONResponse(body, background=delivery)
 
 
 async def my_registrations(request: Request) -> Response:
