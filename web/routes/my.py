@@ -13,10 +13,19 @@ from web.adapters.payments.port import CardRefused, PaymentStart
 from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
+from web.middleware.security_headers import CSP
 from web.services.container import Services
 from web.services.payments import HoldExpired
 from web.services.registrations import RegistrationView, attendee_may_cancel
 from web.templating import redirect, render
+
+# The Stripe checkout loads Stripe.js and its frames: this page alone allows them.
+STRIPE_CSP = {
+    "Content-Security-Policy": CSP.replace(
+        "script-src 'self'", "script-src 'self' https://js.stripe.com"
+    ).replace("connect-src 'self'", "connect-src 'self' https://api.stripe.com")
+    + "; frame-src https://js.stripe.com https://hooks.stripe.com"
+}
 
 
 def _services(request: Request) -> Services:
@@ -89,7 +98,15 @@ def _checkout(
         "provider": services.payments.name,
         "started": started,
     }
-    return render(request, "my/checkout.html", context, status_code=status_code, block="payment")
+    headers = STRIPE_CSP if services.payments.name == "stripe" else None
+    return render(
+        request,
+        "my/checkout.html",
+        context,
+        status_code=status_code,
+        block="payment",
+        headers=headers,
+    )
 
 
 async def pay(request: Request) -> Response:
