@@ -29,22 +29,6 @@ def check_in(
     code_event_id: str | None,
     grace: timedelta,
 ) -> CheckinOutcome:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        outcome = _check_in(connection, attempt, code_event_id, grace)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    return outcome
-
-
-def _check_in(
-    connection: sqlite3.Connection,
-    attempt: CheckinAttempt,
-    code_event_id: str | None,
-    grace: timedelta,
-) -> CheckinOutcome:
     row = connection.execute("SELECT * FROM events WHERE id = ?", (attempt.event_id,)).fetchone()
     if row is None:
         raise NotFound("This event does not exist.")

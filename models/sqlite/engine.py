@@ -86,8 +86,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
-    async def in_hot_thread(self, work: Callable[[Any], T]) -> T:
-        """Run `work(connection)` in the hot-path thread, on its own sqlite3 connection.
+    async def in_hot_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` inside BEGIN IMMEDIATE .. COMMIT (ROLLBACK if it raises)
+        in the hot-path thread, on its own sqlite3 connection.
 
         A whole read-then-write transaction runs there in one hop, so the time it holds
         SQLite's write lock is the time SQLite needs, not the event loop's latency between
@@ -97,12 +98,21 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._hot_thread, self._locked, work)
 
-    def _locked(self, work: Callable[[Any], T]) -> T:
+    def _locked(self, work: Callable[[sqlite3.Connection], T]) -> T:
         # Between worker processes, SQLite's busy handler polls with sleeps of up to
         # 100 ms; an flock queue wakes the next writer the moment the lock is free.
+        connection = self._hot
+        assert connection is not None
         fcntl.flock(self._hot_lock, fcntl.LOCK_EX)
         try:
-            return work(self._hot)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            return result
         finally:
             fcntl.flock(self._hot_lock, fcntl.LOCK_UN)
 

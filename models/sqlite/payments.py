@@ -16,20 +16,6 @@ from models.sqlite.tables import RegistrationRow, TicketRow, WebhookEventRow
 from models.tickets import Ticket, TicketStatus
 
 
-def confirm(
-    connection: sqlite3.Connection, registration_id: str, tickets: Sequence[Ticket], now: datetime
-) -> PaymentOutcome:
-    """Apply a successful payment, once, in one BEGIN IMMEDIATE transaction."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        outcome = _confirm(connection, registration_id, tickets, now)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    return outcome
-
-
 def _registration(connection: sqlite3.Connection, registration_id: str) -> Registration:
     row = connection.execute(
         "SELECT * FROM registrations WHERE id = ?", (registration_id,)
@@ -39,9 +25,10 @@ def _registration(connection: sqlite3.Connection, registration_id: str) -> Regis
     return registration_from_row(dict(row))
 
 
-def _confirm(
+def confirm(
     connection: sqlite3.Connection, registration_id: str, tickets: Sequence[Ticket], now: datetime
 ) -> PaymentOutcome:
+    """Apply a successful payment, once, inside the caller's BEGIN IMMEDIATE transaction."""
     registration = _registration(connection, registration_id)
     if registration.status is RegistrationStatus.CONFIRMED:
         return PaymentOutcome.ALREADY_CONFIRMED
@@ -92,7 +79,7 @@ class SqlitePayments(SqliteBase):
         self, registration_id: str, tickets: Sequence[Ticket], now: datetime
     ) -> PaymentOutcome:
         async with self._write_lock:
-            return await self.engine.in_hot_thread(
+            return await self.engine.in_hot_transaction(
                 lambda connection: confirm(connection, registration_id, tickets, now)
             )
 

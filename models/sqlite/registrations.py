@@ -28,7 +28,7 @@ class SqliteRegistrations(SqliteBase):
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
         async with self._write_lock:
-            await self.engine.in_hot_thread(
+            await self.engine.in_hot_transaction(
                 lambda connection: seats.hold(connection, registration, tickets, now)
             )
         return registration

@@ -85,49 +85,43 @@ def hold(
     now: datetime,
 ) -> None:
     """Check and take seats for `registration` (and store its tickets, when it is
-    confirmed at once) in one BEGIN IMMEDIATE transaction."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        event = read_event(connection, registration.event_id)
-        if not event.is_on_sale(now):
-            raise EventNotOpen()
-        if event.has_expired_holds(now):
-            release_expired_sync(connection, event.id, now)
-            event = read_event(connection, event.id)
-        left = event.seats_left
-        if registration.quantity > left:
-            raise SoldOut() if left == 0 else NotEnoughSeats(left)
-        next_expiry = event.holds_expire_next
-        held = registration.status is RegistrationStatus.HELD
-        if held:
-            assert registration.hold_expires_at is not None
-            next_expiry = min(d for d in (next_expiry, registration.hold_expires_at) if d)
-        quantity = registration.quantity
-        updated = connection.execute(
-            "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
-            " registrations = registrations + ?, revenue = revenue + ?, holds_expire_next = ?"
-            " WHERE id = ? AND seats_confirmed + seats_held + ? <= capacity",
-            (
-                quantity if held else 0,
-                0 if held else quantity,
-                0 if held else 1,
-                0 if held else registration.amount,
-                next_expiry,
-                event.id,
-                quantity,
-            ),
-        ).rowcount
-        if updated != 1:  # the check above makes this unreachable; the guard makes it certain
-            raise NotEnoughSeats(0)
-        columns = registration_columns(registration)
-        connection.execute(insert_sql("registrations", columns), columns)
-        for ticket in tickets:
-            row = ticket_columns(ticket)
-            connection.execute(insert_sql("tickets", row), row)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+    confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
+    event = read_event(connection, registration.event_id)
+    if not event.is_on_sale(now):
+        raise EventNotOpen()
+    if event.has_expired_holds(now):
+        release_expired_sync(connection, event.id, now)
+        event = read_event(connection, event.id)
+    left = event.seats_left
+    if registration.quantity > left:
+        raise SoldOut() if left == 0 else NotEnoughSeats(left)
+    next_expiry = event.holds_expire_next
+    held = registration.status is RegistrationStatus.HELD
+    if held:
+        assert registration.hold_expires_at is not None
+        next_expiry = min(d for d in (next_expiry, registration.hold_expires_at) if d)
+    quantity = registration.quantity
+    updated = connection.execute(
+        "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
+        " registrations = registrations + ?, revenue = revenue + ?, holds_expire_next = ?"
+        " WHERE id = ? AND seats_confirmed + seats_held + ? <= capacity",
+        (
+            quantity if held else 0,
+            0 if held else quantity,
+            0 if held else 1,
+            0 if held else registration.amount,
+            next_expiry,
+            event.id,
+            quantity,
+        ),
+    ).rowcount
+    if updated != 1:  # the check above makes this unreachable; the guard makes it certain
+        raise NotEnoughSeats(0)
+    columns = registration_columns(registration)
+    connection.execute(insert_sql("registrations", columns), columns)
+    for ticket in tickets:
+        row = ticket_columns(ticket)
+        connection.execute(insert_sql("tickets", row), row)
 
 
 def read_event(connection: sqlite3.Connection, event_id: str) -> Event:

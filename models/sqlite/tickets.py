@@ -58,7 +58,7 @@ class SqliteTickets(SqliteBase):
         self, attempt: CheckinAttempt, code_event_id: str | None, grace: timedelta
     ) -> CheckinOutcome:
         async with self._write_lock:
-            return await self.engine.in_hot_thread(
+            return await self.engine.in_hot_transaction(
                 lambda connection: door.check_in(connection, attempt, code_event_id, grace)
             )
 
