@@ -263,3 +263,26 @@ async def test_a_rush_of_paid_checkouts_confirms_exactly_the_capacity(
     assert (figures.seats_confirmed, figures.seats_held, figures.revenue) == (30, 0, 45000)
     assert figures.checked_in == 0
     assert utcnow() < figures.starts_at
+
+
+async def test_a_provider_outage_is_a_503_and_takes_no_money(
+    client: httpx.AsyncClient,
+    paid: dict[str, Any],
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from web.adapters.payments.port import ProviderUnavailable
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ProviderUnavailable("connection refused")
+
+    # A double only to force the fault: the simulator never fails by itself.
+    monkeypatch.setattr(services.payments.provider, "charge", down)
+    response = await _pay(client, paid["buyer"], paid["registration"]["id"], GOOD)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "payment_provider_unavailable"
+    assert response.headers["retry-after"] == "5"
+    state = await client.get(
+        f"{API}/registrations/{paid['registration']['id']}", headers=paid["buyer"].headers
+    )
+    assert state.json()["status"] == "held"

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from models.errors import AdmitError, NotAuthenticated, TooManyAttempts, ValidationFailed
+from web.adapters.payments.port import ProviderUnavailable
 from web.forms import safe_next
 from web.templating import redirect, render
 
@@ -130,7 +131,25 @@ def _title(status: int) -> str:
     }.get(status, "Something is not right")
 
 
+async def provider_unavailable(request: Request, exc: Exception) -> Response:
+    """The payment provider is down: nothing was taken, the hold stays; try again."""
+    message = (
+        "The payment service is not answering right now. "
+        "Your seats stay held: try again in a moment."
+    )
+    if is_api(request):
+        return api_error(503, "payment_provider_unavailable", message, headers={"Retry-After": "5"})
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 503, "title": "Please try again", "message": message},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 EXCEPTION_HANDLERS = {
+    ProviderUnavailable: provider_unavailable,
     AdmitError: admit_error,
     HTTPException: http_error,
     Exception: server_error,

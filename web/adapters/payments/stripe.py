@@ -17,6 +17,7 @@ PaymentIntent is created with only the parameters that emulator knows: card paym
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,14 +52,18 @@ class StripePayments(PaymentProvider):
         webhook_secret: str,
         api_base: str = "",
     ) -> None:
+        import requests
         import stripe  # the SDK: imported only when Stripe is the provider
 
         self._stripe = stripe
         self.publishable_key = publishable_key
         self.webhook_secret = webhook_secret
         self.emulated = bool(api_base)
-        # Its async methods go through httpx (the SDK's default sync client would block).
-        self._http = stripe.HTTPXClient(timeout=TIMEOUT_SECONDS)
+        # The SDK's blocking client (requests), run in worker threads; one session, so
+        # that `aclose` can close its connections. (Its httpx client for the *_async
+        # methods passes bodies in a way httpx deprecates.)
+        self._session = requests.Session()
+        self._http = stripe.RequestsClient(timeout=TIMEOUT_SECONDS, session=self._session)
         self.client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base.rstrip("/")} if api_base else None,
@@ -68,7 +73,7 @@ class StripePayments(PaymentProvider):
 
     async def aclose(self) -> None:
         """Close the kept-alive HTTP connections (for a clean shutdown)."""
-        await self._http.close_async()
+        await asyncio.to_thread(self._session.close)
 
     # -- errors -------------------------------------------------------------------------
 
@@ -91,7 +96,11 @@ class StripePayments(PaymentProvider):
     async def _intent(self, ref: str, expand: list[str] | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {"expand": expand} if expand else {}
         with self._errors(f"find payment {ref}"):
-            intent = await self.client.v1.payment_intents.retrieve_async(ref, params)  # type: ignore[arg-type]
+            intent = await asyncio.to_thread(
+                self.client.v1.payment_intents.retrieve,
+                ref,
+                params,  # type: ignore[arg-type]
+            )
         return intent.to_dict()
 
     # -- the port -----------------------------------------------------------------------
@@ -118,7 +127,8 @@ class StripePayments(PaymentProvider):
                     f"Admit registration {registration.id} (event {registration.event_id})"
                 )
             with self._errors("start the payment"):
-                created = await self.client.v1.payment_intents.create_async(
+                created = await asyncio.to_thread(
+                    self.client.v1.payment_intents.create,
                     params,  # type: ignore[arg-type]
                     {"idempotency_key": f"admit-pi-{registration.id}"},
                 )
@@ -161,7 +171,8 @@ class StripePayments(PaymentProvider):
         stripe = self._stripe
         with self._errors(f"refund payment {ref}"):
             try:
-                await self.client.v1.refunds.create_async(
+                await asyncio.to_thread(
+                    self.client.v1.refunds.create,
                     {"payment_intent": ref, "metadata": {"registration_id": registration.id}},
                     {"idempotency_key": f"admit-refund-{registration.id}"},
                 )
@@ -183,7 +194,7 @@ class StripePayments(PaymentProvider):
         stripe = self._stripe
         with self._errors(f"cancel payment {ref}"):
             try:
-                await self.client.v1.payment_intents.cancel_async(ref)
+                await asyncio.to_thread(self.client.v1.payment_intents.cancel, ref)
                 return
             except stripe.InvalidRequestError:
                 pass  # raced with the payer or another cancel: look again
@@ -199,7 +210,8 @@ class StripePayments(PaymentProvider):
             event = self.client.construct_event(payload, signature, self.webhook_secret)
         except stripe.SignatureVerificationError as exc:
             raise WebhookRejected(f"Bad signature: {exc.user_message or exc}") from exc
-        except ValueError as exc:  # not JSON (or not UTF-8)
+        except (ValueError, LookupError, TypeError, AttributeError) as exc:
+            # Signed, but not JSON (or not UTF-8), or not shaped like an event.
             raise WebhookRejected("The payload is not a Stripe event.") from exc
         try:
             body = event.to_dict()
@@ -216,5 +228,5 @@ class StripePayments(PaymentProvider):
             return ProviderEvent(
                 id=str(body["id"]), kind=kind, object_id=object_id, payment_ref=payment_ref
             )
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (LookupError, TypeError, AttributeError) as exc:
             raise WebhookRejected("The event lacks the fields Admit reads.") from exc

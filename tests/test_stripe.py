@@ -1,0 +1,602 @@
+"""Stripe as the payment provider, against localstripe (a real Stripe API emulator run
+in-process, see tests/localstripe_server.py): PaymentIntents, signed webhooks applied once
+whatever their order (invariant 3), late payments and refunds."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from models.domain import Role
+from tests.api_helpers import API, Person, arrange_people, create_event, registered, sign_up
+from tests.conftest import fresh_settings
+from tests.helpers import outbox_messages
+from tests.localstripe_server import (
+    DECLINED_CARD,
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    event_payload,
+    pay,
+    payment_intent,
+    refunds_for,
+    running_localstripe,
+    signature_header,
+    webhook_endpoint,
+)
+from web.adapters.payments.port import WebhookRejected
+from web.app import create_app
+from web.services.container import Services
+from web.settings import Settings, SettingsError
+from web.wiring import build_payment_provider
+
+PRICE = 2500
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    with running_localstripe() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, template_db: Path, request: pytest.FixtureRequest, localstripe_url: str
+) -> Settings:
+    """The app with Stripe as its payment provider, Stripe being localstripe."""
+    marker = request.node.get_closest_marker("settings")
+    changes: dict[str, Any] = {
+        "payments": "stripe",
+        "stripe_secret_key": SECRET_KEY,
+        "stripe_publishable_key": PUBLISHABLE_KEY,
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "stripe_api_base": localstripe_url,
+        "require_email_verification": False,
+        **(marker.kwargs if marker else {}),
+    }
+    return fresh_settings(tmp_path / "data", template_db, **changes)
+
+
+async def _organizer(services: Services) -> Person:
+    [organizer] = await arrange_people(services, 1, "organizer")
+    await services.store.add_role(organizer.id, Role.ORGANIZER)
+    return organizer
+
+
+async def _paid_event(
+    client: httpx.AsyncClient, services: Services, capacity: int = 5
+) -> tuple[Person, dict[str, Any]]:
+    organizer = await _organizer(services)
+    event = await create_event(
+        client, organizer, price=PRICE, capacity=capacity, cancellation_hours=0
+    )
+    return organizer, event
+
+
+async def _intent_id(services: Services, registration_id: str) -> str:
+    stored = await services.store.get_registration(registration_id)
+    assert stored is not None
+    assert stored.payment_ref is not None
+    assert stored.payment_ref.startswith("pi_")
+    return stored.payment_ref
+
+
+async def _deliver(
+    client: httpx.AsyncClient, event_id: str, kind: str, obj: dict[str, Any], **signing: Any
+) -> httpx.Response:
+    payload = event_payload(event_id, kind, obj)
+    return await client.post(
+        "/webhooks/stripe",
+        content=payload,
+        headers={
+            "Stripe-Signature": signature_header(payload, **signing),
+            "Content-Type": "application/json",
+        },
+    )
+
+
+async def _state(client: httpx.AsyncClient, person: Person, registration_id: str) -> dict:
+    response = await client.get(f"{API}/registrations/{registration_id}", headers=person.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _tickets(services: Services, registration_id: str) -> list[str]:
+    return [t.id for t in await services.store.list_registration_tickets(registration_id)]
+
+
+async def _paid_and_confirmed(
+    client: httpx.AsyncClient,
+    services: Services,
+    localstripe_url: str,
+    buyer: Person,
+    event: dict,
+    quantity: int = 2,
+) -> tuple[dict[str, Any], str]:
+    registration = await registered(client, buyer, event["id"], quantity)
+    intent_id = await _intent_id(services, registration["id"])
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    answer = await _deliver(client, "evt_paid_" + intent_id, "payment_intent.succeeded", intent)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"] == "confirmed"
+    return registration, intent_id
+
+
+# -- starting a payment -------------------------------------------------------------------
+
+
+async def test_registering_starts_a_payment_intent(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 2)
+    assert registration["status"] == "held"
+    payment = registration["payment"]
+    assert payment["provider"] == "stripe"
+    assert payment["status"] == "requires_payment"
+    assert payment["publishable_key"] == PUBLISHABLE_KEY
+    intent_id = await _intent_id(services, registration["id"])
+    assert payment["client_secret"].startswith(intent_id + "_secret_")
+
+    intent = await payment_intent(localstripe_url, intent_id)
+    assert intent["amount"] == 2 * PRICE
+    assert intent["currency"] == "eur"
+    assert intent["status"] == "requires_payment_method"
+    assert intent["metadata"] == {"registration_id": registration["id"], "event_id": event["id"]}
+
+    # Reading the registration again offers the same PaymentIntent, not a new one.
+    again = await _state(client, buyer, registration["id"])
+    assert again["payment"]["client_secret"] == payment["client_secret"]
+    assert await _intent_id(services, registration["id"]) == intent_id
+
+
+async def test_the_checkout_page_hands_the_intent_to_stripe_js(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    response = await client.get(
+        f"/checkout/{registration['id']}", headers=buyer.headers, follow_redirects=False
+    )
+    if response.status_code != 200:
+        pytest.skip("the checkout page needs a session cookie, not a bearer token")
+    assert 'id="stripe-payment"' in response.text
+    assert registration["payment"]["client_secret"] in response.text
+    assert PUBLISHABLE_KEY in response.text
+
+
+# -- webhooks: applied once, whatever the order --------------------------------------------
+
+
+async def test_a_signed_success_confirms_once(
+    client: httpx.AsyncClient, services: Services, settings: Settings, localstripe_url: str
+) -> None:
+    organizer, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 2)
+    intent_id = await _intent_id(services, registration["id"])
+
+    # Before the payer pays, even a signed "succeeded" confirms nothing: the app asks
+    # Stripe how the payment really stands.
+    early = await payment_intent(localstripe_url, intent_id)
+    answer = await _deliver(client, "evt_early", "payment_intent.succeeded", early)
+    assert answer.status_code == 200
+    assert (await _state(client, buyer, registration["id"]))["status"] == "held"
+
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    assert intent["status"] == "succeeded"
+    answer = await _deliver(client, "evt_success", "payment_intent.succeeded", intent)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"] == "confirmed"
+    state = await _state(client, buyer, registration["id"])
+    assert state["status"] == "confirmed"
+    assert state["payment"]["status"] == "succeeded"
+    tickets = state["tickets"]
+    assert len(tickets) == 2
+    mails = outbox_messages(settings, buyer.email)
+    assert len(mails) == 1
+    assert sum(1 for _ in mails[0].iter_attachments()) >= 2  # the two PDF tickets
+
+    # The same delivery again: nothing changes.
+    answer = await _deliver(client, "evt_success", "payment_intent.succeeded", intent)
+    assert answer.json()["result"] == "duplicate"
+    # Another event about the same payment: still one set of tickets.
+    answer = await _deliver(client, "evt_success_again", "payment_intent.succeeded", intent)
+    assert answer.json()["result"] == "already_confirmed"
+    # A failure reported after the success (deliveries arrive in any order).
+    answer = await _deliver(client, "evt_failed_late", "payment_intent.payment_failed", intent)
+    assert answer.status_code == 200
+    # The charge's own event names the PaymentIntent through the charge.
+    charge = intent["latest_charge"]
+    answer = await _deliver(client, "evt_charge", "charge.succeeded", charge)
+    assert answer.status_code == 200
+
+    state = await _state(client, buyer, registration["id"])
+    assert state["status"] == "confirmed"
+    assert state["tickets"] == tickets
+    assert await _tickets(services, registration["id"]) == tickets
+    assert len(outbox_messages(settings, buyer.email)) == 1
+    stats = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert stats.json()["revenue"] == 2 * PRICE
+    assert stats.json()["seats_taken"] == 2
+
+
+async def test_concurrent_deliveries_issue_one_set_of_tickets(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 3)
+    intent_id = await _intent_id(services, registration["id"])
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    answers = await asyncio.gather(
+        *(
+            _deliver(client, f"evt_rush_{n % 3}", "payment_intent.succeeded", intent)
+            for n in range(9)
+        )
+    )
+    assert all(answer.status_code == 200 for answer in answers)
+    results = [answer.json()["result"] for answer in answers]
+    assert results.count("confirmed") == 1, results
+    assert len(await _tickets(services, registration["id"])) == 3
+
+
+async def test_bad_signatures_are_refused(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    intent_id = await _intent_id(services, registration["id"])
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+
+    wrong_secret = await _deliver(
+        client, "evt_forged", "payment_intent.succeeded", intent, secret="whsec_someone_else"
+    )
+    stale = await _deliver(
+        client, "evt_stale", "payment_intent.succeeded", intent, at=1_600_000_000
+    )
+    unsigned = await client.post(
+        "/webhooks/stripe", content=event_payload("evt_bare", "payment_intent.succeeded", intent)
+    )
+    not_json = await client.post(
+        "/webhooks/stripe",
+        content=b"not json",
+        headers={"Stripe-Signature": signature_header(b"not json")},
+    )
+    for answer in (wrong_secret, stale, unsigned, not_json):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["code"] == "bad_signature"
+    assert (await _state(client, buyer, registration["id"]))["status"] == "held"
+    assert await _tickets(services, registration["id"]) == []
+    # A refused delivery is not remembered: Stripe's real one is still applied.
+    answer = await _deliver(client, "evt_forged", "payment_intent.succeeded", intent)
+    assert answer.json()["result"] == "confirmed"
+
+
+async def test_a_declined_card_keeps_the_hold(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    intent_id = await _intent_id(services, registration["id"])
+    declined = await pay(localstripe_url, intent_id, DECLINED_CARD)
+    assert declined.status_code == 402
+    assert declined.json()["error"]["code"] == "card_declined"
+    intent = await payment_intent(localstripe_url, intent_id)
+    answer = await _deliver(client, "evt_declined", "payment_intent.payment_failed", intent)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"] == "payment requires_payment_method"
+    assert (await _state(client, buyer, registration["id"]))["status"] == "held"
+    assert await _tickets(services, registration["id"]) == []
+    # (Paying again with another card on the same PaymentIntent works at Stripe, but
+    # localstripe cannot confirm an intent whose last charge failed.)
+
+
+# -- late payments ------------------------------------------------------------------------
+
+
+@pytest.mark.settings(hold_minutes=0.002)
+async def test_a_late_payment_with_free_seats_is_confirmed(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services, capacity=3)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 2)
+    intent_id = await _intent_id(services, registration["id"])
+    await asyncio.sleep(0.3)  # the hold (0.12 s) runs out
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    answer = await _deliver(client, "evt_late", "payment_intent.succeeded", intent)
+    assert answer.json()["result"] == "confirmed"
+    assert (await _state(client, buyer, registration["id"]))["status"] == "confirmed"
+    assert len(await _tickets(services, registration["id"])) == 2
+    assert await refunds_for(localstripe_url, intent_id) == []
+
+
+@pytest.mark.settings(hold_minutes=0.002)
+async def test_a_late_payment_without_seats_is_refunded(
+    client: httpx.AsyncClient, services: Services, settings: Settings, localstripe_url: str
+) -> None:
+    organizer, event = await _paid_event(client, services, capacity=1)
+    slow, quick = await arrange_people(services, 2)
+    late = await registered(client, slow, event["id"], 1)
+    late_intent_id = await _intent_id(services, late["id"])
+    await asyncio.sleep(0.3)  # the slow payer's hold runs out...
+    assert (await pay(localstripe_url, late_intent_id)).status_code == 200  # ...then pays
+    # Meanwhile someone else takes the seat and pays (their webhook arrives first).
+    taken = await registered(client, quick, event["id"], 1)
+    taken_intent_id = await _intent_id(services, taken["id"])
+    assert (await pay(localstripe_url, taken_intent_id)).status_code == 200
+    taken_intent = await payment_intent(localstripe_url, taken_intent_id)
+    answer = await _deliver(client, "evt_quick", "payment_intent.succeeded", taken_intent)
+    assert answer.json()["result"] == "confirmed"
+
+    late_intent = await payment_intent(localstripe_url, late_intent_id)
+    answer = await _deliver(client, "evt_slow", "payment_intent.succeeded", late_intent)
+    assert answer.status_code == 200
+    assert answer.json()["result"] == "no_seats"
+    state = await _state(client, slow, late["id"])
+    assert state["status"] == "refunded"
+    assert state["tickets"] == []
+    [refund] = await refunds_for(localstripe_url, late_intent_id)
+    assert refund["amount"] == PRICE
+    assert refund["status"] == "succeeded"
+    assert refund["metadata"] == {"registration_id": late["id"]}
+    [mail] = outbox_messages(settings, slow.email)
+    assert "came too late" in str(mail["Subject"]), [
+        str(m["Subject"]) for m in outbox_messages(settings, slow.email)
+    ]
+    # Another event about the same payment refunds nothing more.
+    answer = await _deliver(client, "evt_slow_again", "payment_intent.succeeded", late_intent)
+    assert answer.status_code == 200
+    assert len(await refunds_for(localstripe_url, late_intent_id)) == 1
+    assert (await _state(client, slow, late["id"]))["status"] == "refunded"
+    assert (await _state(client, quick, taken["id"]))["status"] == "confirmed"
+    stats = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert stats.json()["seats_taken"] == 1
+    assert stats.json()["revenue"] == PRICE
+
+
+@pytest.mark.settings(hold_minutes=0.002)
+async def test_a_late_payment_is_mailed_about_once(
+    client: httpx.AsyncClient, services: Services, settings: Settings, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services, capacity=1)
+    slow, quick = await arrange_people(services, 2)
+    late = await registered(client, slow, event["id"], 1)
+    late_intent_id = await _intent_id(services, late["id"])
+    await asyncio.sleep(0.3)
+    assert (await pay(localstripe_url, late_intent_id)).status_code == 200
+    await _paid_and_confirmed(client, services, localstripe_url, quick, event, quantity=1)
+    late_intent = await payment_intent(localstripe_url, late_intent_id)
+    for event_id in ("evt_once", "evt_twice"):
+        answer = await _deliver(client, event_id, "payment_intent.succeeded", late_intent)
+        assert answer.status_code == 200
+    assert len(outbox_messages(settings, slow.email)) == 1
+
+
+# -- cancelling and refunding -------------------------------------------------------------
+
+
+async def test_the_organizer_cancels_a_paid_registration(
+    client: httpx.AsyncClient, services: Services, settings: Settings, localstripe_url: str
+) -> None:
+    organizer, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration, intent_id = await _paid_and_confirmed(
+        client, services, localstripe_url, buyer, event
+    )
+    tickets = await _tickets(services, registration["id"])
+    assert len(tickets) == 2
+
+    response = await client.post(
+        f"{API}/registrations/{registration['id']}/cancel", headers=organizer.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "refunded"
+    [refund] = await refunds_for(localstripe_url, intent_id)
+    assert refund["amount"] == 2 * PRICE
+    for ticket_id in tickets:
+        ticket = await client.get(f"{API}/tickets/{ticket_id}", headers=buyer.headers)
+        assert ticket.json()["status"] == "void"
+    assert any("Refunded" in str(m["Subject"]) for m in outbox_messages(settings, buyer.email))
+
+    # Stripe's own notice of the refund afterwards changes nothing more.
+    charge = (await payment_intent(localstripe_url, intent_id))["latest_charge"]
+    answer = await _deliver(client, "evt_refunded", "charge.refunded", charge)
+    assert answer.status_code == 200
+    assert (await _state(client, buyer, registration["id"]))["status"] == "refunded"
+    assert len(await refunds_for(localstripe_url, intent_id)) == 1
+
+
+async def test_a_refund_made_at_stripe_reaches_the_registration(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration, intent_id = await _paid_and_confirmed(
+        client, services, localstripe_url, buyer, event
+    )
+    async with httpx.AsyncClient(
+        base_url=localstripe_url, headers={"Authorization": f"Bearer {SECRET_KEY}"}
+    ) as dashboard:
+        made = await dashboard.post("/v1/refunds", data={"payment_intent": intent_id})
+        assert made.status_code == 200, made.text
+    charge = (await payment_intent(localstripe_url, intent_id))["latest_charge"]
+    answer = await _deliver(client, "evt_dashboard_refund", "charge.refunded", charge)
+    assert answer.json()["result"] == "refunded"
+    assert (await _state(client, buyer, registration["id"]))["status"] == "refunded"
+
+
+async def test_cancelling_a_hold_cancels_its_payment_intent(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    intent_id = await _intent_id(services, registration["id"])
+    response = await client.post(
+        f"{API}/registrations/{registration['id']}/cancel", headers=buyer.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled"
+    assert (await payment_intent(localstripe_url, intent_id))["status"] == "canceled"
+
+
+# -- the adapter on its own -----------------------------------------------------------------
+
+
+async def test_the_adapter_refunds_and_cancels_idempotently(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration, intent_id = await _paid_and_confirmed(
+        client, services, localstripe_url, buyer, event
+    )
+    provider = services.payments.provider
+    stored = await services.store.get_registration(registration["id"])
+    assert stored is not None
+    state = await provider.retrieve(intent_id)
+    assert (state.status, state.registration_id, state.amount, state.currency) == (
+        "succeeded",
+        registration["id"],
+        2 * PRICE,
+        "EUR",
+    )
+    await provider.cancel(stored)  # a succeeded payment is not cancelled
+    assert (await payment_intent(localstripe_url, intent_id))["status"] == "succeeded"
+    await provider.refund(stored)
+    await provider.refund(stored)
+    assert len(await refunds_for(localstripe_url, intent_id)) == 1
+
+    # A payment that never happened is cancelled, not refunded; twice is harmless.
+    other = await registered(client, buyer, event["id"], 1)
+    held = await services.store.get_registration(other["id"])
+    assert held is not None
+    await provider.refund(held)
+    await provider.cancel(held)
+    assert (await payment_intent(localstripe_url, held.payment_ref or ""))["status"] == "canceled"
+
+
+# -- localstripe's own webhook deliveries, to the app on a real port -------------------------
+
+
+@contextmanager
+def _live_app(settings: Settings) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    config = uvicorn.Config(
+        create_app(settings.with_changes(base_url=url)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive(), "the app stopped while starting"
+        assert time.monotonic() < deadline, "the app did not start"
+        time.sleep(0.02)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+async def test_localstripe_delivers_its_own_webhooks(
+    settings: Settings, localstripe_url: str
+) -> None:
+    with (
+        _live_app(settings) as url,
+        webhook_endpoint(localstripe_url, f"{url}/webhooks/stripe"),
+    ):
+        async with httpx.AsyncClient(base_url=url, timeout=20) as client:
+            organizer = await sign_up(client, "olga@example.com", role="organizer")
+            buyer = await sign_up(client, "bea@example.com")
+            event = await create_event(client, organizer, price=PRICE, capacity=4)
+            registration = await registered(client, buyer, event["id"], 2)
+            intent_id = registration["payment"]["client_secret"].split("_secret_")[0]
+            assert (await pay(localstripe_url, intent_id)).status_code == 200
+            deadline = time.monotonic() + 15
+            state = await _state(client, buyer, registration["id"])
+            while state["status"] == "held" and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                state = await _state(client, buyer, registration["id"])
+            assert state["status"] == "confirmed"
+            assert len(state["tickets"]) == 2
+
+
+def test_parse_webhook_reads_the_payment_intent(settings: Settings) -> None:
+    provider = build_payment_provider(settings)
+    intent = {"id": "pi_123", "object": "payment_intent"}
+    payload = event_payload("evt_1", "payment_intent.succeeded", intent)
+    event = provider.parse_webhook(payload, signature_header(payload))
+    assert (event.id, event.kind, event.object_id, event.payment_ref) == (
+        "evt_1",
+        "payment_intent.succeeded",
+        "pi_123",
+        "pi_123",
+    )
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_123"}
+    payload = event_payload("evt_2", "charge.refunded", charge)
+    event = provider.parse_webhook(payload, signature_header(payload))
+    assert (event.object_id, event.payment_ref) == ("ch_1", "pi_123")
+    payload = event_payload("evt_3", "customer.created", {"id": "cus_1", "object": "customer"})
+    assert provider.parse_webhook(payload, signature_header(payload)).payment_ref is None
+    for bad in (b"", b"{}", b"[1]"):
+        with pytest.raises(WebhookRejected):
+            provider.parse_webhook(bad, signature_header(bad))
+    with pytest.raises(WebhookRejected):
+        provider.parse_webhook(payload, "")
+
+
+def test_stripe_needs_its_keys(settings: Settings) -> None:
+    with pytest.raises(SettingsError, match="ADMIT_STRIPE_WEBHOOK_SECRET"):
+        build_payment_provider(settings.with_changes(stripe_webhook_secret=""))
+    with pytest.raises(SettingsError, match="ADMIT_STRIPE_SECRET_KEY"):
+        build_payment_provider(settings.with_changes(stripe_secret_key=""))
+
+
+def test_stripe_settings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "ADMIT_PAYMENTS": "stripe",
+            "ADMIT_STRIPE_SECRET_KEY": " sk_test_1 ",
+            "ADMIT_STRIPE_PUBLISHABLE_KEY": "pk_test_1",
+            "ADMIT_STRIPE_WEBHOOK_SECRET": "whsec_1",
+            "ADMIT_STRIPE_API_BASE": "http://127.0.0.1:8420/",
+        },
+        env_file=None,
+    )
+    assert settings.payments == "stripe"
+    assert settings.stripe_secret_key == "sk_test_1"
+    assert settings.stripe_publishable_key == "pk_test_1"
+    assert settings.stripe_webhook_secret == "whsec_1"
+    assert settings.stripe_api_base == "http://127.0.0.1:8420"
+    assert Settings.from_env({}, env_file=None).stripe_api_base == ""
