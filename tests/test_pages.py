@@ -167,3 +167,14 @@ async def test_event_end_is_shown_on_the_same_day_as_time_only(
     await services.store.create_event(event)
     page = (await client.get(f"/events/{event.id}")).text
     assert f"\u2013 {(event.starts_at + timedelta(hours=1)).strftime('%H:%M')}" in page
+
+
+async def test_pwa_files_are_served_from_the_root(client: httpx.AsyncClient) -> None:
+    worker = await client.get("/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/"
+    assert worker.headers["content-type"].startswith("text/javascript")
+    manifest = (await client.get("/manifest.webmanifest")).json()
+    assert manifest["display"] == "standalone"
+    icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.content.startswith(b"\x89PNG")

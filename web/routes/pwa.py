@@ -27,7 +27,17 @@ async def manifest(request: Request) -> Response:
     )
 
 
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico on their own (a PDF viewer tab, for one)."""
+    return FileResponse(
+        STATIC_DIR / "icons" / "icon-192.png",
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 routes = [
+    Route("/favicon.ico", favicon),
     Route("/sw.js", service_worker),
     Route("/manifest.webmanifest", manifest),
 ]
