@@ -1,0 +1,145 @@
+"""AWS Lambda entry points: `handler` serves the API Gateway HTTP API (payload format 2.0)
+through Mangum; `sweep` runs the clock jobs for the EventBridge schedule.
+
+`lambda` is a Python keyword, so `import web.lambda` is a syntax error: the Lambda runtime
+loads the handler with importlib (`web/lambda.handler` / `web.lambda.handler`), and Python
+code does `importlib.import_module("web.lambda")`.
+
+Cold start. Importing this module loads the standard library only. The first invocation
+builds the app (settings, keys, routes, templates), opens an event loop, and runs the app's
+lifespan on it once, which opens the store; the container keeps all of it in `_runtime` for
+every later invocation. Mangum's own lifespan handling (`lifespan="auto"`) runs startup
+and shutdown around every single invocation (mangum 0.22; Kludex/mangum#342), which would
+open and close the store per request, so Mangum gets `lifespan="off"` and the lifespan
+runs here instead. A container that Lambda retires is frozen and killed without notice;
+`shutdown()` exists for tests and for a process that ends on its own terms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mangum import Mangum
+    from mangum.protocols import LifespanCycle
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from web.settings import Settings
+
+
+def settings_from_env() -> Settings:
+    """Settings from the function's environment alone (a `.env` in the bundle is ignored)."""
+    from web.settings import Settings
+
+    environ = dict(os.environ)
+    # The app's clock task would sleep between sweeps, but Lambda freezes a container
+    # between invocations, so its timers never fire on time (and a sweep could run in the
+    # middle of a request). The scheduled `sweep` function does that work instead; only an
+    # explicit ADMIT_SWEEP_INTERVAL turns the in-app clock back on.
+    environ.setdefault("ADMIT_SWEEP_INTERVAL", "0")
+    return Settings.from_env(environ, env_file=None)
+
+
+class _WithLifespanState:
+    """Hands each request a copy of the lifespan state, as an ASGI server does (Mangum with
+    `lifespan="off"` leaves `scope["state"]` out, and the routes read the services there)."""
+
+    def __init__(self, app: ASGIApp, state: dict[str, Any]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope["state"] = dict(self.state)
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class _Runtime:
+    loop: asyncio.AbstractEventLoop
+    lifespan: LifespanCycle
+    adapter: Mangum
+
+
+_runtime: _Runtime | None = None
+
+
+def _start() -> _Runtime:
+    from mangum import Mangum
+    from mangum.protocols import LifespanCycle
+
+    from web.app import create_app
+
+    app = create_app(settings_from_env())
+    # One loop for the container's life: the store's connections belong to it, and Mangum
+    # runs every request on the current loop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    lifespan = LifespanCycle(app, "on")
+    try:
+        lifespan.__enter__()  # runs the lifespan's startup on `loop`; raises if it fails
+    except BaseException:
+        _close_loop(loop)
+        raise
+    # PDFs, images and gzipped bodies leave base64-encoded (`isBase64Encoded: true`): Mangum
+    # sends as text only bodies whose type is in its text list (text/*, JSON, JavaScript,
+    # XML) and that decode as UTF-8.
+    adapter = Mangum(_WithLifespanState(app, lifespan.lifespan_state), lifespan="off")
+    return _Runtime(loop, lifespan, adapter)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The web function: one API Gateway HTTP API event in, its response out."""
+    global _runtime
+    if _runtime is None:
+        _runtime = _start()
+    # Something else in the process (a test, an `asyncio.run`) may have changed the current
+    # loop since the last call; Mangum looks the loop up on each call.
+    asyncio.set_event_loop(_runtime.loop)
+    return _runtime.adapter(event, context)
+
+
+def shutdown() -> None:
+    """Run the lifespan's shutdown (closes the store) and forget the app; the next
+    invocation builds a new one."""
+    global _runtime
+    runtime, _runtime = _runtime, None
+    if runtime is None:
+        return
+    asyncio.set_event_loop(runtime.loop)
+    try:
+        runtime.lifespan.__exit__(None, None, None)
+    finally:
+        _close_loop(runtime.loop)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    try:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The scheduled function: the clock jobs once, through the same code as the app's
+    clock task, with a store opened for this run and closed after it."""
+    from web.clock import run_clock_jobs
+    from web.keys import load_or_create_keys
+    from web.wiring import open_services
+
+    started = time.perf_counter()
+    settings = settings_from_env()
+    keys = load_or_create_keys(settings)
+
+    async def run() -> None:
+        async with open_services(settings, keys) as services:
+            await run_clock_jobs(services)
+
+    asyncio.run(run())
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000)}

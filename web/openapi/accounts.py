@@ -1,0 +1,120 @@
+"""OpenAPI paths: accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.openapi.shapes import (
+    BEARER,
+    EMAIL,
+    PASSWORD,
+    STRING,
+    answer,
+    body,
+    error,
+    obj,
+    ref,
+)
+
+PATHS: dict[str, Any] = {
+    "/api/v1/auth/signup": {
+        "post": {
+            "summary": "Create an account",
+            "requestBody": body(
+                obj(
+                    ["email", "password", "name", "role"],
+                    email=EMAIL,
+                    password=PASSWORD,
+                    name={"type": "string", "minLength": 1, "maxLength": 100},
+                    role={"type": "string", "enum": ["attendee", "organizer"]},
+                )
+            ),
+            "responses": {
+                "201": answer(
+                    "Created. With verification required, a 6-digit code was mailed.",
+                    obj(
+                        ["user", "verification_required"],
+                        user=ref("User"),
+                        verification_required={"type": "boolean"},
+                    ),
+                ),
+                "400": error("invalid_json"),
+                "409": error("email_taken"),
+                "422": error("validation_failed, with fields"),
+            },
+        }
+    },
+    "/api/v1/auth/verify": {
+        "post": {
+            "summary": "Confirm an email address with the mailed code",
+            "requestBody": body(obj(["email", "code"], email=EMAIL, code=STRING)),
+            "responses": {
+                "200": answer("Verified", obj(["user"], user=ref("User"))),
+                "400": error("invalid_code or invalid_json"),
+                "422": error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/auth/verify/resend": {
+        "post": {
+            "summary": "Mail a new verification code (answers the same for unknown addresses)",
+            "requestBody": body(obj(["email"], email=EMAIL)),
+            "responses": {
+                "202": answer("Accepted", obj(["status"], status=STRING)),
+                "422": error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/auth/token": {
+        "post": {
+            "summary": "Exchange email and password for a bearer token",
+            "description": "Failed log-ins are limited to 5 per account and 100 per client "
+            "address per 15 minutes; past that, 429 with Retry-After.",
+            "requestBody": body(obj(["email", "password"], email=EMAIL, password=STRING)),
+            "responses": {
+                "200": answer(
+                    "A bearer token",
+                    obj(
+                        ["access_token", "token_type", "expires_in"],
+                        access_token=STRING,
+                        token_type={"type": "string", "const": "bearer"},
+                        expires_in={"type": "integer", "description": "seconds"},
+                    ),
+                ),
+                "401": error("invalid_credentials"),
+                "403": error("email_not_verified"),
+                "429": error("too_many_attempts"),
+            },
+        }
+    },
+    "/api/v1/auth/password-reset": {
+        "post": {
+            "summary": "Mail a password reset code (answers the same for unknown addresses)",
+            "requestBody": body(obj(["email"], email=EMAIL)),
+            "responses": {
+                "202": answer("Accepted", obj(["status"], status=STRING)),
+                "422": error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/auth/password-reset/confirm": {
+        "post": {
+            "summary": "Set a new password with the mailed code",
+            "requestBody": body(
+                obj(["email", "code", "password"], email=EMAIL, code=STRING, password=PASSWORD)
+            ),
+            "responses": {
+                "200": answer("Password changed", obj(["user"], user=ref("User"))),
+                "400": error("invalid_code"),
+                "422": error("validation_failed"),
+            },
+        }
+    },
+    "/api/v1/me": {
+        "get": {
+            "summary": "The signed-in account",
+            "security": BEARER,
+            "responses": {"200": answer("You", ref("User")), "401": error("not_authenticated")},
+        }
+    },
+}

@@ -1,0 +1,198 @@
+"""Building blocks of the OpenAPI document: small constructors and the shared schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.event_rules import CATEGORIES
+
+JSON = "application/json"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+def answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description}
+    if schema is not None:
+        answer["content"] = {JSON: {"schema": schema}}
+    return answer
+
+
+def error(description: str) -> dict[str, Any]:
+    return answer(description, ref("Error"))
+
+
+def obj(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+STRING = {"type": "string"}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+PASSWORD = {
+    "type": "string",
+    "minLength": 8,
+    "maxLength": 256,
+    "description": "At least 8 characters with a digit and an upper-case letter.",
+}
+BEARER = [{"bearer": []}]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj(
+        ["error"],
+        error=obj(
+            ["code", "message"],
+            code={"type": "string", "description": "snake_case, stable"},
+            message={"type": "string", "description": "A sentence for a person."},
+            fields={
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Only for validation errors: what is wrong with each field.",
+            },
+        ),
+    ),
+    "User": obj(
+        ["id", "email", "name", "roles"],
+        id=STRING,
+        email=EMAIL,
+        name=STRING,
+        roles={
+            "type": "array",
+            "items": {"type": "string", "enum": ["attendee", "organizer", "door_staff"]},
+        },
+    ),
+}
+
+DATETIME = {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset"}
+EVENT_FIELDS: dict[str, Any] = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": {"type": "string", "maxLength": 10000},
+    "venue": {"type": "string", "minLength": 1, "maxLength": 300},
+    "starts_at": DATETIME,
+    "ends_at": DATETIME,
+    "timezone": {"type": "string", "description": "IANA zone, e.g. Europe/Lisbon"},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": 100000},
+    "price": {"type": "integer", "minimum": 0, "maximum": 100000000, "description": "minor units"},
+    "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217"},
+    "category": {
+        "type": "string",
+        "enum": list(CATEGORIES),
+        "description": "default other",
+    },
+    "max_per_registration": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+    "doors_open_at": {**DATETIME, "description": "default: two hours before starts_at"},
+    "cancellation_hours": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 720,
+        "default": 24,
+        "description": "attendees may cancel (paid: with a full refund) until this many hours "
+        "before the start",
+    },
+}
+REQUIRED_EVENT_FIELDS = [
+    "title", "venue", "starts_at", "ends_at", "timezone", "capacity",
+    "price", "currency",
+]  # fmt: skip
+
+SCHEMAS["Event"] = obj(
+    [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
+     "max_per_registration", "doors_open_at", "cancellation_hours"],
+    id=STRING,
+    **EVENT_FIELDS,
+    seats_left={"type": "integer"},
+    status={"type": "string", "enum": ["draft", "published", "cancelled", "ended"]},
+    organizer_id=STRING,
+)  # fmt: skip
+SCHEMAS["Registration"] = obj(
+    ["id", "event_id", "user_id", "quantity", "amount", "currency", "status", "created_at",
+     "hold_expires_at", "payment", "tickets"],
+    id=STRING,
+    event_id=STRING,
+    user_id=STRING,
+    quantity={"type": "integer", "minimum": 1},
+    amount={"type": "integer", "description": "minor units"},
+    currency=STRING,
+    status={"type": "string", "enum": ["held", "confirmed", "expired", "cancelled", "refunded"]},
+    attendee_names={"type": "array", "items": STRING},
+    created_at=DATETIME,
+    hold_expires_at={"type": ["string", "null"], "format": "date-time"},
+    payment={
+        "type": ["object", "null"],
+        "description": "null for free events",
+        "properties": {
+            "provider": {"type": "string", "enum": ["simulator", "stripe"]},
+            "status": STRING,
+            "client_secret": STRING,
+            "publishable_key": STRING,
+        },
+    },
+    tickets={"type": "array", "items": STRING},
+)  # fmt: skip
+SCHEMAS["Ticket"] = obj(
+    ["id", "event_id", "registration_id", "attendee_name", "status", "code", "download_url",
+     "download_expires_at", "checked_in_at"],
+    id=STRING,
+    event_id=STRING,
+    registration_id=STRING,
+    attendee_name=STRING,
+    status={"type": "string", "enum": ["valid", "used", "void"]},
+    code={"type": "string", "description": "exactly the text in the QR code"},
+    download_url={"type": "string", "description": "signed PDF link, at most 15 minutes"},
+    download_expires_at=DATETIME,
+    checked_in_at={"type": ["string", "null"], "format": "date-time"},
+)  # fmt: skip
+SCHEMAS["Validation"] = obj(
+    ["result", "ticket", "first_checked_in_at", "first_gate", "progress"],
+    result={
+        "type": "string",
+        "enum": ["admitted", "already_used", "wrong_event", "void", "invalid",
+                 "not_yet_open", "event_over"],
+    },
+    ticket={"type": ["object", "null"]},
+    first_checked_in_at={"type": ["string", "null"], "format": "date-time"},
+    first_gate={"type": ["string", "null"]},
+    progress=obj(["admitted", "total"], admitted={"type": "integer"},
+                     total={"type": "integer"}),
+)  # fmt: skip
+SCHEMAS["Stats"] = obj(
+    ["capacity", "seats_taken", "seats_held", "seats_left", "registrations", "revenue",
+     "currency", "checked_in"],
+    capacity={"type": "integer"},
+    seats_taken={"type": "integer", "description": "confirmed + held"},
+    seats_held={"type": "integer"},
+    seats_left={"type": "integer"},
+    registrations={"type": "integer", "description": "confirmed registrations"},
+    revenue={"type": "integer", "description": "minor units, confirmed registrations"},
+    currency=STRING,
+    checked_in={"type": "integer"},
+)  # fmt: skip
+
+
+def page_of(item: str) -> dict[str, Any]:
+    return obj(
+        ["items", "next_cursor"],
+        items={"type": "array", "items": ref(item)},
+        next_cursor={"type": ["string", "null"]},
+    )
+
+
+def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema or STRING}
+
+
+def path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
+
+
+PAGING = [
+    query("cursor", "next_cursor of the previous page"),
+    query("limit", "1-100, default 20", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+EVENT_ID = [path_param("event_id")]
+REGISTRATION_ID = [path_param("registration_id")]
