@@ -1,7 +1,7 @@
 # Admit: everything a clean clone needs, from nothing but python3, node/npm and apt.
 #
 #   make run     install, build static/vendor, migrate, add demo data, serve on 127.0.0.1:8000
-#   make test    system packages, install, vendor, lint, then the whole pytest suite
+#   make test    system packages, install, vendor, lint, infra-check, then the whole pytest suite
 #
 # Stamp files keep repeated runs fast: pip runs again only when pyproject.toml changes,
 # npm only when package.json or package-lock.json does.
@@ -23,7 +23,8 @@ SYSTEM_PACKAGES := chromium ffmpeg poppler-utils
 ADMIT_DATA_DIR ?= ./var
 export ADMIT_DATA_DIR
 
-.PHONY: help venv install vendor migrate demo run system-deps lint format test clean
+.PHONY: help venv install vendor migrate demo run system-deps lint format test clean \
+	infra-check infra-package
 
 help:
 	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
@@ -34,6 +35,8 @@ help:
 	@echo "make demo         add demo accounts and events (to an empty database)"
 	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
 	@echo "make lint         ruff check and ruff format --check"
+	@echo "make infra-check  serverless package --stage ci (offline) and cfn-lint on the template"
+	@echo "make infra-package  the real Lambda bundle (arm64 wheels from PyPI), STAGE=prod"
 	@echo "make format       ruff format and ruff check --fix"
 	@echo "make clean        remove .venv, node_modules, static/vendor and caches (keeps var/)"
 
@@ -105,7 +108,37 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: system-deps install vendor lint
+# -- AWS (serverless.yml, infra/; DEPLOYMENT.md) -----------------------------------------
+#
+# Serverless Framework v3 from node_modules packages the stack without calling AWS: dummy
+# credentials, a fixed region, no profile or config file, telemetry and notices off.
+# The `ci` stage skips the Python requirements (no wheels fetched), so this takes seconds;
+# cfn-lint then checks the generated template (ignored checks: .cfnlintrc, with reasons).
+STAGE ?= prod
+SLS_OFFLINE := env -u AWS_PROFILE -u AWS_SESSION_TOKEN \
+	AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=offline-packaging-only \
+	AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1 \
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+	SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+SLS := $(SLS_OFFLINE) npx --no-install serverless
+
+# v3's schema predates python3.12, so serverless.yml says `configValidationMode: warn`;
+# any configuration warning other than that one fails the check.
+infra-check: install $(NPM_STAMP)
+	rm -rf build/serverless-ci
+	mkdir -p build
+	$(SLS) package --stage ci --package build/serverless-ci 2>&1 | tee build/serverless-ci.log
+	@! grep "^  at '" build/serverless-ci.log | grep -v "^  at 'provider.runtime': must be equal to"
+	$(BIN)/cfn-lint build/serverless-ci/cloudformation-template-update-stack.json
+
+# The deployable bundle: pip fetches manylinux aarch64 wheels for Python 3.12 from PyPI
+# (cached under ~/.cache/serverless-python-requirements). Still no AWS call.
+infra-package: install $(NPM_STAMP)
+	rm -rf build/serverless-$(STAGE)
+	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE)
+	$(BIN)/cfn-lint build/serverless-$(STAGE)/cloudformation-template-update-stack.json
+
+test: system-deps install vendor lint infra-check
 	$(BIN)/pytest
 
 clean:

@@ -1,0 +1,479 @@
+"""Static checks of the AWS deployment: serverless.yml and the CloudFormation in infra/.
+
+`make infra-check` packages the stack with the Serverless Framework and lints the generated
+template with cfn-lint; these tests read the sources and hold the project's own rules
+(least privilege, encryption, the tables the Store needs) that no linter knows.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+INFRA = ROOT / "infra"
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that reads CloudFormation short tags (!Ref, !GetAtt, !Sub, ...) into
+    their long form ({"Ref": ...}, {"Fn::GetAtt": [...]}, {"Fn::Sub": ...})."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=CloudFormationLoader)
+
+
+@pytest.fixture(scope="module")
+def serverless() -> dict[str, Any]:
+    return load(ROOT / "serverless.yml")
+
+
+@pytest.fixture(scope="module")
+def infra() -> dict[str, dict[str, Any]]:
+    """Every infra/*.yml file, by file name."""
+    return {path.name: load(path) for path in sorted(INFRA.glob("*.yml"))}
+
+
+@pytest.fixture(scope="module")
+def resources(infra: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for name, doc in infra.items():
+        for logical_id, resource in (doc.get("Resources") or {}).items():
+            assert logical_id not in merged, f"{logical_id} defined twice ({name})"
+            merged[logical_id] = resource
+    return merged
+
+
+def of_type(resources: dict[str, dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {key: res for key, res in resources.items() if res["Type"] == kind}
+
+
+def iam_statements(serverless: dict[str, Any]) -> list[dict[str, Any]]:
+    return serverless["provider"]["iam"]["role"]["statements"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def walk(node: Any) -> Any:
+    """Every dict, list and scalar inside `node`, depth first."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def referenced_names(node: Any) -> set[str]:
+    """Logical ids and parameters named by Ref, GetAtt and ${...} in Sub strings."""
+    names = set()
+    for item in walk(node):
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("Ref"), str):
+            names.add(item["Ref"])
+        if "Fn::GetAtt" in item:
+            names.add(item["Fn::GetAtt"][0])
+        if "Fn::Sub" in item:
+            template = as_list(item["Fn::Sub"])[0]
+            names.update(re.findall(r"\$\{([A-Za-z0-9]+)(?:\.\w+)?\}", template))
+    return {name for name in names if not name.startswith("AWS::")}
+
+
+# -- the includes ---------------------------------------------------------------------
+
+
+def test_every_infra_file_is_included_by_serverless_yml(serverless: dict[str, Any]) -> None:
+    included = {
+        match.group(1)
+        for entry in serverless["resources"]
+        if isinstance(entry, str)
+        for match in [re.fullmatch(r"\$\{file\((infra/[\w-]+\.yml)\)\}", entry)]
+        if match
+    }
+    on_disk = {f"infra/{path.name}" for path in INFRA.glob("*.yml")}
+    assert included == on_disk
+
+
+def test_serverless_provider_and_functions(serverless: dict[str, Any]) -> None:
+    provider = serverless["provider"]
+    assert serverless["service"] == "admit"
+    assert serverless["frameworkVersion"] == "3"
+    assert provider["name"] == "aws"
+    assert provider["runtime"] == "python3.12"
+    assert provider["architecture"] in {"arm64", "x86_64"}
+    functions = serverless["functions"]
+    assert functions["web"]["handler"] == "web/lambda.handler"
+    assert functions["web"]["events"] == [{"httpApi": "*"}]
+    assert functions["sweeper"]["handler"] == "web/lambda.sweep"
+    assert functions["sweeper"]["events"][0]["schedule"]["rate"] == "rate(1 minute)"
+    throttle = serverless["resources"][-1]["extensions"]["HttpApiStage"]["Properties"]
+    assert set(throttle["DefaultRouteSettings"]) == {
+        "ThrottlingRateLimit",
+        "ThrottlingBurstLimit",
+    }
+    assert serverless["plugins"] == ["serverless-python-requirements"]
+
+
+def test_wheels_are_built_for_the_lambda_architecture(serverless: dict[str, Any]) -> None:
+    options = serverless["custom"]["pythonRequirements"]
+    assert options["dockerizePip"] is False
+    assert options["slim"] is True
+    args = " ".join(options["pipCmdExtraArgs"])
+    arch = {"arm64": "aarch64", "x86_64": "x86_64"}[serverless["provider"]["architecture"]]
+    assert f"--platform manylinux2014_{arch}" in args
+    assert "--only-binary=:all:" in args
+    assert "--python-version 3.12" in args
+
+
+def test_package_leaves_out_what_lambda_does_not_run(serverless: dict[str, Any]) -> None:
+    patterns = serverless["package"]["patterns"]
+    for folder in ("tests", "node_modules", "var", ".venv", "bench", "docs"):
+        assert f"!{folder}/**" in patterns
+
+
+def test_secrets_are_not_resolved_into_the_template(serverless: dict[str, Any]) -> None:
+    resolved_at_package_time = [
+        item for item in walk(serverless) if isinstance(item, str) and "${ssm:" in item
+    ]
+    assert not resolved_at_package_time, "an ${ssm:...} variable would be written in clear"
+    environment = serverless["provider"]["environment"]
+    for setting in (
+        "ADMIT_SECRET_KEY",
+        "ADMIT_TICKET_SIGNING_KEY",
+        "ADMIT_STRIPE_SECRET_KEY",
+        "ADMIT_STRIPE_WEBHOOK_SECRET",
+    ):
+        assert setting not in environment
+        assert environment[f"{setting}_PARAMETER"] == f"/admit/${{sls:stage}}/{_slug(setting)}"
+
+
+def _slug(setting: str) -> str:
+    return setting.removeprefix("ADMIT_").lower().replace("_", "-")
+
+
+def test_lambda_requirements_follow_pyproject() -> None:
+    """infra/lambda-requirements.txt = pyproject's dependencies, minus uvicorn, plus what
+    only Lambda needs; a dependency added to one list must be added to the other."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lambda_only = {"mangum"}
+    laptop_only = {"uvicorn"}
+
+    def by_name(lines: list[str]) -> dict[str, str]:
+        parsed = {}
+        for line in lines:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                name = re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower()  # type: ignore[union-attr]
+                parsed[name] = line
+        return parsed
+
+    app = by_name(project["dependencies"])
+    bundled = by_name((INFRA / "lambda-requirements.txt").read_text().splitlines())
+    expected = {name: spec for name, spec in app.items() if name not in laptop_only}
+    for name in lambda_only:
+        if name in bundled:
+            expected.setdefault(name, bundled[name])
+    assert bundled == expected
+
+
+# -- DynamoDB ---------------------------------------------------------------------------
+
+# The indexes the Store's access patterns need (models/store.py; infra/dynamodb.yml says
+# which operation reads which).
+REQUIRED_INDEXES = {
+    "UsersTable": {"by_email": ["email"]},
+    "EventsTable": {"by_organizer": ["organizer_id", "starts_at"],
+                    "by_status_start": ["status", "starts_at"]},
+    "RegistrationsTable": {"by_user": ["user_id", "created_at"],
+                           "by_event": ["event_id", "created_at"],
+                           "by_status_hold_expiry": ["status", "hold_expires_at"]},
+    "TicketsTable": {"by_registration": ["registration_id", "seat_no"],
+                     "by_user": ["user_id", "created_at"],
+                     "by_event": ["event_id", "created_at"]},
+    "DoorStaffTable": {"by_user": ["user_id", "event_id"]},
+    "CheckinsTable": {"by_event": ["event_id", "at"]},
+}  # fmt: skip
+
+
+def test_tables_are_on_demand_recoverable_and_encrypted(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    tables = of_type(resources, "AWS::DynamoDB::Table")
+    assert len(tables) >= 5
+    for name, table in tables.items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        pitr = props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+        assert pitr is True, name
+        assert props["SSESpecification"]["SSEEnabled"] is True, name
+        assert table["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_tables_have_the_indexes_the_store_queries(resources: dict[str, dict[str, Any]]) -> None:
+    tables = of_type(resources, "AWS::DynamoDB::Table")
+    for table_name, indexes in REQUIRED_INDEXES.items():
+        found = {
+            gsi["IndexName"]: [key["AttributeName"] for key in gsi["KeySchema"]]
+            for gsi in tables[table_name]["Properties"].get("GlobalSecondaryIndexes", [])
+        }
+        for index, keys in indexes.items():
+            assert found.get(index) == keys, f"{table_name}.{index}"
+
+
+def test_every_key_attribute_is_defined_and_every_definition_used(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    for name, table in of_type(resources, "AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+        defined = {attr["AttributeName"] for attr in props["AttributeDefinitions"]}
+        schemas = [props["KeySchema"]] + [
+            gsi["KeySchema"] for gsi in props.get("GlobalSecondaryIndexes", [])
+        ]
+        used = {key["AttributeName"] for schema in schemas for key in schema}
+        assert defined == used, name
+
+
+def test_the_app_is_told_every_table_and_may_use_only_those(
+    serverless: dict[str, Any], resources: dict[str, dict[str, Any]]
+) -> None:
+    tables = of_type(resources, "AWS::DynamoDB::Table")
+    joined = serverless["provider"]["environment"]["ADMIT_DYNAMODB_TABLES"]["Fn::Join"]
+    assert joined[0] == ","
+    named = {re.search(r"\$\{(\w+)\}", part["Fn::Sub"]).group(1) for part in joined[1]}  # type: ignore[union-attr]
+    assert named == set(tables)
+
+    store = next(s for s in iam_statements(serverless) if s["Sid"] == "StoreTablesAndIndexes")
+    granted = {json_key(resource) for resource in store["Resource"]}
+    for name, table in tables.items():
+        assert f"GetAtt:{name}.Arn" in granted
+        if table["Properties"].get("GlobalSecondaryIndexes"):
+            assert f"Sub:${{{name}.Arn}}/index/*" in granted
+    assert len(granted) == len(store["Resource"])
+
+
+def json_key(resource: Any) -> str:
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        return "GetAtt:" + ".".join(resource["Fn::GetAtt"])
+    if isinstance(resource, dict) and "Fn::Sub" in resource:
+        return "Sub:" + resource["Fn::Sub"]
+    return repr(resource)
+
+
+# -- IAM --------------------------------------------------------------------------------
+
+
+def test_iam_is_least_privilege(serverless: dict[str, Any]) -> None:
+    for statement in iam_statements(serverless):
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"wildcard action {action}"
+        for resource in as_list(statement["Resource"]):
+            assert resource != "*", f"{statement['Sid']} grants every resource"
+            assert not (isinstance(resource, str) and resource.endswith(":*")), resource
+
+
+def test_iam_grants_only_the_actions_the_adapters_use(serverless: dict[str, Any]) -> None:
+    actions = {a for s in iam_statements(serverless) for a in as_list(s["Action"])}
+    assert "dynamodb:TransactWriteItems" not in actions, "not an IAM action"
+    assert "dynamodb:Scan" not in actions, "no Scan on any request path"
+    by_service: dict[str, set[str]] = {}
+    for action in actions:
+        service, name = action.split(":")
+        by_service.setdefault(service, set()).add(name)
+    assert by_service["dynamodb"] == {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "ConditionCheckItem",
+    }
+    assert by_service["s3"] == {"GetObject", "PutObject"}
+    assert by_service["ses"] == {"SendRawEmail"}
+    assert by_service["ssm"] == {"GetParameters"}
+    assert by_service["cognito-idp"] <= {
+        "AdminGetUser",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminListGroupsForUser",
+    }
+    assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp"}
+
+
+def test_s3_grant_is_on_the_tickets_bucket_objects_only(serverless: dict[str, Any]) -> None:
+    statement = next(s for s in iam_statements(serverless) if s["Sid"] == "TicketPdfs")
+    assert statement["Resource"] == [{"Fn::Sub": "${TicketsBucket.Arn}/*"}]
+
+
+# -- S3 and CloudFront ------------------------------------------------------------------
+
+
+def test_buckets_are_private_and_encrypted(resources: dict[str, dict[str, Any]]) -> None:
+    buckets = of_type(resources, "AWS::S3::Bucket")
+    assert {"TicketsBucket", "StaticBucket"} <= set(buckets)
+    policies = {
+        res["Properties"]["Bucket"]["Ref"]: res["Properties"]["PolicyDocument"]
+        for res in of_type(resources, "AWS::S3::BucketPolicy").values()
+    }
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        block = props["PublicAccessBlockConfiguration"]
+        assert block == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, name
+        rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        algorithm = rules[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        assert algorithm in {"AES256", "aws:kms", "aws:kms:dsse"}, name
+        deny_plain_http = [
+            s
+            for s in policies[name]["Statement"]
+            if s["Effect"] == "Deny"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert deny_plain_http, f"{name} accepts plain HTTP"
+        for statement in policies[name]["Statement"]:
+            if statement["Effect"] == "Allow":
+                assert statement["Principal"] != "*", f"{name} is public"
+
+
+def test_old_ticket_pdfs_expire(resources: dict[str, dict[str, Any]]) -> None:
+    rules = resources["TicketsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(rule["Status"] == "Enabled" and rule["ExpirationInDays"] >= 365 for rule in rules)
+
+
+def test_static_assets_go_through_cloudfront_with_origin_access_control(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    config = resources["StaticDistribution"]["Properties"]["DistributionConfig"]
+    assert "DefaultRootObject" not in config
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["StaticOriginAccessControl", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == {"Ref": "StaticCachePolicy"}
+
+
+# -- Cognito ----------------------------------------------------------------------------
+
+
+def test_password_policy(resources: dict[str, dict[str, Any]]) -> None:
+    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
+    policy = pool["Properties"]["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 8
+    assert policy["RequireUppercase"] is True
+    assert policy["RequireNumbers"] is True
+    assert pool["Properties"]["AutoVerifiedAttributes"] == ["email"]
+
+
+def test_the_three_groups_exist(resources: dict[str, dict[str, Any]]) -> None:
+    groups = of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    assert sorted(g["Properties"]["GroupName"] for g in groups) == [
+        "Attendees",
+        "DoorStaff",
+        "Organizers",
+    ]
+
+
+def test_app_client_has_no_secret_and_password_and_refresh_flows(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    (client,) = of_type(resources, "AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False
+    assert set(props["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+
+
+# -- alarms and outputs -----------------------------------------------------------------
+
+
+def test_alarms_cover_errors_5xx_and_throttling(resources: dict[str, dict[str, Any]]) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    metrics = {
+        (a["Properties"].get("Namespace"), a["Properties"].get("MetricName"))
+        for a in alarms.values()
+    }
+    assert ("AWS/Lambda", "Errors") in metrics
+    assert ("AWS/ApiGateway", "5xx") in metrics
+    throttled = {
+        stat["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for alarm in alarms.values()
+        for stat in alarm["Properties"].get("Metrics", [])
+        if "MetricStat" in stat
+        and stat["MetricStat"]["Metric"]["MetricName"]
+        in {"ReadThrottleEvents", "WriteThrottleEvents"}
+    }
+    assert throttled == set(of_type(resources, "AWS::DynamoDB::Table"))
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertsTopic"}], name
+
+
+def test_references_name_existing_resources(
+    serverless: dict[str, Any],
+    infra: dict[str, dict[str, Any]],
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    # Resources the Serverless Framework generates from serverless.yml.
+    generated = {"HttpApi", "HttpApiStage", "WebLambdaFunction", "SweeperLambdaFunction"}
+    parameters = {name for doc in infra.values() for name in doc.get("Parameters") or {}}
+    known = set(resources) | generated | parameters
+    assert referenced_names(infra) <= known
+    assert referenced_names(serverless["provider"]) <= known
+
+
+def test_outputs(infra: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]]) -> None:
+    outputs = infra["outputs.yml"]["Outputs"]
+    for key in (
+        "ApiUrl",
+        "StaticDistributionDomain",
+        "TicketsBucketName",
+        "StaticBucketName",
+        "UserPoolId",
+        "UserPoolClientId",
+    ):
+        assert key in outputs
+    for table in of_type(resources, "AWS::DynamoDB::Table"):
+        base = table.removesuffix("Table")
+        assert f"{base}TableName" in outputs
+        assert f"{base}TableArn" in outputs
+
+
+def test_every_ignored_lint_check_has_its_reason() -> None:
+    lines = (ROOT / ".cfnlintrc").read_text().splitlines()
+    config = yaml.safe_load("\n".join(lines))
+    for check in config.get("ignore_checks", []):
+        at = next(i for i, line in enumerate(lines) if line.strip() == f"- {check}")
+        assert lines[at - 1].strip().startswith("#"), f"{check} has no reason above it"
