@@ -92,7 +92,7 @@ def _start() -> _Runtime:
     return _Runtime(loop, lifespan, adapter)
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ANN401
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The web function: one API Gateway HTTP API event in, its response out."""
     global _runtime
     if _runtime is None:
@@ -126,7 +126,7 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(None)
 
 
-def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ANN401
+def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The scheduled function: the clock jobs once, through the same code as the app's
     clock task, with a store opened for this run and closed after it."""
     from web.clock import run_clock_jobs

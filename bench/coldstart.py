@@ -1,0 +1,185 @@
+"""Lambda cold start: import the handler module, serve the first request, then a warm one.
+
+    .venv/bin/python bench/coldstart.py [--runs 5]
+
+Each run is a fresh Python process, so every import is cold (the .pyc files and the OS page
+cache are warm, as in a Lambda container that has just loaded its bundle). The parent
+migrates a temporary SQLite database and makes the secrets beforehand, outside the timing,
+and hands them in through the environment as production does. In the child:
+
+- import: `importlib.import_module("web.lambda")`;
+- first: the first `handler(event)` for `GET /healthz`, which builds the settings, keys and
+  app, opens the event loop and runs the lifespan (the store opens);
+- warm: the second `GET /healthz`; page: then `GET /` (a template and a store query);
+- peak RSS of the child (`resource.getrusage`).
+
+The target is import + first <= 500 ms. The DynamoDB/S3/Cognito/SES adapters do not exist
+yet, so this measures the local adapters (SQLite, local files, outbox, simulator), not moto.
+The interpreter's own start-up (and Lambda's runtime bootstrap) is not included; the
+parent's wall time for the whole child process is printed as `process`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 500.0
+COLUMNS = ("import_ms", "first_ms", "total_ms", "warm_ms", "page_ms", "process_ms", "rss_mb")
+
+
+def http_event(path: str) -> dict:
+    """A minimal API Gateway HTTP API (payload 2.0) GET."""
+    host = "abc123.execute-api.eu-west-1.amazonaws.com"
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"host": host, "x-forwarded-proto": "https", "x-forwarded-port": "443"},
+        "requestContext": {
+            "domainName": host,
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "1.2.3.4"},
+            "routeKey": "$default",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+
+
+def child() -> None:
+    """Runs in the fresh process: time the import and the first two requests."""
+    import importlib
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    start = time.perf_counter()
+    module = importlib.import_module("web.lambda")
+    imported = time.perf_counter()
+    first = module.handler(http_event("/healthz"), None)
+    served = time.perf_counter()
+    warm = module.handler(http_event("/healthz"), None)
+    warmed = time.perf_counter()
+    page = module.handler(http_event("/"), None)
+    paged = time.perf_counter()
+    # The store's connection threads keep a process alive until it closes them (on Lambda
+    # the container is simply frozen and killed).
+    module.shutdown()
+    statuses = [first["statusCode"], warm["statusCode"], page["statusCode"]]
+    if statuses != [200, 200, 200]:
+        raise SystemExit(f"unexpected statuses {statuses}: {first} {page}")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - start) * 1000,
+                "first_ms": (served - imported) * 1000,
+                "total_ms": (served - start) * 1000,
+                "warm_ms": (warmed - served) * 1000,
+                "page_ms": (paged - warmed) * 1000,
+                "rss_mb": peak_kb / 1024,
+                "heavy_loaded": sorted(
+                    name
+                    for name in ("stripe", "reportlab", "aiobotocore", "botocore")
+                    if name in sys.modules
+                ),
+            }
+        )
+    )
+
+
+def prepare(data_dir: Path) -> dict[str, str]:
+    """A migrated database and production-style secrets, made before any timing."""
+    import asyncio
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from models.sqlite.migrate import migrate
+
+    asyncio.run(migrate(data_dir / "admit.sqlite3", quiet=True))
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ADMIT_")}
+    environ.update(
+        {
+            "ADMIT_ENV": "production",
+            "ADMIT_DATA_DIR": str(data_dir),
+            "ADMIT_BASE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com",
+            "ADMIT_SECRET_KEY": secrets.token_urlsafe(48),
+            "ADMIT_TICKET_SIGNING_KEY": pem.decode(),
+        }
+    )
+    return environ
+
+
+def run_once(environ: dict[str, str]) -> dict:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    process_ms = (time.perf_counter() - start) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"child failed ({done.returncode}):\n{done.stderr}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["process_ms"] = process_ms
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh processes to measure")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child()
+        return
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="admit-coldstart-") as folder:
+        environ = prepare(Path(folder))
+        runs = [run_once(environ) for _ in range(args.runs)]
+
+    print("Lambda cold start, in-process handler, API Gateway HTTP API v2 events")
+    print(
+        "adapters: local (SQLite, local files, outbox, simulator); the AWS adapters "
+        "are not written yet, so not measured against moto"
+    )
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} fresh processes")
+    print()
+    print("run  " + "  ".join(f"{c:>10}" for c in COLUMNS))
+    for number, figures in enumerate(runs, 1):
+        print(f"{number:>3}  " + "  ".join(f"{figures[c]:>10.1f}" for c in COLUMNS))
+    medians = {c: statistics.median(f[c] for f in runs) for c in COLUMNS}
+    print("med  " + "  ".join(f"{medians[c]:>10.1f}" for c in COLUMNS))
+    print()
+    heavy = sorted({name for figures in runs for name in figures["heavy_loaded"]})
+    print(f"heavy libraries loaded by the first request: {', '.join(heavy) or 'none'}")
+    total = medians["total_ms"]
+    verdict = "within" if total <= TARGET_MS else "OVER"
+    print(f"import + first response (median): {total:.0f} ms, {verdict} the target")
+    print(f"target: {TARGET_MS:.0f} ms")
+    if total > TARGET_MS:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
