@@ -1,0 +1,303 @@
+"""DynamoDB attribute values <-> Python values, entities <-> items, opaque cursors.
+
+Times are ISO-8601 strings in UTC with a fixed width (microseconds, "+00:00"), so that
+string order is time order; ints are numbers; None is left out of the item.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from models.domain import Event, EventStatus, Registration, RegistrationStatus, Role, User
+from models.errors import ValidationFailed
+from models.tickets import Ticket, TicketStatus
+
+Item = dict[str, dict[str, Any]]
+
+SEARCH_SEPARATOR = "\x1f"  # between the searchable fields, so a match cannot span two
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def encode(value: object) -> dict[str, Any]:
+    """One Python value as a DynamoDB attribute value."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, datetime):
+        return {"S": iso(value)}
+    if isinstance(value, frozenset | set):
+        return {"SS": sorted(str(v) for v in value)}
+    if isinstance(value, list | tuple):
+        return {"L": [encode(v) for v in value]}
+    raise TypeError(f"Cannot store {type(value).__name__} in DynamoDB")
+
+
+def decode(value: dict[str, Any]) -> Any:
+    ((kind, raw),) = value.items()
+    if kind == "N":
+        return int(raw)
+    if kind == "L":
+        return [decode(v) for v in raw]
+    if kind == "SS":
+        return set(raw)
+    if kind == "NULL":
+        return None
+    return raw
+
+
+def to_item(values: dict[str, object]) -> Item:
+    return {name: encode(value) for name, value in values.items() if value is not None}
+
+
+def from_item(item: Item) -> dict[str, Any]:
+    return {name: decode(value) for name, value in item.items()}
+
+
+def _time(values: dict[str, Any], name: str) -> datetime | None:
+    text = values.get(name)
+    return from_iso(text) if text else None
+
+
+def searchable(*parts: str) -> str:
+    """A lower-cased copy of the text fields a search may match (`contains` is
+    case-sensitive in DynamoDB)."""
+    return SEARCH_SEPARATOR.join(part.lower() for part in parts)
+
+
+# -- users ---------------------------------------------------------------------------
+
+
+def user_item(user: User, password_hash: str | None) -> Item:
+    return to_item(
+        {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "roles": set(user.roles) or None,
+            "email_verified": user.email_verified,
+            "password_hash": password_hash,
+            "created_at": user.created_at,
+        }
+    )
+
+
+def user_from_item(item: Item) -> User | None:
+    values = from_item(item)
+    if "email" not in values:  # the email guard item shares the users table
+        return None
+    return User(
+        id=values["id"],
+        email=values["email"],
+        name=values["name"],
+        roles=frozenset(Role(r) for r in values.get("roles", ())),
+        email_verified=bool(values.get("email_verified", False)),
+        created_at=from_iso(values["created_at"]),
+    )
+
+
+# -- events --------------------------------------------------------------------------
+
+EVENT_FIELDS = (
+    "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
+    "price", "currency", "category", "max_per_registration", "doors_open_at",
+    "cancellation_hours",
+)  # fmt: skip
+
+
+def event_search_text(title: str, description: str, venue: str) -> str:
+    return searchable(title, description, venue)
+
+
+def event_item(event: Event) -> Item:
+    values: dict[str, object] = {name: getattr(event, name) for name in EVENT_FIELDS}
+    values.update(
+        id=event.id,
+        organizer_id=event.organizer_id,
+        status=event.status.value,
+        seats_confirmed=event.seats_confirmed,
+        seats_held=event.seats_held,
+        seats_taken=event.seats_confirmed + event.seats_held,
+        registrations=event.registrations,
+        revenue=event.revenue,
+        holds_expire_next=event.holds_expire_next,
+        checked_in=event.checked_in,
+        created_at=event.created_at,
+        version=0,
+        search_text=event_search_text(event.title, event.description, event.venue),
+    )
+    return to_item(values)
+
+
+def event_from_item(item: Item) -> Event:
+    v = from_item(item)
+    return Event(
+        id=v["id"],
+        organizer_id=v["organizer_id"],
+        title=v["title"],
+        description=v.get("description", ""),
+        venue=v["venue"],
+        starts_at=from_iso(v["starts_at"]),
+        ends_at=from_iso(v["ends_at"]),
+        timezone=v["timezone"],
+        capacity=v["capacity"],
+        price=v["price"],
+        currency=v["currency"],
+        category=v.get("category", ""),
+        status=EventStatus(v["status"]),
+        max_per_registration=v["max_per_registration"],
+        doors_open_at=_time(v, "doors_open_at"),
+        cancellation_hours=v["cancellation_hours"],
+        seats_confirmed=v["seats_confirmed"],
+        seats_held=v["seats_held"],
+        registrations=v["registrations"],
+        revenue=v["revenue"],
+        holds_expire_next=_time(v, "holds_expire_next"),
+        checked_in=v["checked_in"],
+        created_at=from_iso(v["created_at"]),
+    )
+
+
+# -- registrations ---------------------------------------------------------------------
+
+
+def registration_item(registration: Registration) -> Item:
+    held = registration.status is RegistrationStatus.HELD
+    return to_item(
+        {
+            "id": registration.id,
+            "event_id": registration.event_id,
+            "user_id": registration.user_id,
+            "buyer_name": registration.buyer_name,
+            "buyer_email": registration.buyer_email,
+            "quantity": registration.quantity,
+            "amount": registration.amount,
+            "currency": registration.currency,
+            "status": registration.status.value,
+            "attendee_names": list(registration.attendee_names),
+            "created_at": registration.created_at,
+            # The domain value, always kept; `hold_expires_at` is the sparse index key of
+            # by_status_hold_expiry, present only while the registration is held.
+            "hold_until": registration.hold_expires_at,
+            "hold_expires_at": registration.hold_expires_at if held else None,
+            "updated_at": registration.updated_at,
+            "payment_ref": registration.payment_ref,
+            "search_text": searchable(
+                registration.buyer_name,
+                registration.buyer_email,
+                *registration.attendee_names,
+            ),
+        }
+    )
+
+
+def registration_from_item(item: Item) -> Registration:
+    v = from_item(item)
+    return Registration(
+        id=v["id"],
+        event_id=v["event_id"],
+        user_id=v["user_id"],
+        buyer_name=v["buyer_name"],
+        buyer_email=v["buyer_email"],
+        quantity=v["quantity"],
+        amount=v["amount"],
+        currency=v["currency"],
+        status=RegistrationStatus(v["status"]),
+        attendee_names=tuple(v.get("attendee_names", ())),
+        created_at=from_iso(v["created_at"]),
+        hold_expires_at=_time(v, "hold_until"),
+        updated_at=_time(v, "updated_at"),
+        payment_ref=v.get("payment_ref"),
+    )
+
+
+# -- tickets -------------------------------------------------------------------------
+
+
+def ticket_item(ticket: Ticket) -> Item:
+    return to_item(
+        {
+            "id": ticket.id,
+            "event_id": ticket.event_id,
+            "registration_id": ticket.registration_id,
+            "user_id": ticket.user_id,
+            "attendee_name": ticket.attendee_name,
+            "buyer_name": ticket.buyer_name,
+            "seat_no": ticket.seat_no,
+            "seats": ticket.seats,
+            "status": ticket.status.value,
+            "created_at": ticket.created_at,
+            "checked_in_at": ticket.checked_in_at,
+            "checked_in_gate": ticket.checked_in_gate,
+            "search_text": searchable(ticket.attendee_name, ticket.buyer_name),
+        }
+    )
+
+
+def ticket_from_item(item: Item) -> Ticket:
+    v = from_item(item)
+    return Ticket(
+        id=v["id"],
+        event_id=v["event_id"],
+        registration_id=v["registration_id"],
+        user_id=v["user_id"],
+        attendee_name=v["attendee_name"],
+        buyer_name=v["buyer_name"],
+        seat_no=v["seat_no"],
+        seats=v["seats"],
+        status=TicketStatus(v["status"]),
+        created_at=from_iso(v["created_at"]),
+        checked_in_at=_time(v, "checked_in_at"),
+        checked_in_gate=v.get("checked_in_gate"),
+    )
+
+
+# -- cursors ---------------------------------------------------------------------------
+
+_CURSOR_TAG = "admit1"
+
+
+def encode_cursor(last_key: Item) -> str:
+    """A LastEvaluatedKey as an opaque, URL-safe string."""
+    raw = json.dumps([_CURSOR_TAG, last_key], separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(
+    cursor: str | None, key_names: frozenset[str], partition: tuple[str, str]
+) -> Item | None:
+    """The ExclusiveStartKey inside a cursor we issued for this index and this partition
+    (`partition` = (hash key name, value)), else `ValidationFailed`."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        tag, key = json.loads(base64.urlsafe_b64decode(padded))
+        valid = (
+            tag == _CURSOR_TAG
+            and isinstance(key, dict)
+            and set(key) == key_names
+            and all(
+                isinstance(v, dict) and len(v) == 1 and set(v) <= {"S", "N"}
+                and all(isinstance(x, str) for x in v.values())
+                for v in key.values()
+            )
+            and key.get(partition[0]) == {"S": partition[1]}
+        )  # fmt: skip
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed({"cursor": "This cursor was not issued by Admit."}) from exc
+    if not valid:
+        raise ValidationFailed({"cursor": "This cursor was not issued by Admit."})
+    return key

@@ -1,0 +1,186 @@
+"""Events on DynamoDB: create, read, list by status or organizer, edit, change status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from models.domain import Event, EventStatus
+from models.dynamo.base import RETRIES, Refused
+from models.dynamo.codec import (
+    EVENT_FIELDS,
+    decode_cursor,
+    encode,
+    event_from_item,
+    event_item,
+    event_search_text,
+    iso,
+)
+from models.dynamo.seats import DynamoSeats, n, s
+from models.dynamo.tables import LAYOUT
+from models.errors import CapacityBelowSold, Conflict, InvalidTransition, NotFound
+from models.event_rules import EventFields
+from models.store import EventQuery, Page
+
+
+class DynamoEvents(DynamoSeats):
+    async def create_event(self, event: Event) -> None:
+        if (
+            await self.conditional(
+                "put_item",
+                TableName=self.t("events"),
+                Item=event_item(event),
+                ConditionExpression="attribute_not_exists(id)",
+            )
+            is None
+        ):
+            raise Conflict("An event with this id exists.")
+
+    async def get_event(self, event_id: str) -> Event | None:
+        item = await self.get("events", {"id": event_id})
+        return event_from_item(item) if item else None
+
+    async def list_upcoming_events(
+        self,
+        now: datetime,
+        limit: int,
+        cursor: str | None = None,
+        query: EventQuery | None = None,
+    ) -> Page[Event]:
+        """GSI by_status_start (status = published), soonest first; the rest of the query
+        is a filter. Published events that ended stay in the partition (read and dropped
+        by the filter) until they are moved to `ended`."""
+        query = query or EventQuery()
+        start = decode_cursor(
+            cursor,
+            LAYOUT["events"].key_names("by_status_start"),
+            ("status", EventStatus.PUBLISHED.value),
+        )
+        names = {"#status": "status"}
+        values: dict[str, Any] = {":published": s(EventStatus.PUBLISHED.value), ":now": s(iso(now))}
+        key = "#status = :published"
+        filters = ["ends_at > :now"]
+        if query.starts_from and query.starts_before:
+            key += " AND starts_at BETWEEN :from AND :before"
+            filters.append("starts_at < :before")
+        elif query.starts_from:
+            key += " AND starts_at >= :from"
+        elif query.starts_before:
+            key += " AND starts_at < :before"
+        if query.starts_from:
+            values[":from"] = s(iso(query.starts_from))
+        if query.starts_before:
+            values[":before"] = s(iso(query.starts_before))
+        if query.text:
+            filters.append("contains(search_text, :text)")
+            values[":text"] = s(query.text.lower())
+        if query.category:
+            filters.append("category = :category")
+            values[":category"] = s(query.category)
+        if query.free is True:
+            filters.append("price = :zero")
+            values[":zero"] = n(0)
+        elif query.free is False:
+            filters.append("price > :zero")
+            values[":zero"] = n(0)
+        items, next_cursor = await self.query_page(
+            "events",
+            "by_status_start",
+            limit,
+            start,
+            KeyConditionExpression=key,
+            FilterExpression=" AND ".join(filters),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return Page([event_from_item(item) for item in items], next_cursor)
+
+    async def list_organizer_events(
+        self, organizer_id: str, limit: int, cursor: str | None = None
+    ) -> Page[Event]:
+        start = decode_cursor(
+            cursor, LAYOUT["events"].key_names("by_organizer"), ("organizer_id", organizer_id)
+        )
+        items, next_cursor = await self.query_page(
+            "events",
+            "by_organizer",
+            limit,
+            start,
+            KeyConditionExpression="organizer_id = :o",
+            ExpressionAttributeValues={":o": s(organizer_id)},
+        )
+        return Page([event_from_item(item) for item in items], next_cursor)
+
+    async def update_event(
+        self, event_id: str, change: Callable[[Event], EventFields], now: datetime
+    ) -> Event:
+        """Optimistic: read, apply `change`, write conditioned on the version read (so a
+        concurrent edit makes this one re-read and re-apply) and on the seats taken."""
+        for attempt in range(RETRIES):
+            event, version = await self._event(event_id)
+            if event.has_expired_holds(now):
+                await self.release_expired(event_id, now)
+                event, version = await self._event(event_id)
+            fields = change(event)
+            if fields.capacity < event.seats_taken:
+                raise CapacityBelowSold(event.seats_taken)
+            names = {f"#{name}": name for name in EVENT_FIELDS}
+            values: dict[str, Any] = {
+                f":{name}": encode(getattr(fields, name))
+                for name in EVENT_FIELDS
+                if getattr(fields, name) is not None
+            }
+            sets = [f"#{name} = :{name}" for name in EVENT_FIELDS if f":{name}" in values]
+            removes = [f"#{name}" for name in EVENT_FIELDS if f":{name}" not in values]
+            values[":search"] = s(event_search_text(fields.title, fields.description, fields.venue))
+            values[":version"] = n(version)
+            values[":one"] = n(1)
+            expression = "SET " + ", ".join([*sets, "search_text = :search"])
+            expression += " ADD version :one"
+            if removes:
+                expression += " REMOVE " + ", ".join(removes)
+            try:
+                response = await self.conditional(
+                    "update_item",
+                    **self._event_key(event_id),
+                    UpdateExpression=expression,
+                    ConditionExpression="version = :version AND seats_taken <= :capacity",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+            except Refused:
+                response = None
+            if response is not None:
+                return event_from_item(response["Attributes"])
+            await self.backoff(attempt)
+        raise Conflict("The event is being changed by someone else; try again.")
+
+    async def set_event_status(
+        self, event_id: str, allowed_from: frozenset[EventStatus], to: EventStatus
+    ) -> Event:
+        for attempt in range(RETRIES):
+            event, version = await self._event(event_id)
+            if event.status not in allowed_from:
+                raise InvalidTransition(f"This event is {event.status.value}.")
+            try:
+                response = await self.conditional(
+                    "update_item",
+                    **self._event_key(event_id),
+                    UpdateExpression="SET #status = :to ADD version :one",
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":to": s(to.value),
+                        ":version": n(version),
+                        ":one": n(1),
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+            except Refused:
+                response = None
+            if response is not None:
+                return event_from_item(response["Attributes"])
+            await self.backoff(attempt)
+        raise NotFound("This event does not exist.")

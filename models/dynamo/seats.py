@@ -1,0 +1,199 @@
+"""The seat counters of an event item, and the writes that change them (invariant 1).
+
+The event item keeps `seats_confirmed`, `seats_held` and `seats_taken` (= confirmed +
+held, maintained by every update here), because a condition cannot add two attributes:
+taking q seats is conditioned on `seats_taken <= capacity - q` with the capacity read
+(guarded by the event's `version`, which every edit of the event bumps).
+
+`holds_expire_next` is guarded the same way: a write that changes it is conditioned on
+the value it read, so a hold and a release racing each other cannot lose an expiry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from models.domain import Event, Registration, RegistrationStatus
+from models.dynamo.base import RETRIES, DynamoBase, Refused
+from models.dynamo.codec import Item, event_from_item, iso
+from models.errors import NotFound
+from models.tickets import TicketStatus
+
+HELD = RegistrationStatus.HELD.value
+
+
+def n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def next_expiry_condition(seen: datetime | None, values: dict[str, Any]) -> str:
+    if seen is None:
+        return "attribute_not_exists(holds_expire_next)"
+    values[":seen_next"] = s(iso(seen))
+    return "holds_expire_next = :seen_next"
+
+
+class DynamoSeats(DynamoBase):
+    async def _event(self, event_id: str) -> tuple[Event, int]:
+        """The event and its version (strongly consistent); `NotFound` if missing."""
+        item = await self.get("events", {"id": event_id})
+        if item is None:
+            raise NotFound("This event does not exist.")
+        return event_from_item(item), int(item.get("version", {"N": "0"})["N"])
+
+    def _event_key(self, event_id: str) -> dict[str, Any]:
+        return {"TableName": self.t("events"), "Key": {"id": s(event_id)}}
+
+    def seats_back(self, registration: Registration) -> dict[str, Any]:
+        """The event update giving back a held or confirmed registration's seats."""
+        q = registration.quantity
+        if registration.status is RegistrationStatus.HELD:
+            expression = "ADD seats_held :minus, seats_taken :minus"
+            values = {":minus": n(-q)}
+        else:
+            expression = (
+                "ADD seats_confirmed :minus, seats_taken :minus, registrations :one,"
+                " revenue :amount"
+            )
+            values = {":minus": n(-q), ":one": n(-1), ":amount": n(-registration.amount)}
+        return {
+            "Update": {
+                **self._event_key(registration.event_id),
+                "UpdateExpression": expression,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    async def void_tickets(self, registration_id: str) -> list[dict[str, Any]]:
+        """Transaction items voiding the registration's valid tickets (each conditioned on
+        still being valid, so a ticket admitted meanwhile makes the caller retry)."""
+        items = []
+        async for ticket in self.query_all(
+            "tickets",
+            IndexName="by_registration",
+            KeyConditionExpression="registration_id = :r",
+            ExpressionAttributeValues={":r": s(registration_id)},
+        ):
+            if ticket["status"]["S"] != TicketStatus.VALID.value:
+                continue
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.t("tickets"),
+                        "Key": {"id": ticket["id"]},
+                        "UpdateExpression": "SET #status = :void",
+                        "ConditionExpression": "#status = :valid",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":void": s(TicketStatus.VOID.value),
+                            ":valid": s(TicketStatus.VALID.value),
+                        },
+                    }
+                }
+            )
+        return items
+
+    async def _expired_holds(self, event_id: str, now: datetime) -> list[Item]:
+        return [
+            item
+            async for item in self.query_all(
+                "registrations",
+                IndexName="by_event",
+                KeyConditionExpression="event_id = :e",
+                FilterExpression="#status = :held AND hold_expires_at <= :now",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":e": s(event_id),
+                    ":held": s(HELD),
+                    ":now": s(iso(now)),
+                },
+            )
+        ]
+
+    async def release_expired(self, event_id: str, now: datetime) -> int:
+        """Expire the event's run-out holds (each with its seats, in one transaction) and
+        recompute `holds_expire_next`; returns the seats freed by this call."""
+        freed = 0
+        for item in await self._expired_holds(event_id, now):
+            quantity = int(item["quantity"]["N"])
+            for attempt in range(RETRIES):
+                try:
+                    await self.transact(
+                        [
+                            {
+                                "Update": {
+                                    "TableName": self.t("registrations"),
+                                    "Key": {"id": item["id"]},
+                                    "UpdateExpression": (
+                                        "SET #status = :expired, updated_at = :now"
+                                        " REMOVE hold_expires_at"
+                                    ),
+                                    "ConditionExpression": "#status = :held",
+                                    "ExpressionAttributeNames": {"#status": "status"},
+                                    "ExpressionAttributeValues": {
+                                        ":expired": s(RegistrationStatus.EXPIRED.value),
+                                        ":held": s(HELD),
+                                        ":now": s(iso(now)),
+                                    },
+                                }
+                            },
+                            {
+                                "Update": {
+                                    **self._event_key(event_id),
+                                    "UpdateExpression": "ADD seats_held :minus, seats_taken :minus",
+                                    "ExpressionAttributeValues": {":minus": n(-quantity)},
+                                }
+                            },
+                        ]
+                    )
+                except Refused as refused:
+                    if refused.failed(0):
+                        break  # confirmed, cancelled or released by someone else
+                    await self.backoff(attempt)
+                    continue
+                freed += quantity
+                break
+        await self.refresh_next_expiry(event_id)
+        return freed
+
+    async def refresh_next_expiry(self, event_id: str) -> None:
+        """Set the event's `holds_expire_next` to its earliest live hold (or remove it)."""
+        for attempt in range(RETRIES):
+            seen, _ = await self._event(event_id)
+            earliest = None
+            async for item in self.query_all(
+                "registrations",
+                IndexName="by_event",
+                KeyConditionExpression="event_id = :e",
+                FilterExpression="#status = :held AND attribute_exists(hold_expires_at)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":e": s(event_id), ":held": s(HELD)},
+                ProjectionExpression="hold_expires_at",
+            ):
+                moment = item["hold_expires_at"]["S"]
+                earliest = moment if earliest is None else min(earliest, moment)
+            values: dict[str, Any] = {}
+            condition = next_expiry_condition(seen.holds_expire_next, values)
+            if earliest is None:
+                expression = "REMOVE holds_expire_next"
+            else:
+                expression = "SET holds_expire_next = :next"
+                values[":next"] = s(earliest)
+            arguments: dict[str, Any] = {
+                **self._event_key(event_id),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+            }
+            if values:
+                arguments["ExpressionAttributeValues"] = values
+            try:
+                if await self.conditional("update_item", **arguments) is not None:
+                    return
+            except Refused:
+                pass
+            await self.backoff(attempt)

@@ -1,0 +1,67 @@
+"""moto in server mode for the DynamoDB (and other AWS) adapters' tests.
+
+In-process `mock_aws` patches botocore's HTTP layer, which aiobotocore does not use, so
+the tests talk to a real moto server on 127.0.0.1 and a free port, started once per
+session and reset (`POST /moto-api/reset`) before every test that uses it.
+
+moto is not safe under concurrent requests: its TransactWriteItems deep-copies the tables
+and, when a condition fails, puts the copies back, undoing writes other request threads
+made meanwhile (and its ADD is a plain read-modify-write). Real DynamoDB applies each
+request atomically, so the server here applies one request at a time (a lock around
+moto's WSGI app); clients still interleave their reads and conditional writes freely,
+which is what the concurrency tests attack.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OneRequestAtATime:
+    """WSGI middleware: moto handles one request at a time (see the module docstring)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The endpoint URL of a moto server running for the whole session."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    # ThreadedMotoServer has no option for this: wrap the app its WSGI server serves.
+    wsgi_server = server._server
+    assert wsgi_server is not None
+    wsgi_server.app = OneRequestAtATime(wsgi_server.app)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto(moto_server: str) -> str:
+    """The moto endpoint, emptied of everything earlier tests made."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    return moto_server
