@@ -50,6 +50,22 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "New accounts must confirm a 6-digit code sent by mail before they can log in.",
     ),
     SettingDoc("ADMIT_STORE", "sqlite", "`sqlite` (Piccolo, one file) or `dynamodb`."),
+    SettingDoc(
+        "ADMIT_DYNAMODB_TABLES",
+        "(none)",
+        "With `ADMIT_STORE=dynamodb`: the table of each kind of item, as "
+        "`users=admit-prod-users,events=…` (serverless.yml sets it).",
+    ),
+    SettingDoc(
+        "ADMIT_AWS_REGION",
+        "eu-west-1",
+        "AWS region of the DynamoDB tables.",
+    ),
+    SettingDoc(
+        "ADMIT_AWS_ENDPOINT_URL",
+        "(none)",
+        "Another address for the AWS APIs, such as moto or DynamoDB Local; empty means AWS.",
+    ),
     SettingDoc("ADMIT_PAYMENTS", "simulator", "`simulator` or `stripe`."),
     SettingDoc(
         "ADMIT_STRIPE_SECRET_KEY",
@@ -155,6 +171,9 @@ class Settings:
     mail: MailKind = "outbox"
     mail_from: str = "Admit <tickets@admit.localhost>"
     secret_key: str | None = None
+    dynamodb_tables: tuple[tuple[str, str], ...] = ()
+    aws_region: str = "eu-west-1"
+    aws_endpoint_url: str = ""
     ticket_signing_key: str | None = None
     ticket_verify_keys: tuple[str, ...] = ()
     checkin_grace_hours: float = 6.0
@@ -216,6 +235,9 @@ class Settings:
                 mail=choice("ADMIT_MAIL", ("outbox", "ses"), "outbox"),  # type: ignore[arg-type]
                 mail_from=config("ADMIT_MAIL_FROM", cast=str, default=cls.mail_from),
                 secret_key=config("ADMIT_SECRET_KEY", cast=str, default=None),
+                dynamodb_tables=_table_names(config("ADMIT_DYNAMODB_TABLES", cast=str, default="")),
+                aws_region=config("ADMIT_AWS_REGION", cast=str, default="eu-west-1").strip(),
+                aws_endpoint_url=config("ADMIT_AWS_ENDPOINT_URL", cast=str, default="").strip(),
                 ticket_signing_key=config("ADMIT_TICKET_SIGNING_KEY", cast=str, default=None),
                 ticket_verify_keys=tuple(
                     part.strip()
@@ -273,6 +295,20 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.env == "local"
+
+
+def _table_names(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        kind, sep, table = part.partition("=")
+        if not sep or not kind.strip() or not table.strip():
+            raise SettingsError(
+                "ADMIT_DYNAMODB_TABLES must look like users=admit-prod-users,events=…"
+            )
+        pairs.append((kind.strip(), table.strip()))
+    return tuple(pairs)
 
 
 def _grace_hours(hours: float) -> float:

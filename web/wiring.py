@@ -28,7 +28,15 @@ def build_store(settings: Settings) -> Store:
         from models.sqlite.store import SqliteStore
 
         return SqliteStore(settings.database_path, settings.sqlite_busy_timeout)
-    raise SettingsError(f"ADMIT_STORE={settings.store} has no adapter in this version yet.")
+    from models.dynamo.store import DynamoStore
+    from models.dynamo.tables import LAYOUT
+
+    tables = dict(settings.dynamodb_tables)
+    if missing := sorted(set(LAYOUT) - set(tables)):
+        raise SettingsError(f"ADMIT_DYNAMODB_TABLES lacks a table for: {', '.join(missing)}")
+    return DynamoStore(
+        tables, endpoint_url=settings.aws_endpoint_url or None, region=settings.aws_region
+    )
 
 
 def build_mailer(settings: Settings) -> Mailer:
