@@ -17,6 +17,7 @@ from models.domain import (
     Event,
     EventStatus,
     OneTimeCode,
+    PaymentOutcome,
     Registration,
     RegistrationStatus,
     Role,
@@ -28,6 +29,7 @@ from models.errors import (
     CapacityBelowSold,
     EmailTaken,
     EventNotOpen,
+    Forbidden,
     InvalidTransition,
     NotEnoughSeats,
     NotFound,
@@ -36,6 +38,7 @@ from models.errors import (
 )
 from models.event_rules import EventFields
 from models.store import EventQuery, RegistrationQuery, Store
+from models.tickets import DEFAULT_GRACE, CheckinAttempt, CheckinResult, TicketStatus, tickets_for
 
 
 def make_user(email: str = "a@example.com", **changes: object) -> User:
@@ -465,3 +468,94 @@ class StoreContract:
         assert [r.id for r in cancelled.items] == [made[1].id]
         mine = await store.list_user_registrations("u1", limit=10)
         assert [r.id for r in mine.items] == [made[4].id, made[2].id, made[0].id]
+
+    # -- payments and the door (invariants 2 and 3) --------------------------------------
+
+    async def test_payment_is_applied_once(self, store: Store) -> None:
+        event = make_event(capacity=3, price=1000)
+        await store.create_event(event)
+        held = make_registration(event, 2, held_for=timedelta(minutes=5))
+        await store.hold_seats(held, utcnow())
+        tickets = tickets_for(held, utcnow())
+        outcomes = await asyncio.gather(
+            *(store.confirm_payment(held.id, tickets, utcnow()) for _ in range(8))
+        )
+        assert outcomes.count(PaymentOutcome.CONFIRMED) == 1
+        assert outcomes.count(PaymentOutcome.ALREADY_CONFIRMED) == 7
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert (figures.seats_confirmed, figures.seats_held, figures.revenue) == (2, 0, 2000)
+        assert [t.id for t in await store.list_registration_tickets(held.id)] == [
+            t.id for t in tickets
+        ]
+        assert len(await store.list_user_tickets(held.user_id)) == 2
+        assert await store.search_event_tickets(event.id, "BEA", 10) != []
+        refunded = await store.refund_registration(held.id, utcnow())
+        assert refunded.status is RegistrationStatus.REFUNDED
+        assert (await store.refund_registration(held.id, utcnow())).status is refunded.status
+        assert {t.status for t in await store.list_registration_tickets(held.id)} == {
+            TicketStatus.VOID
+        }
+        assert await store.confirm_payment(held.id, (), utcnow()) is PaymentOutcome.NOT_PAYABLE
+        with pytest.raises(NotFound):
+            await store.confirm_payment("missing", (), utcnow())
+
+    async def test_late_payment_gets_seats_only_if_free(self, store: Store) -> None:
+        event = make_event(capacity=2)
+        await store.create_event(event)
+        late = make_registration(event, 2, held_for=timedelta(seconds=-1))
+        await store.hold_seats(late, utcnow())
+        await store.release_expired_holds(event.id, utcnow())
+        other = make_registration(event, 1)
+        await store.hold_seats(other, utcnow())
+        outcome = await store.confirm_payment(late.id, tickets_for(late, utcnow()), utcnow())
+        assert outcome is PaymentOutcome.NO_SEATS
+        await store.cancel_registration(other.id, RegistrationStatus.CANCELLED, utcnow())
+        outcome = await store.confirm_payment(late.id, tickets_for(late, utcnow()), utcnow())
+        assert outcome is PaymentOutcome.CONFIRMED
+        figures = await store.get_event(event.id)
+        assert figures is not None
+        assert (figures.seats_confirmed, figures.seats_held) == (2, 0)
+
+    async def test_a_ticket_admits_once(self, store: Store) -> None:
+        event = make_event(days=0.01, capacity=5)
+        await store.create_event(event)
+        registration = make_registration(event, 2)
+        tickets = tickets_for(registration, utcnow())
+        await store.hold_seats(registration, utcnow(), tickets)
+        assert await store.add_door_staff(event.id, "door", utcnow())
+        assert not await store.add_door_staff(event.id, "door", utcnow())
+        assert await store.is_door_staff(event.id, "door")
+        assert await store.list_door_staff(event.id) == ["door"]
+        assert await store.door_staff_events("door") == [event.id]
+
+        def scan(by: str = "door") -> CheckinAttempt:
+            return CheckinAttempt(new_id(), event.id, tickets[0].id, by, "A", "phone", utcnow())
+
+        outcomes = await asyncio.gather(
+            *(store.check_in(scan(), event.id, DEFAULT_GRACE) for _ in range(10))
+        )
+        results = [o.result for o in outcomes]
+        assert results.count(CheckinResult.ADMITTED) == 1
+        assert results.count(CheckinResult.ALREADY_USED) == 9
+        assert all(o.admitted == 1 for o in outcomes if o.result is CheckinResult.ADMITTED)
+        used = await store.get_ticket(tickets[0].id)
+        assert used is not None
+        assert used.status is TicketStatus.USED
+        wrong = await store.check_in(scan(), "other-event", DEFAULT_GRACE)
+        assert wrong.result is CheckinResult.WRONG_EVENT
+        await store.cancel_registration(registration.id, RegistrationStatus.CANCELLED, utcnow())
+        void = await store.check_in(
+            CheckinAttempt(new_id(), event.id, tickets[1].id, "door", "A", "phone", utcnow()),
+            event.id,
+            DEFAULT_GRACE,
+        )
+        assert void.result is CheckinResult.VOID  # the unused ticket of a cancelled order
+        with pytest.raises(Forbidden):
+            await store.check_in(scan("stranger"), event.id, DEFAULT_GRACE)
+
+    async def test_webhook_events_are_remembered(self, store: Store) -> None:
+        assert not await store.webhook_event_seen("evt_1")
+        await store.record_webhook_event("evt_1", "payment_intent.succeeded", utcnow())
+        await store.record_webhook_event("evt_1", "payment_intent.succeeded", utcnow())
+        assert await store.webhook_event_seen("evt_1")
