@@ -12,8 +12,9 @@ from models.errors import NotFound
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import insert_sql, registration_from_row, ticket_columns
-from models.sqlite.tables import RegistrationRow, TicketRow, WebhookEventRow
-from models.tickets import Ticket, TicketStatus
+from models.sqlite.tables import RegistrationRow, WebhookEventRow
+from models.sqlite.tickets import void_unused_tickets
+from models.tickets import Ticket
 
 
 def _registration(connection: sqlite3.Connection, registration_id: str) -> Registration:
@@ -107,14 +108,7 @@ class SqlitePayments(SqliteBase):
                     .where(RegistrationRow.id == registration_id)
                     .run()
                 )
-                await (
-                    TicketRow.update({TicketRow.status: TicketStatus.VOID.value})
-                    .where(
-                        (TicketRow.registration_id == registration_id)
-                        & (TicketRow.status == TicketStatus.VALID.value)
-                    )
-                    .run()
-                )
+                await void_unused_tickets(registration_id)
             row = (
                 await RegistrationRow.select()
                 .where(RegistrationRow.id == registration_id)

@@ -18,9 +18,10 @@ from models.sqlite.rows import (
     like_pattern,
     registration_from_row,
 )
-from models.sqlite.tables import EventRow, RegistrationRow, TicketRow
+from models.sqlite.tables import EventRow, RegistrationRow
+from models.sqlite.tickets import void_unused_tickets
 from models.store import Page, RegistrationQuery
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 
 
 class SqliteRegistrations(SqliteBase):
@@ -63,15 +64,7 @@ class SqliteRegistrations(SqliteBase):
                 .run()
             )
             await seats.give_back(registration)
-            # A cancelled registration's unused tickets stop admitting at once.
-            await (
-                TicketRow.update({TicketRow.status: TicketStatus.VOID.value})
-                .where(
-                    (TicketRow.registration_id == registration_id)
-                    & (TicketRow.status == TicketStatus.VALID.value)
-                )
-                .run()
-            )
+            await void_unused_tickets(registration_id)
             updated = await self._registration(registration_id)
         assert updated is not None
         return updated
