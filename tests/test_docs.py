@@ -11,7 +11,7 @@ import pytest
 from web.cli import build_parser
 from web.openapi import PATHS
 from web.services.demo import ACCOUNTS, DEMO_PASSWORD
-from web.settings import SETTINGS_DOCS, Settings
+from web.settings import SECRET_SETTINGS, SETTINGS_DOCS, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -41,7 +41,9 @@ def test_every_admit_variable_in_settings_py_is_documented() -> None:
 
 def test_every_documented_setting_is_read() -> None:
     source = SETTINGS_SOURCE.split("def from_env", 1)[1]
-    unread = sorted(name for name in DOCUMENTED if f'"{name}"' not in source)
+    # `<SECRET>_PARAMETER` names are read in one loop over SECRET_SETTINGS.
+    parameters = {f"{name}_PARAMETER" for name in SECRET_SETTINGS}
+    unread = sorted(name for name in DOCUMENTED - parameters if f'"{name}"' not in source)
     assert not unread, f"documented but never read by Settings.from_env: {unread}"
 
 

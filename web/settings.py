@@ -59,12 +59,45 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_AWS_REGION",
         "eu-west-1",
-        "AWS region of the DynamoDB tables.",
+        "AWS region of the DynamoDB tables, the bucket, the user pool, SES and SSM.",
     ),
     SettingDoc(
         "ADMIT_AWS_ENDPOINT_URL",
         "(none)",
         "Another address for the AWS APIs, such as moto or DynamoDB Local; empty means AWS.",
+    ),
+    SettingDoc(
+        "ADMIT_S3_BUCKET",
+        "(none)",
+        "With `ADMIT_FILES=s3`: the private bucket that keeps ticket PDFs.",
+    ),
+    SettingDoc(
+        "ADMIT_COGNITO_USER_POOL_ID",
+        "(none)",
+        "With `ADMIT_IDENTITY=cognito`: the user pool, such as `eu-west-1_AbCdEf123`.",
+    ),
+    SettingDoc(
+        "ADMIT_COGNITO_CLIENT_ID",
+        "(none)",
+        "With `ADMIT_IDENTITY=cognito`: the pool's app client (no secret); bearer tokens "
+        "must name it.",
+    ),
+    SettingDoc(
+        "ADMIT_COGNITO_ISSUER",
+        "`https://cognito-idp.<region>.amazonaws.com/<pool id>`",
+        "The `iss` every bearer token must carry.",
+    ),
+    SettingDoc(
+        "ADMIT_COGNITO_JWKS_URL",
+        "`<issuer>/.well-known/jwks.json`",
+        "Where the pool's public signing keys are read (moto serves them at its own address).",
+    ),
+    SettingDoc(
+        "ADMIT_SECRET_KEY_PARAMETER",
+        "(none)",
+        "Name of an SSM SecureString read once at start-up into `ADMIT_SECRET_KEY`; "
+        "likewise `ADMIT_TICKET_SIGNING_KEY_PARAMETER`, `ADMIT_STRIPE_SECRET_KEY_PARAMETER`, "
+        "`ADMIT_STRIPE_PUBLISHABLE_KEY_PARAMETER` and `ADMIT_STRIPE_WEBHOOK_SECRET_PARAMETER`.",
     ),
     SettingDoc("ADMIT_PAYMENTS", "simulator", "`simulator` or `stripe`."),
     SettingDoc(
@@ -154,6 +187,17 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
 )
 
 
+# Settings that may come from an SSM parameter instead (`<NAME>_PARAMETER`), and the
+# Settings field each one fills.
+SECRET_SETTINGS: dict[str, str] = {
+    "ADMIT_SECRET_KEY": "secret_key",
+    "ADMIT_TICKET_SIGNING_KEY": "ticket_signing_key",
+    "ADMIT_STRIPE_SECRET_KEY": "stripe_secret_key",
+    "ADMIT_STRIPE_PUBLISHABLE_KEY": "stripe_publishable_key",
+    "ADMIT_STRIPE_WEBHOOK_SECRET": "stripe_webhook_secret",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     env: Environment = "local"
@@ -174,6 +218,13 @@ class Settings:
     dynamodb_tables: tuple[tuple[str, str], ...] = ()
     aws_region: str = "eu-west-1"
     aws_endpoint_url: str = ""
+    s3_bucket: str = ""
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_issuer: str = ""
+    cognito_jwks_url: str = ""
+    # (setting name, SSM parameter name) of each secret read at start-up; see secrets.py.
+    secret_parameters: tuple[tuple[str, str], ...] = ()
     ticket_signing_key: str | None = None
     ticket_verify_keys: tuple[str, ...] = ()
     checkin_grace_hours: float = 6.0
@@ -238,6 +289,20 @@ class Settings:
                 dynamodb_tables=_table_names(config("ADMIT_DYNAMODB_TABLES", cast=str, default="")),
                 aws_region=config("ADMIT_AWS_REGION", cast=str, default="eu-west-1").strip(),
                 aws_endpoint_url=config("ADMIT_AWS_ENDPOINT_URL", cast=str, default="").strip(),
+                s3_bucket=config("ADMIT_S3_BUCKET", cast=str, default="").strip(),
+                cognito_user_pool_id=config(
+                    "ADMIT_COGNITO_USER_POOL_ID", cast=str, default=""
+                ).strip(),
+                cognito_client_id=config("ADMIT_COGNITO_CLIENT_ID", cast=str, default="").strip(),
+                cognito_issuer=config("ADMIT_COGNITO_ISSUER", cast=str, default="")
+                .strip()
+                .rstrip("/"),
+                cognito_jwks_url=config("ADMIT_COGNITO_JWKS_URL", cast=str, default="").strip(),
+                secret_parameters=tuple(
+                    (name, parameter)
+                    for name in SECRET_SETTINGS
+                    if (parameter := config(f"{name}_PARAMETER", cast=str, default="").strip())
+                ),
                 ticket_signing_key=config("ADMIT_TICKET_SIGNING_KEY", cast=str, default=None),
                 ticket_verify_keys=tuple(
                     part.strip()
@@ -291,6 +356,16 @@ class Settings:
         if self.secure_cookies is not None:
             return self.secure_cookies
         return self.env == "production"
+
+    @property
+    def cognito_issuer_url(self) -> str:
+        if self.cognito_issuer:
+            return self.cognito_issuer
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def cognito_jwks(self) -> str:
+        return self.cognito_jwks_url or f"{self.cognito_issuer_url}/.well-known/jwks.json"
 
     @property
     def is_local(self) -> bool:
