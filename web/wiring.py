@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from models.store import Store
 from models.ticket_codes import CodeSigner, CodeVerifier
+from web.adapters.aws_clients import AwsClients
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -39,7 +40,7 @@ def build_store(settings: Settings) -> Store:
     )
 
 
-def build_mailer(settings: Settings) -> Mailer:
+def build_mailer(settings: Settings, aws: AwsClients) -> Mailer:
     if settings.mail == "outbox":
         from web.adapters.mail.outbox import OutboxMailer
 
@@ -47,7 +48,7 @@ def build_mailer(settings: Settings) -> Mailer:
     raise SettingsError(f"ADMIT_MAIL={settings.mail} has no adapter in this version yet.")
 
 
-def build_files(settings: Settings, keys: Keys) -> Files:
+def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
     if settings.files == "local":
         from web.adapters.files.local import LocalFiles
 
@@ -83,7 +84,9 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
     raise SettingsError(f"ADMIT_PAYMENTS={settings.payments} has no adapter in this version yet.")
 
 
-def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer) -> Identity:
+def build_identity(
+    settings: Settings, keys: Keys, store: Store, mailer: Mailer, aws: AwsClients
+) -> Identity:
     if settings.identity == "local":
         from web.adapters.identity.local import LocalIdentity
 
@@ -100,9 +103,12 @@ def build_identity(settings: Settings, keys: Keys, store: Store, mailer: Mailer)
 
 def build_services(settings: Settings, keys: Keys) -> Services:
     store = build_store(settings)
-    mailer = build_mailer(settings)
-    files = build_files(settings, keys)
-    identity = build_identity(settings, keys, store, mailer)
+    # One set of AWS clients for the S3, SES and Cognito adapters; made on first use, so
+    # the local adapters never import aiobotocore.
+    aws = AwsClients(settings.aws_region, settings.aws_endpoint_url)
+    mailer = build_mailer(settings, aws)
+    files = build_files(settings, keys, aws)
+    identity = build_identity(settings, keys, store, mailer, aws)
     limits = LoginLimits(
         per_account=settings.login_limit_per_account,
         per_client=settings.login_limit_per_client,
@@ -133,6 +139,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         base_url=settings.base_url,
     )
     return Services(
+        aws=aws,
         store=store,
         mailer=mailer,
         files=files,
@@ -154,4 +161,7 @@ async def open_services(settings: Settings, keys: Keys) -> AsyncIterator[Service
     try:
         yield services
     finally:
-        await services.store.close()
+        try:
+            await services.store.close()
+        finally:
+            await services.aws.close()

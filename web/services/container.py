@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.store import Store
+from web.adapters.aws_clients import AwsClients
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -18,6 +19,7 @@ from web.services.tickets import Tickets
 
 @dataclass(frozen=True)
 class Services:
+    aws: AwsClients
     store: Store
     mailer: Mailer
     files: Files
