@@ -45,6 +45,9 @@ class OneRequestAtATime:
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """The endpoint URL of a moto server running for the whole session."""
+    from tests import faithful_cognito
+
+    faithful_cognito.apply()  # Cognito's codes checked as the real service does
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -65,3 +68,11 @@ def moto(moto_server: str) -> str:
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     return moto_server
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake keys for botocore's own credential chain, as the function role gives on Lambda."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from models.domain import Event, Registration, utcnow
 from web.adapters.mail.port import Attachment
 
 
 def event_ics(event: Event, registration: Registration, base_url: str) -> Attachment:
+    # Imported here: only confirmation mails need it, and it costs the cold start 25 ms.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     calendar = Calendar()
     calendar.add("prodid", "-//Admit//Tickets//EN")
     calendar.add("version", "2.0")

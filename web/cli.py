@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from models.errors import StoreNotReady
+from web.secret_parameters import with_secrets
 from web.settings import Settings, SettingsError
 
 
@@ -22,15 +24,25 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: bool) -> int:
     import uvicorn
 
+    # Each worker builds its own app from the environment, which holds only the SSM
+    # parameters' names: secrets read from SSM need the one in-process app built here.
+    app: Any = "web.app:create_app"
+    if from_ssm:
+        if workers > 1:
+            print("error: with ADMIT_*_PARAMETER set, serve runs one worker", file=sys.stderr)
+            return 2
+        from web.app import create_app
+
+        app = create_app(settings)
     uvicorn.run(
-        "web.app:create_app",
+        app,
         host=host,
         port=port,
         workers=workers,
-        factory=True,
+        factory=not from_ssm,
         proxy_headers=not settings.is_local,
         log_level="info",
     )
@@ -92,15 +104,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args = build_parser(settings).parse_args(argv)
+    from_ssm = bool(settings.secret_parameters)
+    try:
+        # The `ADMIT_*_PARAMETER` secrets, read once for every command (web/secret_parameters.py).
+        settings = asyncio.run(with_secrets(settings))
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.workers)
+            return _serve(settings, args.host, args.port, args.workers, from_ssm)
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "demo":
             return _demo(settings, args.if_empty)
         return _create_user(settings, args)
-    except StoreNotReady as exc:
+    except (StoreNotReady, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -11,6 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from models.errors import AdmitError, NotAuthenticated, TooManyAttempts, ValidationFailed
+from web.adapters.files.port import FileStoreFailed
+from web.adapters.identity.port import IdentityUnavailable
+from web.adapters.mail.port import MailDeliveryFailed
 from web.adapters.payments.port import ProviderUnavailable
 from web.forms import safe_next
 from web.templating import redirect, render
@@ -148,8 +151,27 @@ async def provider_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def service_unavailable(request: Request, exc: Exception) -> Response:
+    """An AWS service we depend on failed (Cognito, S3, SES down or misconfigured): the
+    request changed nothing it could not redo; the person tries again, we get the log."""
+    log.error("%s: %s", type(exc).__name__, exc)
+    message = "This part of Admit is not answering right now. Please try again in a moment."
+    if is_api(request):
+        return api_error(503, "service_unavailable", message, headers={"Retry-After": "5"})
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 503, "title": "Please try again", "message": message},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 EXCEPTION_HANDLERS = {
     ProviderUnavailable: provider_unavailable,
+    IdentityUnavailable: service_unavailable,
+    FileStoreFailed: service_unavailable,
+    MailDeliveryFailed: service_unavailable,
     AdmitError: admit_error,
     HTTPException: http_error,
     Exception: server_error,

@@ -6,13 +6,16 @@ loads the handler with importlib (`web/lambda.handler` / `web.lambda.handler`), 
 code does `importlib.import_module("web.lambda")`.
 
 Cold start. Importing this module loads the standard library only. The first invocation
-builds the app (settings, keys, routes, templates), opens an event loop, and runs the app's
-lifespan on it once, which opens the store; the container keeps all of it in `_runtime` for
-every later invocation. Mangum's own lifespan handling (`lifespan="auto"`) runs startup
-and shutdown around every single invocation (mangum 0.22; Kludex/mangum#342), which would
-open and close the store per request, so Mangum gets `lifespan="off"` and the lifespan
-runs here instead. A container that Lambda retires is frozen and killed without notice;
-`shutdown()` exists for tests and for a process that ends on its own terms.
+opens an event loop, reads the secrets from SSM Parameter Store on it (one GetParameters
+call for the `ADMIT_*_PARAMETER` names; `web/secret_parameters.py`), builds the app (settings, keys,
+routes, templates) and runs the app's lifespan on the loop once, which opens the store; the
+container keeps all of it in `_runtime` for every later invocation, so the secrets are read
+once per container (a rotated secret reaches new cold starts). Mangum's own lifespan
+handling (`lifespan="auto"`) runs startup and shutdown around every single invocation
+(mangum 0.22; Kludex/mangum#342), which would open and close the store per request, so
+Mangum gets `lifespan="off"` and the lifespan runs here instead. A container that Lambda
+retires is frozen and killed without notice; `shutdown()` exists for tests and for a
+process that ends on its own terms.
 """
 
 from __future__ import annotations
@@ -73,14 +76,16 @@ def _start() -> _Runtime:
     from mangum.protocols import LifespanCycle
 
     from web.app import create_app
+    from web.secret_parameters import with_secrets
 
-    app = create_app(settings_from_env())
+    settings = settings_from_env()
     # One loop for the container's life: the store's connections belong to it, and Mangum
     # runs every request on the current loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    lifespan = LifespanCycle(app, "on")
     try:
+        app = create_app(loop.run_until_complete(with_secrets(settings)))
+        lifespan = LifespanCycle(app, "on")
         lifespan.__enter__()  # runs the lifespan's startup on `loop`; raises if it fails
     except BaseException:
         _close_loop(loop)
@@ -131,13 +136,14 @@ def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
     clock task, with a store opened for this run and closed after it."""
     from web.clock import run_clock_jobs
     from web.keys import load_or_create_keys
+    from web.secret_parameters import with_secrets
     from web.wiring import open_services
 
     started = time.perf_counter()
-    settings = settings_from_env()
-    keys = load_or_create_keys(settings)
 
     async def run() -> None:
+        settings = await with_secrets(settings_from_env())
+        keys = load_or_create_keys(settings)
         async with open_services(settings, keys) as services:
             await run_clock_jobs(services)
 

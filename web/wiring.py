@@ -45,6 +45,10 @@ def build_mailer(settings: Settings, aws: AwsClients) -> Mailer:
         from web.adapters.mail.outbox import OutboxMailer
 
         return OutboxMailer(settings.outbox_dir, settings.mail_from)
+    if settings.mail == "ses":
+        from web.adapters.mail.ses import SesMailer
+
+        return SesMailer(aws, settings.mail_from)
     raise SettingsError(f"ADMIT_MAIL={settings.mail} has no adapter in this version yet.")
 
 
@@ -53,6 +57,12 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
         from web.adapters.files.local import LocalFiles
 
         return LocalFiles(settings.data_dir / "files", keys.secret_key)
+    if settings.files == "s3":
+        if not settings.s3_bucket:
+            raise SettingsError("ADMIT_FILES=s3 needs ADMIT_S3_BUCKET.")
+        from web.adapters.files.s3 import S3Files
+
+        return S3Files(aws, settings.s3_bucket)
     raise SettingsError(f"ADMIT_FILES={settings.files} has no adapter in this version yet.")
 
 
@@ -98,7 +108,26 @@ def build_identity(
             code_ttl=settings.code_ttl,
             token_ttl=settings.access_token_ttl,
         )
-    raise SettingsError(f"ADMIT_IDENTITY={settings.identity} has no adapter in this version yet.")
+    missing = [
+        name
+        for name, value in (
+            ("ADMIT_COGNITO_USER_POOL_ID", settings.cognito_user_pool_id),
+            ("ADMIT_COGNITO_CLIENT_ID", settings.cognito_client_id),
+        )
+        if not value
+    ]
+    if missing:
+        raise SettingsError(f"ADMIT_IDENTITY=cognito needs {', '.join(missing)}.")
+    from web.adapters.identity.cognito import CognitoIdentity
+
+    return CognitoIdentity(
+        store,
+        aws,
+        user_pool_id=settings.cognito_user_pool_id,
+        client_id=settings.cognito_client_id,
+        issuer=settings.cognito_issuer_url,
+        jwks_url=settings.cognito_jwks,
+    )
 
 
 def build_services(settings: Settings, keys: Keys) -> Services:
@@ -123,6 +152,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         verifier,
         files,
         mailer,
+        identity,
         base_url=settings.base_url,
         grace=timedelta(hours=settings.checkin_grace_hours),
         download_ttl=settings.download_ttl,

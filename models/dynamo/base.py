@@ -59,11 +59,11 @@ class DynamoBase:
         self.client: Any = None
 
     async def open(self) -> None:
-        from aiobotocore.session import AioSession  # imported late: Lambda cold start
+        from web.adapters.aws_clients import shared_session  # late: Lambda cold start
 
         stack = AsyncExitStack()
         self.client = await stack.enter_async_context(
-            AioSession().create_client(
+            shared_session().create_client(
                 "dynamodb",
                 endpoint_url=self.endpoint_url,
                 region_name=self.region,
@@ -72,8 +72,10 @@ class DynamoBase:
         )
         self._stack = stack
         try:
-            for logical in LAYOUT:
-                await self.client.describe_table(TableName=self.tables[logical])
+            # At once, not one after another: this is on the Lambda cold start's path.
+            await asyncio.gather(
+                *(self.client.describe_table(TableName=self.tables[name]) for name in LAYOUT)
+            )
         except ClientError as exc:
             await self.close()
             raise StoreNotReady(f"DynamoDB table missing or unreachable: {exc}") from exc

@@ -128,7 +128,7 @@ async def login(request: Request) -> Response:
     values = await read_form(request)
     next_path = safe_next(values.get("next"), default="")
     try:
-        user = await _services(request).accounts.log_in(
+        signed_in = await _services(request).accounts.log_in(
             values.get("email", ""), values.get("password", ""), _client(request)
         )
     except InvalidCredentials as exc:
@@ -156,8 +156,8 @@ async def login(request: Request) -> Response:
             message=message,
             headers={"Retry-After": str(exc.retry_after)},
         )
-    log_in_session(request, user)
-    return _redirect(request, next_path or user.home_path)
+    log_in_session(request, signed_in.user)
+    return _redirect(request, next_path or signed_in.user.home_path)
 
 
 async def logout(request: Request) -> Response:

@@ -7,9 +7,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from models.domain import utcnow
+from models.errors import NotFound
 from web.adapters.files.local import LinkRefused, LocalFiles
 from web.auth import current_user, require_user
-from web.rendering.qr import qr_svg
 from web.services.container import Services
 from web.templating import render
 
@@ -33,6 +33,8 @@ async def my_tickets(request: Request) -> Response:
 async def ticket_page(request: Request) -> Response:
     user = require_user(request)
     view = await _services(request).tickets.get(user, request.path_params["ticket_id"])
+    from web.rendering.qr import qr_svg  # qrcode: only for ticket pages (cold start)
+
     context = {"view": view, "qr": qr_svg(view.code, label=f"QR code of {view.ticket.seat_label}")}
     return render(request, "tickets/ticket.html", context, headers=PRIVATE)
 
@@ -48,7 +50,8 @@ async def ticket_pdf(request: Request) -> Response:
 
 async def local_file(request: Request) -> Response:
     files = _services(request).files
-    assert isinstance(files, LocalFiles)
+    if not isinstance(files, LocalFiles):  # S3 links go to S3: no such page here
+        raise NotFound()
     key = request.path_params["key"]
     params = request.query_params
     filename = params.get("name", "")

@@ -22,7 +22,7 @@ from models.domain import (
 )
 from models.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
 from models.store import Store
-from web.adapters.identity.port import Identity
+from web.adapters.identity.port import Identity, SignedIn
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,7 @@ class Accounts:
             email_verified=verified or not self.require_email_verification,
             created_at=utcnow(),
         )
-        await self.identity.sign_up(user, password)
-        return user
+        return await self.identity.sign_up(user, password)
 
     async def confirm_email(self, email: str, code: str) -> User:
         _require_email(email)
@@ -80,7 +79,7 @@ class Accounts:
         _require_email(email)
         await self.identity.send_verification_code(normalize_email(email))
 
-    async def log_in(self, email: str, password: str, client: str) -> User:
+    async def log_in(self, email: str, password: str, client: str) -> SignedIn:
         """Check the password, counting failures per account and per client address.
 
         Only failures count, so a venue's shared network is never throttled by its

@@ -33,6 +33,7 @@ from models.tickets import (
     Ticket,
 )
 from web.adapters.files.port import DownloadLink, Files
+from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Attachment, Mailer
 from web.calendar_file import event_ics
 from web.mails import registration_mail
@@ -61,11 +62,13 @@ class Tickets:
         verifier: CodeVerifier,
         files: Files,
         mailer: Mailer,
+        identity: Identity,
         base_url: str,
         grace: timedelta,
         download_ttl: int,
     ) -> None:
         self.store = store
+        self.identity = identity
         self.signer = signer
         self.verifier = verifier
         self.files = files
@@ -145,9 +148,12 @@ class Tickets:
 
     async def download_link(self, view: TicketView) -> DownloadLink:
         """A signed link to the PDF, re-rendering it first if it went missing."""
-        await self.ensure_pdf(view)
-        return self.files.download_link(
-            pdf_key(view.ticket), f"ticket-{view.ticket.id}.pdf", self.download_ttl
+        key = pdf_key(view.ticket)
+        if not await self.files.exists(key):  # a HEAD on S3: the bytes stay there
+            rendered = await self.pdf(view)
+            await self.files.put(key, rendered.data, rendered.content_type)
+        return await self.files.download_link(
+            key, f"ticket-{view.ticket.id}.pdf", self.download_ttl
         )
 
     async def deliver(self, registration_id: str) -> None:
@@ -236,7 +242,7 @@ class Tickets:
             )
         await self.store.add_door_staff(event.id, staff.id, utcnow())
         if not staff.has_role(Role.DOOR_STAFF):
-            await self.store.add_role(staff.id, Role.DOOR_STAFF)
+            await self.identity.grant_role(staff, Role.DOOR_STAFF)
         return staff
 
     async def door_staff(self, event: Event) -> list[User]:

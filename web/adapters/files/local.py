@@ -74,7 +74,7 @@ class LocalFiles(Files):
         message = f"{key}\n{filename}\n{expires}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
+    async def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
         ttl = min(ttl, MAX_TTL)
         expires = int(datetime.now(UTC).timestamp()) + ttl
         query = urlencode(

@@ -29,6 +29,7 @@ class Files(ABC):
         """The file's bytes, or None when it is not there."""
 
     @abstractmethod
-    def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
+    async def download_link(self, key: str, filename: str, ttl: int) -> DownloadLink:
         """A link that works without other credentials and stops working after `ttl`
-        seconds (at most 15 minutes)."""
+        seconds (at most 15 minutes): a path on this site (local) or an absolute URL (S3).
+        """

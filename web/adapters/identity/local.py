@@ -12,10 +12,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from models.domain import CodePurpose, OneTimeCode, User, clean_code, new_code, utcnow
+from models.domain import CodePurpose, OneTimeCode, Role, User, clean_code, new_code, utcnow
 from models.errors import EmailNotVerified, InvalidCode, InvalidCredentials
 from models.store import Store
-from web.adapters.identity.port import AccessToken, Identity
+from web.adapters.identity.port import AccessToken, Identity, SignedIn
 from web.adapters.mail.port import Mailer
 from web.mails import reset_mail, verification_mail
 
@@ -48,11 +48,12 @@ class LocalIdentity(Identity):
 
     # -- accounts -----------------------------------------------------------------------
 
-    async def sign_up(self, user: User, password: str) -> None:
+    async def sign_up(self, user: User, password: str) -> User:
         password_hash = await asyncio.to_thread(_HASHER.hash, password)
         await self.store.create_user(user, password_hash)
         if not user.email_verified:
             await self._mail_code(user.email, user.name, CodePurpose.VERIFY_EMAIL)
+        return user
 
     async def send_verification_code(self, email: str) -> None:
         user = await self.store.get_user_by_email(email)
@@ -69,14 +70,14 @@ class LocalIdentity(Identity):
         await self.store.mark_email_verified(user.id)
         return await self._reload(user)
 
-    async def authenticate(self, email: str, password: str) -> User:
+    async def authenticate(self, email: str, password: str) -> SignedIn:
         user = await self.store.get_user_by_email(email)
         stored = await self.store.get_password_hash(user.id) if user else None
         if not await asyncio.to_thread(_verify, stored or _DUMMY_HASH, password) or not user:
             raise InvalidCredentials()
         if not user.email_verified:
             raise EmailNotVerified()
-        return user
+        return SignedIn(user, self.issue_access_token(user))
 
     async def start_password_reset(self, email: str) -> None:
         user = await self.store.get_user_by_email(email)
@@ -96,9 +97,13 @@ class LocalIdentity(Identity):
             await self.store.mark_email_verified(user.id)
         return await self._reload(user)
 
+    async def grant_role(self, user: User, role: Role) -> None:
+        await self.store.add_role(user.id, role)
+
     # -- tokens -------------------------------------------------------------------------
 
     def issue_access_token(self, user: User) -> AccessToken:
+        """A bearer token for `user` (also used by tests and tools to skip the password)."""
         return AccessToken(token=self.tokens.dumps({"sub": user.id}), expires_in=self.token_ttl)
 
     async def subject_for_access_token(self, token: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from models.domain import User
+from models.domain import Role, User
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,25 @@ class AccessToken:
     token_type: str = "bearer"  # noqa: S105 (the OAuth token type)
 
 
+class IdentityUnavailable(RuntimeError):
+    """The identity provider failed for a reason that is ours, not the person's (an
+    outage, configuration, permissions): answered with 503, logged."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A checked password: the account, and the bearer token the identity provider issued
+    for it (the API hands it out; the pages keep a session cookie instead)."""
+
+    user: User
+    access_token: AccessToken
+
+
 class Identity(ABC):
     @abstractmethod
-    async def sign_up(self, user: User, password: str) -> None:
-        """Create the account (raises `EmailTaken`); mails a code when `user` is unverified."""
+    async def sign_up(self, user: User, password: str) -> User:
+        """Create the account (raises `EmailTaken`); a code is mailed when `user` is
+        unverified. Returns the account as stored: the provider may give it another id."""
 
     @abstractmethod
     async def send_verification_code(self, email: str) -> None:
@@ -34,7 +49,7 @@ class Identity(ABC):
         """Raises `InvalidCode` for a wrong, spent or expired code."""
 
     @abstractmethod
-    async def authenticate(self, email: str, password: str) -> User:
+    async def authenticate(self, email: str, password: str) -> SignedIn:
         """Raises `InvalidCredentials` or `EmailNotVerified`."""
 
     @abstractmethod
@@ -46,7 +61,8 @@ class Identity(ABC):
         """Raises `InvalidCode`."""
 
     @abstractmethod
-    def issue_access_token(self, user: User) -> AccessToken: ...
+    async def grant_role(self, user: User, role: Role) -> None:
+        """Give `user` another role (door staff added to an event)."""
 
     @abstractmethod
     async def subject_for_access_token(self, token: str) -> str | None:

@@ -9,17 +9,12 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import encoders
-from email.header import Header
-from email.message import Message
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from web.adapters.mail.mime import build_message
 from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
 
 
@@ -30,37 +25,6 @@ class StoredMail:
     subject: str
     sent_at: datetime
     text: str
-
-
-def build_message(mail: Mail, sender: str) -> Message:
-    """A MIME message with text and HTML alternatives and any attachments.
-
-    Built with the compat32 MIME classes: the modern EmailMessage API costs about five
-    times the CPU per message (1.5 ms against 0.3 ms here), which a flash sale feels.
-    """
-    body: Message = MIMEText(mail.text, "plain", "utf-8")
-    if mail.html:
-        alternative = MIMEMultipart("alternative")
-        alternative.attach(body)
-        alternative.attach(MIMEText(mail.html, "html", "utf-8"))
-        body = alternative
-    if mail.attachments:
-        mixed = MIMEMultipart("mixed")
-        mixed.attach(body)
-        for attachment in mail.attachments:
-            maintype, subtype = attachment.content_type.split("/", 1)
-            part = MIMEBase(maintype, subtype)
-            part.set_payload(attachment.data)
-            encoders.encode_base64(part)
-            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
-            mixed.attach(part)
-        body = mixed
-    body["From"] = sender
-    body["To"] = mail.to
-    body["Subject"] = str(Header(mail.subject, "utf-8"))
-    body["Date"] = formatdate(localtime=False)
-    body["Message-ID"] = make_msgid(domain="admit.localhost")
-    return body
 
 
 class OutboxMailer(Mailer):

@@ -52,28 +52,45 @@ class StripePayments(PaymentProvider):
         webhook_secret: str,
         api_base: str = "",
     ) -> None:
-        import requests
-        import stripe  # the SDK: imported only when Stripe is the provider
-
-        self._stripe = stripe
         self.publishable_key = publishable_key
         self.webhook_secret = webhook_secret
         self.emulated = bool(api_base)
-        # The SDK's blocking client (requests), run in worker threads; one session, so
-        # that `aclose` can close its connections. (Its httpx client for the *_async
-        # methods passes bodies in a way httpx deprecates.)
-        self._session = requests.Session()
-        self._http = stripe.RequestsClient(timeout=TIMEOUT_SECONDS, session=self._session)
-        self.client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
-            http_client=self._http,
-            max_network_retries=NETWORK_RETRIES,
-        )
+        self._secret_key = secret_key
+        self._api_base = api_base.rstrip("/")
+        self._client: Any = None
+        self._session: Any = None
+
+    @property
+    def _stripe(self) -> Any:
+        # The SDK (and requests under it) loads on the first payment, not at start-up:
+        # the Lambda cold start serves pages that never touch it.
+        import stripe
+
+        return stripe
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import requests
+
+            stripe = self._stripe
+            # The SDK's blocking client (requests), run in worker threads; one session, so
+            # that `aclose` can close its connections. (Its httpx client for the *_async
+            # methods passes bodies in a way httpx deprecates.)
+            self._session = requests.Session()
+            http = stripe.RequestsClient(timeout=TIMEOUT_SECONDS, session=self._session)
+            self._client = stripe.StripeClient(
+                self._secret_key,
+                base_addresses={"api": self._api_base} if self._api_base else None,
+                http_client=http,
+                max_network_retries=NETWORK_RETRIES,
+            )
+        return self._client
 
     async def aclose(self) -> None:
         """Close the kept-alive HTTP connections (for a clean shutdown)."""
-        await asyncio.to_thread(self._session.close)
+        if self._session is not None:
+            await asyncio.to_thread(self._session.close)
 
     # -- errors -------------------------------------------------------------------------
 

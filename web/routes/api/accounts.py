@@ -48,8 +48,8 @@ async def token(request: Request) -> Response:
         values = {"email": "", "password": ""}
     services = _services(request)
     client = request.client.host if request.client else "unknown"
-    user = await services.accounts.log_in(values["email"], values["password"], client)
-    issued = services.identity.issue_access_token(user)
+    signed_in = await services.accounts.log_in(values["email"], values["password"], client)
+    issued = signed_in.access_token
     return JSONResponse(
         {
             "access_token": issued.token,
