@@ -17,6 +17,7 @@ import httpx
 from models.domain import Role
 from tests.helpers import GOOD_PASSWORD
 from tests.store_contract import make_user
+from web.adapters.identity.local import LocalIdentity
 from web.services.container import Services
 
 API = "/api/v1"
@@ -119,8 +120,12 @@ async def arrange_people(services: Services, count: int, prefix: str = "buyer") 
             roles=frozenset({Role.ATTENDEE}),
             email_verified=True,
         )
-        await services.store.create_user(user, None)
-        token = services.identity.issue_access_token(user).token
+        if isinstance(services.identity, LocalIdentity):
+            await services.store.create_user(user, None)
+            token = services.identity.issue_access_token(user).token
+        else:  # Cognito issues the tokens: sign up and in for real (moto is quick)
+            user = await services.identity.sign_up(user, GOOD_PASSWORD)
+            token = (await services.identity.authenticate(email, GOOD_PASSWORD)).access_token.token
         people.append(Person(id=user.id, email=email, name=user.name, token=token))
     return people
 

@@ -2,6 +2,11 @@
 
 The database of each test is a copy of one migrated template (running Piccolo's
 migrations once per session instead of once per test).
+
+`pytest --adapters=aws` runs the same tests on the production adapters instead: the
+DynamoDB store, S3 files, Cognito identity and SES mail, all on one moto server, with
+tables, bucket, user pool and sender made afresh for each test from infra/. Tests of
+what only the local adapters do carry `@pytest.mark.local_adapters` and are skipped there.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -21,7 +27,27 @@ from web.app import create_app
 from web.services.container import Services
 from web.settings import Settings
 
+pytest_plugins = ["tests.moto_server"]
+
 BASE_URL = "http://testserver"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--adapters",
+        choices=("local", "aws"),
+        default="local",
+        help="run the app on the local adapters (default) or the AWS ones, on moto",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--adapters") != "aws":
+        return
+    skip = pytest.mark.skip(reason="tests what only the local adapters do")
+    for item in items:
+        if item.get_closest_marker("local_adapters"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +68,17 @@ def fresh_settings(data_dir: Path, template_db: Path, **changes: object) -> Sett
 def settings(tmp_path: Path, template_db: Path, request: pytest.FixtureRequest) -> Settings:
     """Per-test settings; a test changes them with @pytest.mark.settings(key=value)."""
     marker = request.node.get_closest_marker("settings")
-    changes = marker.kwargs if marker else {}
+    changes = dict(marker.kwargs) if marker else {}
+    if request.config.getoption("--adapters") == "aws":
+        from tests.aws_app import aws_settings
+
+        endpoint = request.getfixturevalue("moto")
+        request.getfixturevalue("aws_credentials")
+        # A loop of its own in a thread: this fixture also serves the browser tests, whose
+        # Playwright already runs a loop in this one.
+        with ThreadPoolExecutor(1) as thread:
+            made = thread.submit(asyncio.run, aws_settings(endpoint)).result()
+        changes = {**made, **changes}
     return fresh_settings(tmp_path / "data", template_db, **changes)
 
 

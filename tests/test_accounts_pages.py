@@ -68,6 +68,7 @@ async def test_taken_email_is_refused_on_the_field(
     assert "An account with this email already exists." in response.text
 
 
+@pytest.mark.local_adapters  # Cognito mails this code itself
 async def test_signup_mails_a_code_then_verify_logs_in(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
@@ -100,6 +101,7 @@ async def test_signup_mails_a_code_then_verify_logs_in(
     assert "Your email address is confirmed." in response.text
 
 
+@pytest.mark.local_adapters  # Cognito limits and expires its own codes
 async def test_wrong_code_is_explained_and_limited(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
@@ -131,6 +133,7 @@ async def test_wrong_code_is_explained_and_limited(
     assert response.status_code == 303
 
 
+@pytest.mark.local_adapters  # Cognito limits and expires its own codes
 @pytest.mark.settings(code_ttl=0)
 async def test_expired_code_asks_for_a_new_one(
     client: httpx.AsyncClient, settings: Settings

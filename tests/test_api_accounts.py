@@ -136,6 +136,7 @@ async def test_me_needs_a_valid_token(client: httpx.AsyncClient) -> None:
         assert response.json()["error"]["code"] == "not_authenticated"
 
 
+@pytest.mark.local_adapters  # the token lifetime is Cognito's
 @pytest.mark.settings(require_email_verification=False, access_token_ttl=-1)
 async def test_expired_token_is_refused(client: httpx.AsyncClient) -> None:
     await _signup(client)

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from models.domain import EventStatus, Role
 from tests.helpers import sign_up_verified
@@ -144,6 +145,7 @@ async def test_navigation_depends_on_role(
     assert 'href="/organizer"' in (await client.get("/")).text
 
 
+@pytest.mark.local_adapters  # the outbox is the local mailer
 async def test_dev_outbox_lists_mail_locally(client: httpx.AsyncClient, settings: Settings) -> None:
     assert "No mail yet" in (await client.get("/dev/outbox")).text
     await sign_up_verified(client, settings, "mail@example.com")
