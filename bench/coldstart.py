@@ -1,11 +1,18 @@
 """Lambda cold start: import the handler module, serve the first request, then a warm one.
 
-    .venv/bin/python bench/coldstart.py [--runs 5]
+    .venv/bin/python bench/coldstart.py [--runs 5] [--adapters aws|local]
 
 Each run is a fresh Python process, so every import is cold (the .pyc files and the OS page
-cache are warm, as in a Lambda container that has just loaded its bundle). The parent
-migrates a temporary SQLite database and makes the secrets beforehand, outside the timing,
-and hands them in through the environment as production does. In the child:
+cache are warm, as in a Lambda container that has just loaded its bundle).
+
+With `--adapters aws` (the default) the parent starts a moto server on 127.0.0.1 and makes
+there what a deployment has: the DynamoDB tables, the tickets bucket, the Cognito pool, the
+SES sender and the secrets as SSM SecureStrings. The child gets serverless.yml's
+environment: ADMIT_STORE=dynamodb, ADMIT_FILES=s3, ADMIT_IDENTITY=cognito, ADMIT_MAIL=ses,
+ADMIT_PAYMENTS=stripe and the `*_PARAMETER` names, so its cold start reads the secrets
+from SSM and opens the store on DynamoDB as on Lambda (moto answers in a millisecond or
+two, AWS in a few more: see docs/BENCHMARKS.md). With `--adapters local` the parent
+migrates a SQLite database and passes the secrets in the environment. In the child:
 
 - import: `importlib.import_module("web.lambda")`;
 - first: the first `handler(event)` for `GET /healthz`, which builds the settings, keys and
@@ -13,9 +20,8 @@ and hands them in through the environment as production does. In the child:
 - warm: the second `GET /healthz`; page: then `GET /` (a template and a store query);
 - peak RSS of the child (`resource.getrusage`).
 
-The target is import + first <= 500 ms. The DynamoDB/S3/Cognito/SES adapters do not exist
-yet, so this measures the local adapters (SQLite, local files, outbox, simulator), not moto.
-The interpreter's own start-up (and Lambda's runtime bootstrap) is not included; the
+The target is import + first <= 500 ms. The interpreter's own start-up (and Lambda's runtime
+bootstrap) is not included; the
 parent's wall time for the whole child process is printed as `process`.
 """
 
@@ -29,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,33 +104,110 @@ def child() -> None:
     )
 
 
-def prepare(data_dir: Path) -> dict[str, str]:
-    """A migrated database and production-style secrets, made before any timing."""
-    import asyncio
+def _secrets() -> dict[str, str]:
     import secrets
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from models.sqlite.migrate import migrate
-
-    asyncio.run(migrate(data_dir / "admit.sqlite3", quiet=True))
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("ADMIT_")}
+    return {
+        "ADMIT_SECRET_KEY": secrets.token_urlsafe(48),
+        "ADMIT_TICKET_SIGNING_KEY": pem.decode(),
+        "ADMIT_STRIPE_SECRET_KEY": "sk_test_coldstart",
+        "ADMIT_STRIPE_PUBLISHABLE_KEY": "pk_test_coldstart",
+        "ADMIT_STRIPE_WEBHOOK_SECRET": "whsec_coldstart",
+    }
+
+
+def _base_environ(data_dir: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ADMIT_", "AWS_"))}
     environ.update(
         {
             "ADMIT_ENV": "production",
             "ADMIT_DATA_DIR": str(data_dir),
             "ADMIT_BASE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com",
-            "ADMIT_SECRET_KEY": secrets.token_urlsafe(48),
-            "ADMIT_TICKET_SIGNING_KEY": pem.decode(),
         }
     )
     return environ
+
+
+def prepare_local(data_dir: Path) -> dict[str, str]:
+    """A migrated database and production-style secrets, made before any timing."""
+    import asyncio
+
+    from models.sqlite.migrate import migrate
+
+    asyncio.run(migrate(data_dir / "admit.sqlite3", quiet=True))
+    environ = _base_environ(data_dir)
+    secrets = _secrets()
+    environ["ADMIT_SECRET_KEY"] = secrets["ADMIT_SECRET_KEY"]
+    environ["ADMIT_TICKET_SIGNING_KEY"] = secrets["ADMIT_TICKET_SIGNING_KEY"]
+    return environ
+
+
+def prepare_aws(data_dir: Path, endpoint: str) -> dict[str, str]:
+    """The deployment's resources on moto, and serverless.yml's environment for them."""
+    import asyncio
+
+    from aiobotocore.session import AioSession
+
+    from tests.aws_app import aws_settings
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    settings = asyncio.run(aws_settings(endpoint))
+    parameters = {name: f"/admit/bench/{name.lower()}" for name in _secrets()}
+
+    async def put_secrets() -> None:
+        async with AioSession().create_client(
+            "ssm", endpoint_url=endpoint, region_name=settings["aws_region"]
+        ) as ssm:
+            for name, value in _secrets().items():
+                await ssm.put_parameter(Name=parameters[name], Value=value, Type="SecureString")
+
+    asyncio.run(put_secrets())
+    environ = _base_environ(data_dir)
+    environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "ADMIT_STORE": "dynamodb",
+            "ADMIT_FILES": "s3",
+            "ADMIT_IDENTITY": "cognito",
+            "ADMIT_MAIL": "ses",
+            "ADMIT_PAYMENTS": "stripe",
+            "ADMIT_AWS_REGION": settings["aws_region"],
+            "ADMIT_AWS_ENDPOINT_URL": endpoint,
+            "ADMIT_DYNAMODB_TABLES": ",".join(f"{k}={v}" for k, v in settings["dynamodb_tables"]),
+            "ADMIT_S3_BUCKET": settings["s3_bucket"],
+            "ADMIT_MAIL_FROM": settings["mail_from"],
+            "ADMIT_COGNITO_USER_POOL_ID": settings["cognito_user_pool_id"],
+            "ADMIT_COGNITO_CLIENT_ID": settings["cognito_client_id"],
+            "ADMIT_COGNITO_JWKS_URL": settings["cognito_jwks_url"],
+            **{f"{name}_PARAMETER": parameter for name, parameter in parameters.items()},
+        }
+    )
+    return environ
+
+
+@contextmanager
+def _moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    from tests.moto_server import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
 
 
 def run_once(environ: dict[str, str]) -> dict:
@@ -147,6 +232,13 @@ def run_once(environ: dict[str, str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes to measure")
+    parser.add_argument(
+        "--adapters",
+        choices=("aws", "local"),
+        default="aws",
+        help="aws: DynamoDB, S3, Cognito, SES, SSM and Stripe as on Lambda, on moto; "
+        "local: SQLite, files, outbox, simulator",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -154,15 +246,18 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    with tempfile.TemporaryDirectory(prefix="admit-coldstart-") as folder:
-        environ = prepare(Path(folder))
+    with tempfile.TemporaryDirectory(prefix="admit-coldstart-") as folder, ExitStack() as stack:
+        if args.adapters == "aws":
+            endpoint = stack.enter_context(_moto_server())
+            environ = prepare_aws(Path(folder), endpoint)
+            described = "aws on moto (DynamoDB, S3, Cognito, SES, secrets from SSM, Stripe)"
+        else:
+            environ = prepare_local(Path(folder))
+            described = "local (SQLite, local files, outbox, simulator)"
         runs = [run_once(environ) for _ in range(args.runs)]
 
     print("Lambda cold start, in-process handler, API Gateway HTTP API v2 events")
-    print(
-        "adapters: local (SQLite, local files, outbox, simulator); the AWS adapters "
-        "are not written yet, so not measured against moto"
-    )
+    print(f"adapters: {described}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} fresh processes")
     print()
     print("run  " + "  ".join(f"{c:>10}" for c in COLUMNS))
