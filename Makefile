@@ -1,7 +1,8 @@
 # Admit: everything a clean clone needs, from nothing but python3, node/npm and apt.
 #
 #   make run     install, build static/vendor, migrate, add demo data, serve on 127.0.0.1:8000
-#   make test    system packages, install, vendor, lint, infra-check, then the whole pytest suite
+#   make test    system packages, install, vendor, lint, infra-check, the whole pytest suite,
+#                then the HTTP tests again on the AWS adapters (moto, started by the tests)
 #
 # Stamp files keep repeated runs fast: pip runs again only when pyproject.toml changes,
 # npm only when package.json or package-lock.json does.
@@ -24,11 +25,12 @@ ADMIT_DATA_DIR ?= ./var
 export ADMIT_DATA_DIR
 
 .PHONY: help venv install vendor migrate demo run system-deps lint format test clean \
-	infra-check infra-package
+	infra-check infra-package test-aws
 
 help:
 	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
-	@echo "make test         system-deps, install, vendor, lint, pytest (the whole suite)"
+	@echo "make test         system-deps, install, vendor, lint, infra-check, pytest, test-aws"
+	@echo "make test-aws     the HTTP tests on DynamoDB, S3, Cognito and SES (moto server)"
 	@echo "make install      .venv with the app and its test tools (pip install -e '.[test]')"
 	@echo "make vendor       npm ci and copy htmx and jsQR into static/vendor/"
 	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
@@ -138,8 +140,19 @@ infra-package: install $(NPM_STAMP)
 	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE)
 	$(BIN)/cfn-lint build/serverless-$(STAGE)/cloudformation-template-update-stack.json
 
+# The HTTP tests once more on the production adapters; the tests start a moto server on
+# 127.0.0.1 (a free port) and stop it at the end. Browser tests stay on the local ones.
+AWS_TESTS := tests/test_api_accounts.py tests/test_accounts_pages.py tests/test_api_events.py \
+	tests/test_api_registrations.py tests/test_pages.py tests/test_registration_pages.py \
+	tests/test_organizer_pages.py tests/test_tickets_http.py tests/test_payments_simulator.py \
+	tests/test_security.py tests/test_oversell_http.py
+
+test-aws: install vendor
+	$(BIN)/pytest --adapters=aws -m "not browser" $(AWS_TESTS)
+
 test: system-deps install vendor lint infra-check
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-aws
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache test-results build
