@@ -51,10 +51,16 @@ class TestDynamoStore(StoreContract):
             await store.list_upcoming_events(utcnow(), 1, cursor=page.next_cursor)
 
 
-async def test_open_refuses_missing_tables(moto: str) -> None:  # noqa: F811
+async def test_missing_tables_are_named_at_first_use(moto: str) -> None:  # noqa: F811
     store = DynamoStore(NAMES, endpoint_url=moto, region=REGION, credentials=CREDENTIALS)
-    with pytest.raises(StoreNotReady):
-        await store.open()
+    await store.open()
+    try:
+        with pytest.raises(StoreNotReady, match="DynamoDB table missing"):
+            await store.get_user("someone")
+        with pytest.raises(StoreNotReady, match="DynamoDB table missing"):
+            await store.create_event(make_event("me"))
+    finally:
+        await store.close()
 
 
 def test_layout_matches_infra() -> None:

@@ -19,10 +19,9 @@ moto in server mode (tests/moto_server.py, which serialises moto's requests beca
 itself is not atomic under concurrent requests).
 
 Not done / known limits:
-- Not wired into the app yet: web/wiring.py still refuses ADMIT_STORE=dynamodb, and
-  ADMIT_DYNAMODB_TABLES (the logical -> real table name mapping) is not read by
-  web/settings.py. infra/lambda-requirements.txt must list aiobotocore (test_infra fails
-  until it does). docs/ARCHITECTURE.md does not describe this package yet.
+- Wired in by web/wiring.py with ADMIT_STORE=dynamodb and ADMIT_DYNAMODB_TABLES (the
+  logical -> real table name mapping, read by web/settings.py); docs/ARCHITECTURE.md
+  describes the tables and each query.
 - `is_empty` is a Scan with Limit=1 (start-up only, never on a request path).
 - list_upcoming_events reads the `published` partition of by_status_start from its
   start (there is no longest-event bound to begin the key range at) and filters on

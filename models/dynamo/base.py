@@ -59,10 +59,14 @@ class DynamoBase:
         self.client: Any = None
 
     async def open(self) -> None:
+        """Make the client. The tables are not described here: on Lambda this runs in
+        every cold start, where nine DescribeTable calls cost more than they tell (the
+        stack creates the tables with the function). A missing table shows at its first
+        use instead, as StoreNotReady naming it."""
         from web.adapters.aws_clients import shared_session  # late: Lambda cold start
 
         stack = AsyncExitStack()
-        self.client = await stack.enter_async_context(
+        client = await stack.enter_async_context(
             shared_session().create_client(
                 "dynamodb",
                 endpoint_url=self.endpoint_url,
@@ -70,15 +74,8 @@ class DynamoBase:
                 **self.credentials,
             )
         )
+        self.client = _MissingTablesNamed(client)
         self._stack = stack
-        try:
-            # At once, not one after another: this is on the Lambda cold start's path.
-            await asyncio.gather(
-                *(self.client.describe_table(TableName=self.tables[name]) for name in LAYOUT)
-            )
-        except ClientError as exc:
-            await self.close()
-            raise StoreNotReady(f"DynamoDB table missing or unreachable: {exc}") from exc
 
     async def close(self) -> None:
         if self._stack is not None:
@@ -192,3 +189,28 @@ class DynamoBase:
     async def backoff(attempt: int) -> None:
         """A short random pause before retrying an optimistic write that lost a race."""
         await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * (attempt + 1))))  # noqa: S311
+
+
+class _MissingTablesNamed:
+    """The DynamoDB client, with "no such table" turned into StoreNotReady."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method):
+            return method
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(*args, **kwargs)
+            except ClientError as exc:
+                if _error_code(exc) == "ResourceNotFoundException":
+                    message = exc.response.get("Error", {}).get("Message", "")
+                    raise StoreNotReady(
+                        f"DynamoDB table missing (ADMIT_DYNAMODB_TABLES, region): {message}"
+                    ) from exc
+                raise
+
+        return call

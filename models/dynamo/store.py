@@ -13,5 +13,5 @@ class DynamoStore(DynamoUsers, DynamoEvents, DynamoPayments, DynamoTickets, Stor
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
     `tables` maps the logical names of models/dynamo/tables.py (users, codes,
     login_failures, events, registrations, tickets, checkins, door_staff, webhook_events)
-    to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client and
-    checks every table exists (`StoreNotReady`); `close()` closes the client."""
+    to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client
+    (a missing table raises `StoreNotReady` at its first use); `close()` closes it."""
