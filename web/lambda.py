@@ -21,6 +21,7 @@ process that ends on its own terms.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from dataclasses import dataclass
@@ -101,7 +102,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The web function: one API Gateway HTTP API event in, its response out."""
     global _runtime
     if _runtime is None:
-        _runtime = _start()
+        # The start makes hundreds of thousands of objects that live as long as the
+        # container (modules, botocore's service models, templates); the cyclic garbage
+        # collector would walk them again and again while they are made. Off during the
+        # start, then those objects are frozen out of its way for good.
+        gc.disable()
+        try:
+            _runtime = _start()
+        finally:
+            gc.freeze()
+            gc.enable()
     # Something else in the process (a test, an `asyncio.run`) may have changed the current
     # loop since the last call; Mangum looks the loop up on each call.
     asyncio.set_event_loop(_runtime.loop)
