@@ -81,7 +81,6 @@ PRICES: dict[str, Price] = {
     "s3_gb": P("S3", "Standard storage", 0.023, "GB-month", 0, C, "list"),
     "s3_put": P("S3", "PUT requests", 0.005, "1,000 PUT", 0, C, "list"),
     "s3_get": P("S3", "GET requests", 0.0004, "1,000 GET", 0, C, "list"),
-    "dto": P("Data transfer out", "API answers to internet", 0.09, "GB", 100, "[a]", "list"),
     "cf_gb": P("CloudFront", "data out, Europe/US", 0.085, "GB", 1024, C, "cf"),
     "cf_req": P("CloudFront", "HTTPS requests, Europe", 0.012, "10,000 requests", 1e7, "[b]", "cf"),
     "cognito_essentials": P("Cognito", "MAU, Essentials", 0.015, "MAU", 1e4, CUS, "cognito"),
@@ -102,7 +101,6 @@ PRICES: dict[str, Price] = {
     ),
 }
 STATUS_NOTES = {
-    "[a]": "price confirmed; the 100 GB a month free (unconfirmed)",
     "[b]": "price (unconfirmed); the free tier confirmed",
     "[c]": "price confirmed; the free allowance (unconfirmed)",
 }
@@ -244,9 +242,10 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
         "s3_gb": tickets * a["pdf_kb"] * 1024 * float(cfg["pdf_days"]) / 30 / GIB,
         "s3_put": tickets,
         "s3_get": n["ticket PDF download"],
-        "dto": web * a["response_kb"] * 1024 / GIB,
-        "cf_gb": views * a["cf_kb_per_view"] * 1024 / GIB,
-        "cf_req": views * a["cf_requests_per_view"],
+        # Every request goes through CloudFront (infra/domain.yml): the app's answers and
+        # the static files leave from the edge; API Gateway to CloudFront is not billed.
+        "cf_gb": (web * a["response_kb"] + views * a["cf_kb_per_view"]) * 1024 / GIB,
+        "cf_req": web + views * a["cf_requests_per_view"],
         f"cognito_{cfg['cognito_tier']}": s["users"],
         "ses_mail": regs * a["mails_per_registration"] + n["sign-up"] * a["mails_per_signup"],
         "ses_att": attached_kb * 1024 / GIB,

@@ -7,6 +7,7 @@ template with cfn-lint; these tests read the sources and hold the project's own 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -309,7 +310,6 @@ def test_iam_grants_only_the_actions_the_adapters_use(serverless: dict[str, Any]
         service, name = action.split(":")
         by_service.setdefault(service, set()).add(name)
     assert by_service["dynamodb"] == {
-        "DescribeTable",  # DynamoStore.open checks its tables
         "GetItem",
         "BatchGetItem",
         "Query",
@@ -376,15 +376,135 @@ def test_old_ticket_pdfs_expire(resources: dict[str, dict[str, Any]]) -> None:
     assert any(rule["Status"] == "Enabled" and rule["ExpirationInDays"] >= 365 for rule in rules)
 
 
-def test_static_assets_go_through_cloudfront_with_origin_access_control(
+# Managed CloudFront policies (ids from the CloudFront Developer Guide, "Use managed cache
+# policies" / "Use managed origin request policies" / managed response headers policies).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+EXECUTE_API_DOMAIN = {"Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+SITE_URL = {
+    "Fn::If": [
+        "HasCustomDomain",
+        {"Fn::Sub": "https://${CustomDomainName}"},
+        {"Fn::Sub": "https://${SiteDistribution.DomainName}"},
+    ]
+}
+
+
+def distribution_config(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    (distribution,) = of_type(resources, "AWS::CloudFront::Distribution").values()
+    return distribution["Properties"]["DistributionConfig"]
+
+
+def origin_of(config: dict[str, Any], behavior: dict[str, Any]) -> dict[str, Any]:
+    (origin,) = [o for o in config["Origins"] if o["Id"] == behavior["TargetOriginId"]]
+    return origin
+
+
+def test_one_distribution_sends_everything_but_static_to_the_app_uncached(
     resources: dict[str, dict[str, Any]],
 ) -> None:
-    config = resources["StaticDistribution"]["Properties"]["DistributionConfig"]
-    assert "DefaultRootObject" not in config
-    (origin,) = config["Origins"]
+    config = distribution_config(resources)
+    assert "DefaultRootObject" not in config, "/ is the app's home page"
+    default = config["DefaultCacheBehavior"]
+    origin = origin_of(config, default)
+    assert origin["DomainName"] == EXECUTE_API_DOMAIN
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["CachePolicyId"] == CACHING_DISABLED
+    assert default["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert set(default["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "POST",
+        "PATCH",
+        "DELETE",
+    }
+
+
+def test_static_goes_to_the_private_bucket_through_origin_access_control(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    config = distribution_config(resources)
+    (static,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/static/*"]
+    origin = origin_of(config, static)
+    assert origin["DomainName"] == {"Fn::GetAtt": ["StaticBucket", "RegionalDomainName"]}
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["StaticOriginAccessControl", "Id"]}
-    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert config["DefaultCacheBehavior"]["CachePolicyId"] == {"Ref": "StaticCachePolicy"}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert static["CachePolicyId"] == {"Ref": "StaticCachePolicy"}
+    assert static["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert set(static["AllowedMethods"]) == {"GET", "HEAD"}
+    assert static["ResponseHeadersPolicyId"] == SECURITY_HEADERS
+    # The bucket lets exactly this distribution read it.
+    policy = resources["StaticBucketPolicy"]["Properties"]["PolicyDocument"]
+    (read,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    source = read["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${SiteDistribution}")
+
+
+def test_the_service_worker_and_manifest_stay_with_the_app(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    """A service worker controls only pages of its own origin (and scope): /sw.js and
+    /manifest.webmanifest must come from the app, through the default behaviour."""
+    config = distribution_config(resources)
+    patterns = [b["PathPattern"] for b in config.get("CacheBehaviors", [])]
+    pwa = (ROOT / "web" / "routes" / "pwa.py").read_text()
+    for path in ("/sw.js", "/manifest.webmanifest"):
+        assert f'Route("{path}"' in pwa, f"the app no longer serves {path}"
+        assert not [p for p in patterns if fnmatch.fnmatchcase(path, p)], path
+
+
+def test_base_url_is_the_distribution_or_the_custom_domain(serverless: dict[str, Any]) -> None:
+    environment = serverless["provider"]["environment"]
+    assert environment["ADMIT_BASE_URL"] == SITE_URL
+    # The pages link /static/ on their own origin; nothing reads a separate static URL.
+    assert "ADMIT_STATIC_URL" not in environment
+
+
+def test_the_app_knows_what_cloudfront_marks_its_requests_with(
+    serverless: dict[str, Any], resources: dict[str, dict[str, Any]]
+) -> None:
+    """The app trusts CloudFront-Viewer-Address only with this value (client_address.py)."""
+    config = distribution_config(resources)
+    origin = origin_of(config, config["DefaultCacheBehavior"])
+    (header,) = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    value = serverless["provider"]["environment"]["ADMIT_ORIGIN_VERIFY"]
+    assert header["HeaderValue"] == value
+    assert "AWS::StackId" in str(value), "not a value known outside the account"
+
+
+def test_custom_domain_is_on_the_distribution(
+    infra: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]]
+) -> None:
+    assert not of_type(resources, "AWS::ApiGatewayV2::DomainName")
+    assert not of_type(resources, "AWS::ApiGatewayV2::ApiMapping")
+    config = distribution_config(resources)
+    assert config["Aliases"] == {
+        "Fn::If": ["HasCustomDomain", [{"Ref": "CustomDomainName"}], {"Ref": "AWS::NoValue"}]
+    }
+    condition, with_domain, without = config["ViewerCertificate"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert with_domain == {
+        "AcmCertificateArn": {"Ref": "CustomDomainCertificateArn"},
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert without == {"CloudFrontDefaultCertificate": True}
+    parameters = infra["domain.yml"]["Parameters"]
+    assert parameters["CustomDomainName"]["Default"] == "${param:domain}"
+    certificate = parameters["CustomDomainCertificateArn"]
+    assert certificate["Default"] == "${param:certificateArn}"
+    # CloudFront takes certificates from us-east-1 only, whatever the stack's region.
+    pattern = re.compile(certificate["AllowedPattern"])
+    arn = "arn:aws:acm:{}:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+    assert pattern.fullmatch(arn.format("us-east-1"))
+    assert pattern.fullmatch("")
+    assert not pattern.fullmatch(arn.format("eu-west-1"))
 
 
 # -- Cognito ----------------------------------------------------------------------------
@@ -459,9 +579,15 @@ def test_references_name_existing_resources(
 
 def test_outputs(infra: dict[str, dict[str, Any]], resources: dict[str, dict[str, Any]]) -> None:
     outputs = infra["outputs.yml"]["Outputs"]
+    assert outputs["SiteUrl"]["Value"] == SITE_URL
+    condition, custom, cloudfront = outputs["StripeWebhookUrl"]["Value"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert custom == {"Fn::Sub": "https://${CustomDomainName}/webhooks/stripe"}
+    assert cloudfront == {"Fn::Sub": "https://${SiteDistribution.DomainName}/webhooks/stripe"}
+    assert outputs["ApiUrl"]["Value"] == {"Fn::Sub": "https://" + EXECUTE_API_DOMAIN["Fn::Sub"]}
     for key in (
-        "ApiUrl",
-        "StaticDistributionDomain",
+        "SiteDistributionDomain",
+        "SiteDistributionId",
         "TicketsBucketName",
         "StaticBucketName",
         "UserPoolId",

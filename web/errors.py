@@ -119,7 +119,9 @@ def _return_path(request: Request) -> str:
     if request.method == "GET":
         return request.url.path + (f"?{request.url.query}" if request.url.query else "")
     referer = urlsplit(request.headers.get("referer", ""))
-    same_site = referer.netloc in ("", request.url.netloc)
+    # Behind CloudFront the app sees API Gateway's host name, not the site's.
+    public = urlsplit(request.app.state.settings.base_url).netloc
+    same_site = referer.netloc in ("", request.url.netloc, public)
     return safe_next(referer.path if same_site else None)
 
 

@@ -182,6 +182,12 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "30",
         "Seconds between runs of the job that releases run-out holds (0 turns it off).",
     ),
+    SettingDoc(
+        "ADMIT_ORIGIN_VERIFY",
+        "(none)",
+        "The value CloudFront sends in `X-Origin-Verify` (serverless.yml sets it); requests "
+        "carrying it are limited by the viewer's address (`CloudFront-Viewer-Address`).",
+    ),
     SettingDoc("ADMIT_HOST", "127.0.0.1", "Address `admit serve` binds to."),
     SettingDoc("ADMIT_PORT", "8000", "Port `admit serve` listens on."),
 )
@@ -239,6 +245,7 @@ class Settings:
     sqlite_busy_timeout: float = 10.0
     hold_minutes: float = 10.0
     sweep_interval: float = 30.0
+    origin_verify: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -327,6 +334,7 @@ class Settings:
                 sqlite_busy_timeout=config("ADMIT_SQLITE_BUSY_TIMEOUT", cast=float, default=10.0),
                 hold_minutes=config("ADMIT_HOLD_MINUTES", cast=float, default=10.0),
                 sweep_interval=config("ADMIT_SWEEP_INTERVAL", cast=float, default=30.0),
+                origin_verify=config("ADMIT_ORIGIN_VERIFY", cast=str, default="").strip(),
                 host=config("ADMIT_HOST", cast=str, default="127.0.0.1"),
                 port=config("ADMIT_PORT", cast=int, default=8000),
             )

@@ -17,6 +17,7 @@ from models.errors import (
     ValidationFailed,
 )
 from web.auth import current_user, log_in_session, log_out_session
+from web.client_address import client_address
 from web.flash import flash
 from web.forms import kept, read_form, safe_next
 from web.services.container import Services
@@ -28,7 +29,7 @@ def _services(request: Request) -> Services:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 def _redirect(request: Request, path: str, **query: str) -> Response:

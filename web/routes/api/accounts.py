@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from models.errors import ValidationFailed
 from web.auth import require_user
+from web.client_address import client_address
 from web.routes.api.common import json_object, strings, user_json
 from web.services.container import Services
 
@@ -47,8 +48,9 @@ async def token(request: Request) -> Response:
         # One generic answer for every wrong log-in, as for a wrong password.
         values = {"email": "", "password": ""}
     services = _services(request)
-    client = request.client.host if request.client else "unknown"
-    signed_in = await services.accounts.log_in(values["email"], values["password"], client)
+    signed_in = await services.accounts.log_in(
+        values["email"], values["password"], client_address(request)
+    )
     issued = signed_in.access_token
     return JSONResponse(
         {
