@@ -304,3 +304,28 @@ async def test_a_pool_that_refuses_us_is_a_503_that_keeps_nothing(
             assert api.json()["error"]["code"] == "service_unavailable"
         store = manager._state["services"].store
         assert await store.get_user_by_email("x@example.com") is None
+
+
+async def test_admit_users_create_makes_an_active_pool_account(
+    pool: Pool, tmp_path: Path, template_db: Path
+) -> None:
+    """The CLI path DEPLOYMENT.md offers for the first organizer."""
+    from tests.conftest import fresh_settings
+    from web.services.admin import create_user
+
+    settings = fresh_settings(
+        tmp_path / "data",
+        template_db,
+        identity="cognito",
+        aws_endpoint_url=pool.endpoint,
+        cognito_user_pool_id=pool.pool_id,
+        cognito_client_id=pool.client_id,
+        cognito_issuer=pool.issuer,
+        cognito_jwks_url=pool.jwks_url,
+    )
+    message = await create_user(settings, "olga@example.com", PASSWORD, "organizer", "Olga")
+    assert message.startswith("Created organizer olga@example.com")
+    account = moto_user(pool, "olga@example.com")
+    assert account.status == "CONFIRMED"
+    assert {group.group_name for group in account.groups} == {"Organizers"}
+    assert message.endswith(f"(id {account.id}).")

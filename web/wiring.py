@@ -49,7 +49,7 @@ def build_mailer(settings: Settings, aws: AwsClients) -> Mailer:
         from web.adapters.mail.ses import SesMailer
 
         return SesMailer(aws, settings.mail_from)
-    raise SettingsError(f"ADMIT_MAIL={settings.mail} has no adapter in this version yet.")
+    raise SettingsError(f"ADMIT_MAIL={settings.mail} is not a known adapter.")
 
 
 def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
@@ -63,7 +63,7 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
         from web.adapters.files.s3 import S3Files
 
         return S3Files(aws, settings.s3_bucket)
-    raise SettingsError(f"ADMIT_FILES={settings.files} has no adapter in this version yet.")
+    raise SettingsError(f"ADMIT_FILES={settings.files} is not a known adapter.")
 
 
 def build_payment_provider(settings: Settings) -> PaymentProvider:
@@ -91,7 +91,7 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
             settings.stripe_webhook_secret,
             api_base=settings.stripe_api_base,
         )
-    raise SettingsError(f"ADMIT_PAYMENTS={settings.payments} has no adapter in this version yet.")
+    raise SettingsError(f"ADMIT_PAYMENTS={settings.payments} is not a known adapter.")
 
 
 def build_identity(
