@@ -23,6 +23,7 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from models.sqlite.migrate import migrate
+from models.sqlite.store import SqliteStore
 from web.app import create_app
 from web.services.container import Services
 from web.settings import Settings
@@ -55,6 +56,17 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "admit.sqlite3"
     asyncio.run(migrate(path, quiet=True))
     return path
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path, template_db: Path) -> AsyncIterator[SqliteStore]:
+    """An open SqliteStore on a fresh copy of the migrated template."""
+    path = tmp_path / "admit.sqlite3"
+    shutil.copyfile(template_db, path)
+    store = SqliteStore(path)
+    await store.open()
+    yield store
+    await store.close()
 
 
 def fresh_settings(data_dir: Path, template_db: Path, **changes: object) -> Settings:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,12 +29,14 @@ from models.errors import (
 )
 from models.sqlite.store import SqliteStore
 from tests.cognito_pool import REGION, Pool, mailed_code, make_pool, moto_user
+from tests.conftest import fresh_settings
 from tests.moto_server import moto as moto_endpoint  # noqa: F401 (fixture)
 from tests.moto_server import moto_server  # noqa: F401 (fixture)
 from tests.store_contract import make_user
 from web.adapters.aws_clients import AwsClients
 from web.adapters.identity.cognito import CognitoIdentity
 from web.adapters.identity.port import IdentityUnavailable
+from web.settings import Settings
 
 PASSWORD = "Sup3rSecret"
 
@@ -48,13 +49,21 @@ async def pool(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Pool:  # 
 
 
 @pytest.fixture
-async def store(tmp_path: Path, template_db: Path) -> AsyncIterator[SqliteStore]:
-    path = tmp_path / "admit.sqlite3"
-    shutil.copyfile(template_db, path)
-    store = SqliteStore(path)
-    await store.open()
-    yield store
-    await store.close()
+def store(sqlite_store: SqliteStore) -> SqliteStore:
+    return sqlite_store
+
+
+def _app_settings(pool: Pool, tmp_path: Path, template_db: Path, **changes: object) -> Settings:
+    """The whole app's settings (local store, files and mail) with accounts on `pool`."""
+    pool_settings: dict[str, object] = {
+        "identity": "cognito",
+        "aws_endpoint_url": pool.endpoint,
+        "cognito_user_pool_id": pool.pool_id,
+        "cognito_client_id": pool.client_id,
+        "cognito_issuer": pool.issuer,
+        "cognito_jwks_url": pool.jwks_url,
+    }
+    return fresh_settings(tmp_path / "data", template_db, **{**pool_settings, **changes})
 
 
 @pytest.fixture
@@ -274,20 +283,12 @@ async def test_a_pool_that_refuses_us_is_a_503_that_keeps_nothing(
     import httpx
     from asgi_lifespan import LifespanManager
 
-    from tests.conftest import BASE_URL, fresh_settings
+    from tests.conftest import BASE_URL
     from tests.helpers import post_form
     from web.app import create_app
 
-    settings = fresh_settings(
-        tmp_path / "data",
-        template_db,
-        identity="cognito",
-        aws_endpoint_url=pool.endpoint,
-        cognito_user_pool_id=pool.pool_id,
-        cognito_client_id="no-such-client",  # as after a botched deploy
-        cognito_issuer=pool.issuer,
-        cognito_jwks_url=pool.jwks_url,
-    )
+    # A client id that is not the pool's, as after a botched deploy.
+    settings = _app_settings(pool, tmp_path, template_db, cognito_client_id="no-such-client")
     app = create_app(settings)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
@@ -310,19 +311,9 @@ async def test_admit_users_create_makes_an_active_pool_account(
     pool: Pool, tmp_path: Path, template_db: Path
 ) -> None:
     """The CLI path DEPLOYMENT.md offers for the first organizer."""
-    from tests.conftest import fresh_settings
     from web.services.admin import create_user
 
-    settings = fresh_settings(
-        tmp_path / "data",
-        template_db,
-        identity="cognito",
-        aws_endpoint_url=pool.endpoint,
-        cognito_user_pool_id=pool.pool_id,
-        cognito_client_id=pool.client_id,
-        cognito_issuer=pool.issuer,
-        cognito_jwks_url=pool.jwks_url,
-    )
+    settings = _app_settings(pool, tmp_path, template_db)
     message = await create_user(settings, "olga@example.com", PASSWORD, "organizer", "Olga")
     assert message.startswith("Created organizer olga@example.com")
     account = moto_user(pool, "olga@example.com")

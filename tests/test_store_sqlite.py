@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,13 +13,8 @@ from tests.store_contract import StoreContract
 
 
 @pytest.fixture
-async def store(tmp_path: Path, template_db: Path) -> AsyncIterator[SqliteStore]:
-    path = tmp_path / "admit.sqlite3"
-    shutil.copyfile(template_db, path)
-    store = SqliteStore(path)
-    await store.open()
-    yield store
-    await store.close()
+def store(sqlite_store: SqliteStore) -> SqliteStore:
+    return sqlite_store
 
 
 class TestSqliteStore(StoreContract):

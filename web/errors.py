@@ -136,21 +136,27 @@ def _title(status: int) -> str:
     }.get(status, "Something is not right")
 
 
+def _unavailable(request: Request, code: str, message: str) -> Response:
+    """503 with Retry-After: the same request is worth sending again in a moment."""
+    headers = {"Retry-After": "5"}
+    if is_api(request):
+        return api_error(503, code, message, headers=headers)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": 503, "title": "Please try again", "message": message},
+        status_code=503,
+        headers=headers,
+    )
+
+
 async def provider_unavailable(request: Request, exc: Exception) -> Response:
     """The payment provider is down: nothing was taken, the hold stays; try again."""
     message = (
         "The payment service is not answering right now. "
         "Your seats stay held: try again in a moment."
     )
-    if is_api(request):
-        return api_error(503, "payment_provider_unavailable", message, headers={"Retry-After": "5"})
-    return render(
-        request,
-        "errors/error.html",
-        {"status": 503, "title": "Please try again", "message": message},
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
+    return _unavailable(request, "payment_provider_unavailable", message)
 
 
 async def service_unavailable(request: Request, exc: Exception) -> Response:
@@ -158,15 +164,7 @@ async def service_unavailable(request: Request, exc: Exception) -> Response:
     request changed nothing it could not redo; the person tries again, we get the log."""
     log.error("%s: %s", type(exc).__name__, exc)
     message = "This part of Admit is not answering right now. Please try again in a moment."
-    if is_api(request):
-        return api_error(503, "service_unavailable", message, headers={"Retry-After": "5"})
-    return render(
-        request,
-        "errors/error.html",
-        {"status": 503, "title": "Please try again", "message": message},
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
+    return _unavailable(request, "service_unavailable", message)
 
 
 EXCEPTION_HANDLERS = {

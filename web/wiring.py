@@ -24,6 +24,12 @@ from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
 
 
+def _require(choice: str, **values: str) -> None:
+    """Refuse to start an adapter without its settings, naming each one missing."""
+    if missing := [name for name, value in values.items() if not value]:
+        raise SettingsError(f"{choice} needs {', '.join(missing)}.")
+
+
 def build_store(settings: Settings) -> Store:
     if settings.store == "sqlite":
         from models.sqlite.store import SqliteStore
@@ -58,8 +64,7 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
 
         return LocalFiles(settings.data_dir / "files", keys.secret_key)
     if settings.files == "s3":
-        if not settings.s3_bucket:
-            raise SettingsError("ADMIT_FILES=s3 needs ADMIT_S3_BUCKET.")
+        _require("ADMIT_FILES=s3", ADMIT_S3_BUCKET=settings.s3_bucket)
         from web.adapters.files.s3 import S3Files
 
         return S3Files(aws, settings.s3_bucket)
@@ -72,17 +77,12 @@ def build_payment_provider(settings: Settings) -> PaymentProvider:
 
         return SimulatedPayments()
     if settings.payments == "stripe":
-        missing = [
-            name
-            for name, value in (
-                ("ADMIT_STRIPE_SECRET_KEY", settings.stripe_secret_key),
-                ("ADMIT_STRIPE_PUBLISHABLE_KEY", settings.stripe_publishable_key),
-                ("ADMIT_STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret),
-            )
-            if not value
-        ]
-        if missing:
-            raise SettingsError(f"ADMIT_PAYMENTS=stripe needs {', '.join(missing)}.")
+        _require(
+            "ADMIT_PAYMENTS=stripe",
+            ADMIT_STRIPE_SECRET_KEY=settings.stripe_secret_key,
+            ADMIT_STRIPE_PUBLISHABLE_KEY=settings.stripe_publishable_key,
+            ADMIT_STRIPE_WEBHOOK_SECRET=settings.stripe_webhook_secret,
+        )
         from web.adapters.payments.stripe import StripePayments
 
         return StripePayments(
@@ -108,16 +108,11 @@ def build_identity(
             code_ttl=settings.code_ttl,
             token_ttl=settings.access_token_ttl,
         )
-    missing = [
-        name
-        for name, value in (
-            ("ADMIT_COGNITO_USER_POOL_ID", settings.cognito_user_pool_id),
-            ("ADMIT_COGNITO_CLIENT_ID", settings.cognito_client_id),
-        )
-        if not value
-    ]
-    if missing:
-        raise SettingsError(f"ADMIT_IDENTITY=cognito needs {', '.join(missing)}.")
+    _require(
+        "ADMIT_IDENTITY=cognito",
+        ADMIT_COGNITO_USER_POOL_ID=settings.cognito_user_pool_id,
+        ADMIT_COGNITO_CLIENT_ID=settings.cognito_client_id,
+    )
     from web.adapters.identity.cognito import CognitoIdentity
 
     return CognitoIdentity(
