@@ -156,10 +156,27 @@ async def test_registering_starts_a_payment_intent(
     assert intent["status"] == "requires_payment_method"
     assert intent["metadata"] == {"registration_id": registration["id"], "event_id": event["id"]}
 
-    # Reading the registration again offers the same PaymentIntent, not a new one.
+    # Reading the registration again offers the same PaymentIntent, not a new one, and
+    # without asking Stripe again (an API client polls while its buyer pays).
+    provider = services.payments.provider
+    asked: list[str] = []
+    original = provider._intent
+
+    async def counted(ref: str, expand: list[str] | None = None) -> dict[str, Any]:
+        asked.append(ref)
+        return await original(ref, expand)
+
+    provider._intent = counted  # type: ignore[method-assign]
+    for _ in range(3):
+        again = await _state(client, buyer, registration["id"])
+        assert again["payment"]["client_secret"] == payment["client_secret"]
+    assert asked == []
+    assert await _intent_id(services, registration["id"]) == intent_id
+    # A container that never saw it (a cold start) asks Stripe once.
+    provider._client_secrets.clear()
     again = await _state(client, buyer, registration["id"])
     assert again["payment"]["client_secret"] == payment["client_secret"]
-    assert await _intent_id(services, registration["id"]) == intent_id
+    assert asked == [intent_id]
 
 
 async def test_the_checkout_page_hands_the_intent_to_stripe_js(

@@ -18,6 +18,7 @@ PaymentIntent is created with only the parameters that emulator knows: card paym
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +41,7 @@ CANCELLABLE = frozenset(
 FINISHED = frozenset({"canceled", "succeeded"})
 TIMEOUT_SECONDS = 20.0
 NETWORK_RETRIES = 2
+CLIENT_SECRETS_KEPT = 10_000  # about 1 MB; a flash sale's holds at once
 
 
 class StripePayments(PaymentProvider):
@@ -59,6 +61,9 @@ class StripePayments(PaymentProvider):
         self._api_base = api_base.rstrip("/")
         self._client: Any = None
         self._session: Any = None
+        # The client secret of each PaymentIntent started or read lately, by its id: a
+        # held registration is read many times while its buyer pays.
+        self._client_secrets: OrderedDict[str, str] = OrderedDict()
 
     @property
     def _stripe(self) -> Any:
@@ -124,8 +129,11 @@ class StripePayments(PaymentProvider):
 
     async def start(self, registration: Registration) -> PaymentStart:
         ref = registration.payment_ref
+        if ref and (secret := self._client_secrets.get(ref)):
+            # Every API read of a held registration asks again; Stripe need not be asked
+            # again for what it said a moment ago (its rate limit is per account).
+            return PaymentStart(ref, secret, self.publishable_key or None)
         if ref and ref.startswith("pi_"):
-            # Already started (every read of a held registration asks again).
             intent = await self._intent(ref)
         else:
             params: dict[str, Any] = {
@@ -150,9 +158,13 @@ class StripePayments(PaymentProvider):
                     {"idempotency_key": f"admit-pi-{registration.id}"},
                 )
             intent = created.to_dict()
+        if secret := intent.get("client_secret"):
+            self._client_secrets[intent["id"]] = secret
+            while len(self._client_secrets) > CLIENT_SECRETS_KEPT:
+                self._client_secrets.popitem(last=False)
         return PaymentStart(
             ref=intent["id"],
-            client_secret=intent.get("client_secret"),
+            client_secret=secret,
             publishable_key=self.publishable_key or None,
         )
 
