@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import urllib.request
 from dataclasses import replace
@@ -35,6 +36,8 @@ from models.errors import (
 from models.store import Store
 from web.adapters.aws_clients import AwsClients, error_code
 from web.adapters.identity.port import AccessToken, Identity, IdentityUnavailable, SignedIn
+
+log = logging.getLogger("admit")
 
 GROUPS: dict[Role, str] = {
     Role.ORGANIZER: "Organizers",
@@ -117,7 +120,13 @@ class CognitoIdentity(Identity):
         except Exception:
             # Without its profile the account could never log in, and its address would
             # stay taken: undo the pool's half.
-            await self._call("admin_delete_user", UserPoolId=self.user_pool_id, Username=user.email)
+            try:
+                await self._call(
+                    "admin_delete_user", UserPoolId=self.user_pool_id, Username=user.email
+                )
+            except Exception:
+                # The first failure is the one to report; this one needs a person.
+                log.exception("could not undo the Cognito sign-up of %s", user.email)
             raise
         return stored
 
