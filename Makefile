@@ -19,6 +19,8 @@ INSTALL_STAMP := $(VENV)/.stamp-install
 NPM_STAMP := node_modules/.stamp-npm
 HTMX := static/vendor/htmx.min.js
 JSQR := static/vendor/jsQR.js
+FONTS_DIR := web/rendering/fonts
+FONTS := $(FONTS_DIR)/DejaVuSans.ttf $(FONTS_DIR)/DejaVuSans-Bold.ttf
 SYSTEM_PACKAGES := chromium ffmpeg poppler-utils
 
 ADMIT_DATA_DIR ?= ./var
@@ -32,7 +34,7 @@ help:
 	@echo "make test         system-deps, install, vendor, lint, infra-check, pytest, test-aws"
 	@echo "make test-aws     the HTTP tests on DynamoDB, S3, Cognito and SES (moto server)"
 	@echo "make install      .venv with the app and its test tools (pip install -e '.[test]')"
-	@echo "make vendor       npm ci and copy htmx and jsQR into static/vendor/"
+	@echo "make vendor       npm ci; htmx and jsQR into static/vendor/, DejaVu into web/rendering/fonts/"
 	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
 	@echo "make demo         add demo accounts and events (to an empty database)"
 	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
@@ -71,7 +73,13 @@ $(JSQR): $(NPM_STAMP)
 	mkdir -p $(@D)
 	cp node_modules/jsqr/dist/jsQR.js $@
 
-vendor: $(HTMX) $(JSQR)
+# DejaVu Sans prints the names the PDF standard fonts cannot (Greek, Cyrillic, Hebrew...)
+# on tickets; web/rendering/fonts/ is ignored by git and bundled for Lambda.
+$(FONTS_DIR)/%.ttf: $(NPM_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/dejavu-fonts-ttf/ttf/$*.ttf $@
+
+vendor: $(HTMX) $(JSQR) $(FONTS)
 
 # -- the app ------------------------------------------------------------------------------
 
@@ -135,7 +143,7 @@ infra-check: install $(NPM_STAMP)
 
 # The deployable bundle: pip fetches manylinux aarch64 wheels for Python 3.12 from PyPI
 # (cached under ~/.cache/serverless-python-requirements). Still no AWS call.
-infra-package: install $(NPM_STAMP)
+infra-package: install vendor
 	rm -rf build/serverless-$(STAGE)
 	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE)
 	$(BIN)/cfn-lint build/serverless-$(STAGE)/cloudformation-template-update-stack.json
@@ -155,6 +163,6 @@ test: system-deps install vendor lint infra-check
 	$(MAKE) --no-print-directory test-aws
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache test-results build
+	rm -rf $(VENV) node_modules static/vendor $(FONTS_DIR) .pytest_cache .ruff_cache test-results build
 	rm -rf *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

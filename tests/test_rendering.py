@@ -265,16 +265,25 @@ def test_pdf_prints_the_ticket_details(tmp_path: Path):
     assert " ".join(text.split()).count(FINE_PRINT) == 1
 
 
-def test_pdf_with_a_name_beyond_latin1_renders_and_still_scans(tmp_path: Path):
-    ticket = replace(TICKET, attendee_name="李雷", event_title="Ночь фаду 🎸")
+def test_names_beyond_latin1_print_in_dejavu_and_the_code_still_scans(tmp_path: Path):
+    ticket = replace(TICKET, attendee_name="Ἀλέξανδρος Ковалёва", event_title="Ночь фаду 🎸 李雷")
     path = write_pdf(ticket, tmp_path)
     text = pdf_text(path)
-    assert "??" in text.splitlines()
-    assert "???? ???? ?" in text
+    assert "Ἀλέξανδρος Ковалёва" in text  # Greek (polytonic) and Cyrillic, as typed
+    assert "Ночь фаду ? ??" in text  # DejaVu has no emoji and no Chinese
+    fonts = run("/usr/bin/pdffonts", path)
+    assert "DejaVuSans" in fonts
+    assert re.search(r"DejaVuSans-Bold\s.*\byes\s+yes\b", fonts), fonts  # embedded subset
     (page,) = rasterise_pdf(path)
     with Image.open(page) as image:
         (barcode,) = decode(image)
     assert barcode.text == CODE
+
+
+def test_latin_tickets_embed_no_font(tmp_path: Path):
+    fonts = run("/usr/bin/pdffonts", write_pdf(TICKET, tmp_path))
+    assert "DejaVu" not in fonts
+    assert "Helvetica" in fonts
 
 
 def test_long_title_is_cut_to_three_lines_with_an_ellipsis(tmp_path: Path):
@@ -297,6 +306,11 @@ def test_pdf_is_small_and_deterministic():
         data = render_ticket_pdf(ticket).data
         assert len(data) < 20 * 1024
         assert render_ticket_pdf(ticket).data == data
+    # With DejaVu subsets embedded (a Cyrillic title and name): bigger, still repeatable.
+    wide = replace(TICKET, event_title="Ночь фаду в Лиссабоне", attendee_name="Ковалёва Анна")
+    data = render_ticket_pdf(wide).data
+    assert len(data) < 60 * 1024
+    assert render_ticket_pdf(wide).data == data
 
 
 def test_layout_fits_the_page_at_its_fullest_and_the_qr_is_large():
@@ -327,6 +341,7 @@ def test_printable_keeps_winansi_and_replaces_the_rest():
     winansi = f"€25 {EN_DASH} “ok” {ELLIPSIS}"
     assert printable(winansi) == winansi
     assert printable("李雷") == "??"
+    assert printable("Ωμέγα") == "?????"  # the standard fonts have no Greek
     assert printable("a\tb\u00adc") == "a bc"
 
 

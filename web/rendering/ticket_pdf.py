@@ -5,12 +5,14 @@
 margin, and a footer stacked up from the bottom margin. The renderer only walks it.
 
 Fonts are the PDF standard Helvetica and Courier, which viewers supply, so nothing is
-embedded and a ticket stays a few kilobytes. Their limitation: they only have glyphs for
-the WinAnsi character set (Latin-1 plus a few such as the euro sign, dashes, curly quotes
-and the ellipsis). Any other character (Chinese, Greek, Cyrillic, emoji...) is printed
-as "?" (see `printable`). The QR code, which carries the ticket's identity, is not
-affected; supporting other scripts means embedding a TrueType font (hundreds of
-kilobytes) and is left for when it is needed.
+embedded and a ticket stays a few kilobytes. They only have glyphs for the WinAnsi
+character set (Latin-1 plus a few such as the euro sign, dashes, curly quotes and the
+ellipsis). A text block with any other character (a Greek, Cyrillic, Hebrew or Armenian
+name...) is set in DejaVu Sans instead, embedded as a subset of the glyphs used (about
+20 KB more, for those tickets only); characters DejaVu lacks too (Chinese, emoji...)
+print as "?" (see `printable`). The DejaVu files come from npm (`make vendor` copies them
+into `web/rendering/fonts/`); without them every ticket uses the standard fonts. The QR
+code, which carries the ticket's identity, is never affected.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -160,21 +163,27 @@ SOURCES: dict[str, Callable[[TicketDocument], str]] = {
 # --- Text helpers --------------------------------------------------------------------
 
 
-def printable(text: str) -> str:
-    """`text` with every character the standard fonts cannot show replaced by "?"."""
+def printable(text: str, font: str = REGULAR) -> str:
+    """`text` with every character `font` cannot show replaced by "?"."""
     text = unicodedata.normalize("NFC", text)  # "e" + combining diaeresis -> "ë"
-    try:
-        text.encode("cp1252")  # WinAnsiEncoding, the standard fonts' encoding
-    except UnicodeEncodeError:
-        return "".join(_printable_char(ch) for ch in text)
-    return text if text.isprintable() else "".join(_printable_char(ch) for ch in text)
+    has = _glyphs(font)
+    if has is None:
+        try:
+            text.encode("cp1252")  # WinAnsiEncoding, the standard fonts' encoding
+        except UnicodeEncodeError:
+            return "".join(_printable_char(ch, has) for ch in text)
+        if text.isprintable():
+            return text
+    return "".join(_printable_char(ch, has) for ch in text)
 
 
-def _printable_char(ch: str) -> str:
+def _printable_char(ch: str, has: frozenset[int] | None) -> str:
     if ch.isspace():
         return " "
     if unicodedata.category(ch) == "Cf":  # soft hyphen, zero-width joiner...
         return ""
+    if has is not None:
+        return ch if ch.isprintable() and ord(ch) in has else "?"
     try:
         ch.encode("cp1252")
     except UnicodeEncodeError:
@@ -182,12 +191,43 @@ def _printable_char(ch: str) -> str:
     return ch if ch.isprintable() else "?"
 
 
+# --- DejaVu Sans, for text the standard fonts cannot show ------------------------------
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+WIDE_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+_wide_names: dict[str, str | None] = {}
+_wide_glyphs: dict[str, frozenset[int]] = {}
+
+
+def _wide(font: str) -> str | None:
+    """The embedded font standing in for standard `font`, registered on first use; None
+    when there is none (Courier, or the files were not copied in)."""
+    if font not in _wide_names:
+        _wide_names[font] = None
+        path = FONTS_DIR / WIDE_FILES[font] if font in WIDE_FILES else None
+        if path is not None and path.is_file():
+            from reportlab.pdfbase.pdfmetrics import registerFont
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            name = f"Admit-{path.stem}"
+            face = TTFont(name, str(path))
+            registerFont(face)
+            _wide_glyphs[name] = frozenset(face.face.charToGlyph)
+            _wide_names[font] = name
+    return _wide_names[font]
+
+
+def _glyphs(font: str) -> frozenset[int] | None:
+    """The code points an embedded font has; None for a standard font (WinAnsi)."""
+    return _wide_glyphs.get(font)
+
+
 def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
     """Greedy word wrap to `width` points; past `max_lines`, cut and end with "…"."""
     space = stringWidth(" ", font, size)
     lines: list[str] = []
     line, line_width = "", 0.0
-    for word in printable(text).split():
+    for word in printable(text, font).split():
         word_width = stringWidth(word, font, size)
         if line and line_width + space + word_width <= width:
             line, line_width = f"{line} {word}", line_width + space + word_width
@@ -282,6 +322,8 @@ def _block(item: Item, ticket: TicketDocument, width: float) -> _TextBlock | _Qr
     if isinstance(item, Qr):
         return _QrBlock(item, qr_matrix(ticket.code))
     text = SOURCES[item.source](ticket)
+    if printable(text) != unicodedata.normalize("NFC", text) and (wide := _wide(item.font)):
+        item = replace(item, font=wide)
     return _TextBlock(item, wrap(text, item.font, item.size, width, item.max_lines))
 
 
