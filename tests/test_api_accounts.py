@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import GOOD_PASSWORD, latest_code
+from models.domain import User
+from tests.helpers import GOOD_PASSWORD, latest_code, post_form
+from web.services.container import Services
 from web.settings import Settings
 
 SIGNUP = {"email": "api@example.com", "password": GOOD_PASSWORD, "name": "Api", "role": "attendee"}
@@ -173,3 +175,27 @@ async def test_wrong_method_is_json_405(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/auth/signup")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.settings(require_email_verification=False)
+async def test_a_session_reads_its_account_once_for_api_calls_but_every_page(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The door scanner calls the API with its page's session many times a minute."""
+    form = {"email": "door@example.com", "password": GOOD_PASSWORD, "name": "D", "role": "attendee"}
+    assert (await post_form(client, "/signup", form)).status_code == 303  # logged in
+    reads: list[str] = []
+    original = services.store.get_user
+
+    async def counted(user_id: str) -> User | None:
+        reads.append(user_id)
+        return await original(user_id)
+
+    services.store.get_user = counted  # type: ignore[method-assign]
+    for _ in range(5):
+        assert (await client.get("/api/v1/me")).status_code == 200
+    assert len(reads) <= 1
+    reads.clear()
+    for _ in range(3):
+        assert (await client.get("/my/registrations")).status_code == 200
+    assert len(reads) >= 3  # pages see a new role at once

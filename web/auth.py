@@ -36,8 +36,9 @@ class RecentUsers:
 
     A door phone or a script sends requests for the same account hundreds of times a
     minute; reading the account once every few seconds instead of on every request takes
-    a database read off the hot path. The token itself is still checked every time; a
-    change of name or roles shows to API clients within `ttl` seconds.
+    a database read off the hot path. The token or session itself is still checked every
+    time; a change of name or roles shows to API calls within `ttl` seconds (pages read
+    the account every time).
     """
 
     def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
@@ -75,21 +76,32 @@ class SessionOrBearerBackend(AuthenticationBackend):
             if scheme.lower() != "bearer" or not token:
                 return None
             subject = await services.identity.subject_for_access_token(token)
-            user = self.recent.get(subject) if subject else None
-            if subject and user is None:
-                user = await services.store.get_user(subject)
-                if user is not None:
-                    self.recent.put(user)
+            user = await self._user(services, subject) if subject else None
         else:
-            # Pages read the account on every request: a role given a moment ago (door
-            # staff added by an organizer) must show on the very next page.
             user_id = conn.session.get(SESSION_USER)
-            user = await services.store.get_user(user_id) if user_id else None
-            if user_id and user is None:
+            if not user_id:
+                return None
+            if conn.url.path.startswith("/api/"):
+                # The page's own scripts (the door scanner validates a code a second):
+                # as for tokens, the account read a moment ago will do.
+                user = await self._user(services, user_id)
+            else:
+                # Pages read the account on every request: a role given a moment ago
+                # (door staff added by an organizer) must show on the very next page.
+                user = await services.store.get_user(user_id)
+            if user is None:
                 conn.session.clear()
         if user is None:
             return None
         return AuthCredentials(["authenticated", *user.roles]), SignedIn(user)
+
+    async def _user(self, services: Services, user_id: str) -> User | None:
+        user = self.recent.get(user_id)
+        if user is None:
+            user = await services.store.get_user(user_id)
+            if user is not None:
+                self.recent.put(user)
+        return user
 
 
 def current_user(request: Request) -> User | None:
