@@ -224,6 +224,11 @@ class Store(ABC):
     async def list_user_tickets(self, user_id: str) -> list[Ticket]: ...
 
     @abstractmethod
+    async def list_event_tickets(self, event_id: str) -> list[Ticket]:
+        """Every ticket of an event, of every status, in one unpaged read (the door's
+        offline list), by `(created_at, registration_id, seat_no)`."""
+
+    @abstractmethod
     async def search_event_tickets(self, event_id: str, text: str, limit: int) -> list[Ticket]:
         """An event's tickets whose attendee or buyer name contains `text`."""
 

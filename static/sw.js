@@ -5,9 +5,11 @@
 //
 // - Public assets the ticket pages need (app.css, /static/js/*.js, htmx, icons, the
 //   manifest), kept in STATIC for everyone who uses the phone.
-// - Private pages, "My tickets" and /tickets/<id>: only a 200 HTML navigation is kept, in a
-//   cache named after the user the page was rendered for ("admit-private:<user id>", read
-//   from the page's own <body data-user>). There is at most one such cache.
+// - Private pages, "My tickets", /tickets/<id>, and the door (/door and the scanner
+//   /door/<event id>): only a 200 HTML navigation is kept, in a cache named after the user
+//   the page was rendered for ("admit-private:<user id>", read from the page's own
+//   <body data-user>). There is at most one such cache. The scanner's own assets (door.css,
+//   jsQR) are public assets like the others.
 //
 // The worker remembers whose pages it holds in META (it can be stopped at any moment, so a
 // global alone would forget). Every page tells it who is signed in: offline.js posts
@@ -15,6 +17,8 @@
 // or is empty, the private cache is deleted before anything else happens (all changes run
 // one after another, and a private page waits for them). Offline, a private page comes
 // only from the cache of the current user; log-out (POST /logout) clears it at once.
+// The same change of user deletes the door's offline lists (IndexedDB "admit-door-lists",
+// which name attendees; static/js/door-offline.js), never its unsent admissions.
 //
 // POSTs, /api/, /files/ (signed PDF links), other pages and any other query string go to
 // the network untouched.
@@ -33,11 +37,19 @@ const PRECACHE = [
 ];
 const USER_ID = /^[\w-]{0,100}$/;
 
-const isPrivatePage = (path) => path === "/my/tickets" || /^\/tickets\/[^/]+$/.test(path);
+const DOOR_LISTS = "admit-door-lists";
+
+const isPrivatePage = (path) =>
+  path === "/my/tickets" ||
+  /^\/tickets\/[^/]+$/.test(path) ||
+  path === "/door" ||
+  /^\/door\/[^/]+$/.test(path);
 const isStatic = (path) =>
   path === "/manifest.webmanifest" ||
   path === "/static/css/app.css" ||
+  path === "/static/css/door.css" ||
   path === "/static/vendor/htmx.min.js" ||
+  path === "/static/vendor/jsQR.js" ||
   /^\/static\/js\/[^/]+\.js$/.test(path) ||
   /^\/static\/icons\/[^/]+$/.test(path);
 
@@ -58,12 +70,26 @@ async function currentOwner() {
   return owner;
 }
 
+// Deletes the door's offline lists. An open scanner closes its connection when asked; if
+// one does not, the deletion waits for it without holding up the worker.
+function deleteDoorLists() {
+  return new Promise((resolve) => {
+    try {
+      const request = indexedDB.deleteDatabase(DOOR_LISTS);
+      request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    } catch {
+      resolve(); // no IndexedDB in this worker: there is no list to delete
+    }
+  });
+}
+
 // First delete every private cache that is not `id`'s, then remember `id`.
 async function setUser(id) {
   const names = await caches.keys();
   const others = names.filter((name) => name.startsWith(PRIVATE) && name !== PRIVATE + id);
   await Promise.all(others.map((name) => caches.delete(name)));
   if ((await currentOwner()) !== id) {
+    await deleteDoorLists();
     owner = id;
     await (await caches.open(META)).put(OWNER_KEY, new Response(id));
   }

@@ -554,6 +554,41 @@ class StoreContract:
         with pytest.raises(Forbidden):
             await store.check_in(scan("stranger"), event.id, DEFAULT_GRACE)
 
+    async def test_every_ticket_of_an_event_for_the_door(self, store: Store) -> None:
+        event, other = make_event(days=0.01), make_event(days=0.01)
+        for made in (event, other):
+            await store.create_event(made)
+        pair, single = make_registration(event, 2), make_registration(event, 1)
+        elsewhere = make_registration(other, 1)
+        issued = {}
+        for registration in (pair, single, elsewhere):
+            issued[registration.id] = tickets_for(registration, utcnow())
+            await store.hold_seats(registration, utcnow(), issued[registration.id])
+        assert await store.list_event_tickets("missing") == []
+        admit = issued[pair.id][1]
+        attempt = CheckinAttempt(new_id(), event.id, admit.id, "org", "North", "phone", utcnow())
+        assert (await store.check_in(attempt, event.id, DEFAULT_GRACE)).result is (
+            CheckinResult.ADMITTED
+        )
+        await store.cancel_registration(single.id, RegistrationStatus.CANCELLED, utcnow())
+
+        listed = await store.list_event_tickets(event.id)
+        assert sorted(t.id for t in listed) == sorted(
+            t.id for t in [*issued[pair.id], *issued[single.id]]
+        )
+        by_id = {t.id: t for t in listed}
+        assert by_id[issued[pair.id][0].id].status is TicketStatus.VALID
+        used = by_id[admit.id]
+        assert (used.status, used.checked_in_gate) == (TicketStatus.USED, "North")
+        assert used.checked_in_at is not None
+        assert by_id[issued[single.id][0].id].status is TicketStatus.VOID
+        # One registration's seats stay together, in seat order.
+        seats = [t.seat_no for t in listed if t.registration_id == pair.id]
+        assert seats == [1, 2]
+        assert [t.id for t in await store.list_event_tickets(other.id)] == [
+            issued[elsewhere.id][0].id
+        ]
+
     async def test_webhook_events_are_remembered(self, store: Store) -> None:
         assert not await store.webhook_event_seen("evt_1")
         await store.record_webhook_event("evt_1", "payment_intent.succeeded", utcnow())

@@ -47,6 +47,10 @@ class DynamoTickets(DynamoBase):
         tickets = await self._tickets("by_user", "user_id", user_id)
         return sorted(tickets, key=lambda t: (t.created_at, t.seat_no))
 
+    async def list_event_tickets(self, event_id: str) -> list[Ticket]:
+        tickets = await self._tickets("by_event", "event_id", event_id)
+        return sorted(tickets, key=lambda t: (t.created_at, t.registration_id, t.seat_no))
+
     async def search_event_tickets(self, event_id: str, text: str, limit: int) -> list[Ticket]:
         tickets = [
             ticket_from_item(item)

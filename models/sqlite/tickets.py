@@ -49,6 +49,15 @@ class SqliteTickets(SqliteBase):
         )
         return [ticket_from_row(row) for row in rows]
 
+    async def list_event_tickets(self, event_id: str) -> list[Ticket]:
+        rows = (
+            await TicketRow.select()
+            .where(TicketRow.event_id == event_id)
+            .order_by(TicketRow.created_at, TicketRow.registration_id, TicketRow.seat_no)
+            .run()
+        )
+        return [ticket_from_row(row) for row in rows]
+
     async def search_event_tickets(self, event_id: str, text: str, limit: int) -> list[Ticket]:
         pattern = like_pattern(text)
         rows = (

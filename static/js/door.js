@@ -4,6 +4,13 @@
 // Decoding happens in the browser: the native BarcodeDetector where it reads QR codes,
 // otherwise jsQR (static/vendor/jsQR.js, a classic script loaded before this module) on
 // frames drawn to a canvas. Manual entry and search by name post the same validate call.
+//
+// Without a connection (navigator.onLine false, or the validate call fails with a network
+// error) the phone decides by itself from the synced list (door-offline.js): the same
+// answers, marked "offline", and each admission is sent to the server once it is back.
+
+import { OfflineDoor } from "./door-offline.js";
+import { SyncPanel } from "./door-sync.js";
 
 const root = document.getElementById("door");
 
@@ -12,6 +19,7 @@ const SAME_CODE_MS = 3000; // the same code is not sent again within this time
 const RESULT_MS = 2500; // the answer stays up this long unless tapped away
 const PROGRESS_MS = 15000; // the counter is refreshed from the server this often
 const MAX_FRAME_WIDTH = 640; // frames are scaled down to this before jsQR reads them
+const SYNC_MS = 45000; // offline admissions are sent and the offline list fetched this often
 
 const RESULTS = {
   admitted: { title: "ADMITTED", tone: "ok" },
@@ -136,6 +144,15 @@ function start() {
   const overlayTitle = document.getElementById("door-result-title");
   const overlayName = document.getElementById("door-result-name");
   const overlayDetail = document.getElementById("door-result-detail");
+  const overlayOffline = document.getElementById("door-result-offline");
+  const offline = new OfflineDoor({
+    eventId,
+    user: document.body.dataset.user || "",
+    listUrl: root.dataset.offlineUrl,
+  });
+  const opened = offline.open(); // the list and the admissions kept on this phone
+  const titles = Object.fromEntries(Object.entries(RESULTS).map(([name, kind]) => [name, kind.title]));
+  const panel = new SyncPanel({ offline, formatTime, titles });
 
   // -- gate -----------------------------------------------------------------------------
 
@@ -226,10 +243,21 @@ function start() {
       if (answer.first_gate) detail += `, ${answer.first_gate}`;
       detail += ". Do not admit again.";
     }
-    return { ...kind, name: ticket?.attendee_name || "", detail };
+    let mark = "";
+    if (answer.offline) {
+      mark = "Offline: not confirmed by the server yet";
+      if (answer.result === "admitted" && answer.not_listed) {
+        // Signed for this event, so issued; sold after the list was synced.
+        detail = "Offline, not in the list yet: sold after the last sync. The code is genuine.";
+      }
+      if (answer.result === "admitted" && !answer.saved) {
+        mark += ". Not saved on this phone: keep this page open until the connection is back";
+      }
+    }
+    return { ...kind, name: ticket?.attendee_name || "", detail, mark };
   }
 
-  function showResult({ title, tone, name, detail }, then) {
+  function showResult({ title, tone, name, detail, mark }, then) {
     clearTimeout(resultTimer);
     overlay.className = `door-result door-result-${tone}`;
     overlayTitle.textContent = title;
@@ -237,6 +265,8 @@ function start() {
     overlayName.hidden = !name;
     overlayDetail.textContent = detail || "";
     overlayDetail.hidden = !detail;
+    overlayOffline.textContent = mark || "";
+    overlayOffline.hidden = !mark;
     if (!showing && document.activeElement !== overlay) returnFocus = document.activeElement;
     overlay.hidden = false;
     showing = true;
@@ -309,29 +339,44 @@ function start() {
 
   let busy = false;
 
+  function postValidate(body) {
+    return fetch(root.dataset.validateUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRF-Token": csrf,
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
   async function validate(code, then) {
     if (busy) return;
     busy = true;
     let status = 0;
     let message = "";
     try {
-      if (!navigator.onLine) throw new Error("offline");
-      const response = await fetch(root.dataset.validateUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRF-Token": csrf,
-        },
-        body: JSON.stringify({ code, event_id: eventId, gate: gate(), device }),
-      });
+      let response = null;
+      if (navigator.onLine) {
+        try {
+          response = await postValidate({ code, event_id: eventId, gate: gate(), device });
+        } catch {
+          response = null; // no connection after all: the phone decides
+        }
+      }
+      if (!response) {
+        await checkOffline(code, then);
+        return;
+      }
       status = response.status;
       if (response.ok) {
         const answer = await response.json();
         clearAlert();
         if (answer.progress) setProgress(answer.progress.admitted, answer.progress.total);
         showResult(describe(answer), then);
+        if (answer.result === "admitted") offline.admittedOnline(answer.ticket?.id, gate());
         return;
       }
       message = await readError(response);
@@ -346,6 +391,67 @@ function start() {
     lastCode = "";
     showResult({ title: "NOT CHECKED", tone: "error", name: "", detail: text }, goOn ? null : stopCamera);
   }
+
+  // -- without a connection -------------------------------------------------------------
+
+  async function checkOffline(code, then) {
+    let answer;
+    try {
+      await opened;
+      answer = await offline.check(code, { gate: gate(), device });
+    } catch {
+      answer = { result: "no_crypto" };
+    }
+    if (answer.result === "no_list" || answer.result === "no_crypto") {
+      const text =
+        answer.result === "no_list"
+          ? "No connection, and this phone has no offline list for this event: this code was not checked. Open this page once with a connection to download the list."
+          : "No connection, and this browser cannot check codes by itself: this code was not checked. Use a current Chrome, Safari or Firefox.";
+      showAlert(text);
+      lastCode = "";
+      showResult({ title: "NOT CHECKED", tone: "error", name: "", detail: text });
+      return;
+    }
+    showResult(describe(answer), then);
+    panel.showStatus();
+  }
+
+  function offlineAlert() {
+    if (offline.list) {
+      const synced = formatTime(offline.list.synced_at);
+      showAlert(
+        `You are offline: codes are checked on this phone against the list synced at ${synced}, and sent to the server when the connection is back.`,
+      );
+    } else {
+      showAlert(
+        "You are offline and this phone has no offline list for this event: codes cannot be checked until the connection is back.",
+      );
+    }
+  }
+
+  let syncing = false;
+
+  // Sends what was admitted offline, then fetches the list again.
+  async function sync() {
+    if (syncing || !navigator.onLine) return;
+    syncing = true;
+    try {
+      await opened;
+      const outcomes = await offline.flush(postValidate);
+      panel.report(outcomes);
+      const stuck = outcomes.find((outcome) => outcome.kept === 401 || outcome.kept === 403);
+      if (stuck) explain(stuck.kept, await readError(stuck.response));
+      if (outcomes.some((outcome) => outcome.answer)) refreshProgress();
+      if (!outcomes.some((outcome) => "kept" in outcome)) await offline.refresh();
+    } finally {
+      syncing = false;
+      panel.showStatus();
+    }
+  }
+  setInterval(sync, SYNC_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) sync();
+  });
 
   // -- the camera -----------------------------------------------------------------------
 
@@ -623,16 +729,18 @@ function start() {
 
   // -- connection -----------------------------------------------------------------------
 
-  window.addEventListener("offline", () =>
-    showAlert("You are offline: codes cannot be checked until the connection is back."),
-  );
+  window.addEventListener("offline", offlineAlert);
   window.addEventListener("online", () => {
     clearAlert();
     refreshProgress();
+    sync();
   });
-  if (!navigator.onLine) {
-    showAlert("You are offline: codes cannot be checked until the connection is back.");
-  }
+  panel.showStatus();
+  opened.then(() => {
+    panel.showStatus();
+    if (!navigator.onLine) offlineAlert();
+    sync();
+  });
 }
 
 if (root) start();

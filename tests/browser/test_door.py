@@ -21,7 +21,7 @@ import httpx
 import pytest
 import qrcode
 from PIL import Image
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Locator, Page, Request, expect
 
 from tests.api_helpers import API, event_body, parse_time
 from tests.browser.conftest import PHONE, BrowserProblems, LiveServer, watch_problems
@@ -261,4 +261,259 @@ def test_door_checks_typed_codes_and_admits_by_name(
     assert api.validate(organizer, ana["code"], event_id)["result"] == "admitted"
     page.clock.fast_forward(15_000)
     expect(counter).to_have_text("2 / 2 admitted")
+    assert problems.unexpected() == []
+
+
+# -- without a connection ----------------------------------------------------------------
+
+
+def check_code(page: Page, code: str) -> Locator:
+    """Types `code` into the scanner and answers the result screen once it shows."""
+    page.get_by_label("Ticket code", exact=True).fill(code)
+    page.get_by_role("button", name="Check code").click()
+    result = page.locator("#door-result")
+    expect(result).to_be_visible()
+    return result
+
+
+def close(result: Locator) -> None:
+    result.click()
+    expect(result).to_be_hidden()
+
+
+def one_character_changed(code: str) -> str:
+    """The code with one character of its signature changed (still well-formed base32)."""
+    at = len(code) - 20
+    return code[:at] + ("B" if code[at] == "A" else "A") + code[at + 1 :]
+
+
+def expect_offline_list(page: Page, tickets: str) -> None:
+    status = page.locator("#door-offline-status")
+    expect(status).to_have_text(re.compile(rf"^Offline list: {tickets}, synced \d\d:\d\d"))
+
+
+def test_door_checks_codes_offline_and_sends_them_when_back(
+    page: Page, live_server: LiveServer, api: Api, problems: BrowserProblems
+) -> None:
+    organizer = api.sign_up("Olga Organizer", "olga@example.com", "organizer")
+    event_id = api.open_event(organizer)
+    ana_person = api.sign_up("Ana Attendee", "ana@example.com")
+    ana = api.ticket(ana_person, event_id)
+    cy_person = api.sign_up("Cy Early", "cy@example.com")
+    cy = api.ticket(cy_person, event_id)
+    elsewhere = api.ticket(ana_person, api.open_event(organizer))
+    log_in(page, live_server, organizer, "/organizer")
+    page.goto(live_server.at(f"/door/{event_id}"))
+    expect_offline_list(page, "2 tickets")  # fetched when the page opened
+    counter = page.locator("#door-progress")
+    expect(counter).to_have_text("0 / 2 admitted")
+
+    # After the sync: Bea buys a ticket, and another door admits Cy (the phone's list
+    # still has Cy's ticket as valid).
+    bea_person = api.sign_up("Bea Late", "bea@example.com")
+    bea = api.ticket(bea_person, event_id)
+    assert api.validate(organizer, cy["code"], event_id)["result"] == "admitted"
+
+    page.context.set_offline(True)
+    expect(page.locator("#door-alert")).to_contain_text(
+        "You are offline: codes are checked on this phone"
+    )
+    sent: list[Request] = []
+    page.on("request", lambda request: sent.append(request) if is_validate(request) else None)
+
+    result = check_code(page, ana["code"])
+    expect(result).to_have_class(re.compile(r"\bdoor-result-ok\b"))
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    expect(result.locator(".door-result-name")).to_have_text("Ana Attendee")
+    expect(result.locator(".door-result-offline")).to_have_text(
+        "Offline: not confirmed by the server yet"
+    )
+    close(result)
+
+    result = check_code(page, ana["code"])
+    expect(result).to_have_class(re.compile(r"\bdoor-result-warn\b"))
+    expect(result.locator(".door-result-title")).to_have_text("ALREADY USED")
+    expect(result.locator(".door-result-detail")).to_have_text(
+        re.compile(r"^First scanned at \d\d:\d\d, Main gate\. Do not admit again\.$")
+    )
+    expect(result.locator(".door-result-offline")).to_be_visible()
+    close(result)
+
+    result = check_code(page, elsewhere["code"])
+    expect(result).to_have_class(re.compile(r"\bdoor-result-bad\b"))
+    expect(result.locator(".door-result-title")).to_have_text("WRONG EVENT")
+    close(result)
+
+    result = check_code(page, one_character_changed(ana["code"]))
+    expect(result).to_have_class(re.compile(r"\bdoor-result-bad\b"))
+    expect(result.locator(".door-result-title")).to_have_text("INVALID")
+    close(result)
+
+    # Sold after the sync: the signature proves it was issued for this event.
+    result = check_code(page, bea["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    expect(result.locator(".door-result-detail")).to_contain_text("not in the list yet")
+    close(result)
+
+    result = check_code(page, cy["code"])  # the list does not know yet
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    close(result)
+
+    expect(page.locator("#door-offline-status")).to_contain_text("3 offline check-ins to send")
+    assert sent == []  # nothing reached for the network
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "valid"
+    expect(counter).to_have_text("0 / 2 admitted")  # the server's figure when last online
+
+    # Back online: each admission is sent to the server, which admits once.
+    page.context.set_offline(False)
+    panel = page.locator("#door-sync")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#door-sync-summary")).to_have_text(
+        "Sent 3 offline check-ins: 2 confirmed, 1 conflict."
+    )
+    lines = panel.locator("#door-sync-log li")
+    expect(lines).to_have_count(3)
+    expect(lines.filter(has_text="Ana Attendee")).to_have_text(
+        re.compile(r"^Ana Attendee: admitted offline at \d\d:\d\d: confirmed\.$")
+    )
+    expect(lines.filter(has_text="Bea Late")).to_contain_text("confirmed.")
+    conflict = lines.filter(has_text="Cy Early")
+    expect(conflict).to_have_class("door-sync-warn")
+    expect(conflict).to_have_text(
+        re.compile(
+            r"^Cy Early: admitted offline at \d\d:\d\d, but it had already been used"
+            r" at \d\d:\d\d \(Side gate\)\.$"
+        )
+    )
+    expect(counter).to_have_text("3 / 3 admitted")
+    for person, ticket in ((ana_person, ana), (bea_person, bea)):
+        saved = api.get_ticket(person, ticket["id"])
+        assert saved["status"] == "used"
+        assert saved["checked_in_at"] is not None
+    assert len(sent) == 3
+    assert {request.post_data_json["gate"] for request in sent} == {"Main gate"}
+    expect(page.locator("#door-offline-status")).not_to_contain_text("to send")
+    expect(page.locator("#door-alert")).to_be_hidden()
+
+    # Online again, the server answers as usual.
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ALREADY USED")
+    expect(result.locator(".door-result-offline")).to_be_hidden()
+    assert problems.unexpected() == []
+
+
+# The worker's caches: which of `paths` each cache whose name starts with `prefix` holds.
+SAVED = """async ([prefix, paths]) => {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(prefix)) continue;
+    const cache = await caches.open(name);
+    const hits = await Promise.all(paths.map((path) => cache.match(path)));
+    if (hits.every(Boolean)) return true;
+  }
+  return false;
+}"""
+
+DOOR_ASSETS = [
+    "/static/css/door.css",
+    "/static/vendor/jsQR.js",
+    "/static/js/door.js",
+    "/static/js/door-offline.js",
+    "/static/js/door-codes.js",
+    "/static/js/door-sync.js",
+]
+
+
+def test_the_scanner_opens_and_admits_offline_after_a_reload(
+    page: Page, live_server: LiveServer, api: Api, problems: BrowserProblems
+) -> None:
+    organizer = api.sign_up("Olga Organizer", "olga@example.com", "organizer")
+    event_id = api.open_event(organizer)
+    ana_person = api.sign_up("Ana Attendee", "ana@example.com")
+    ana = api.ticket(ana_person, event_id)
+    log_in(page, live_server, organizer, "/organizer")
+    scanner = live_server.at(f"/door/{event_id}")
+    page.goto(scanner)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the worker, which keeps the page and what it loads
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    user_id = page.evaluate("document.body.dataset.user")
+    page.wait_for_function(SAVED, arg=[f"admit-private:{user_id}", [f"/door/{event_id}"]])
+    page.wait_for_function(SAVED, arg=["admit-static-", DOOR_ASSETS])
+    expect_offline_list(page, "1 ticket")
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Door Test Night")).to_be_visible()
+    expect_offline_list(page, "1 ticket")
+    expect(page.locator("#door-alert")).to_contain_text("You are offline")
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    expect(result.locator(".door-result-offline")).to_be_visible()
+    close(result)
+
+    # The admission waits on the phone, across another reload without a connection.
+    page.reload()
+    expect(page.locator("#door-offline-status")).to_contain_text("1 offline check-in to send")
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ALREADY USED")
+    close(result)
+
+    page.context.set_offline(False)
+    expect(page.locator("#door-sync-summary")).to_have_text("Sent 1 offline check-in: 1 confirmed.")
+    expect(page.locator("#door-progress")).to_have_text("1 / 1 admitted")
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "used"
+
+    # Log-out drops the saved scanner and the offline list (it names attendees).
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(live_server.at("/"))
+    page.wait_for_function(
+        """async () => !(await caches.keys()).some((name) => name.startsWith("admit-private:"))
+          && !(await indexedDB.databases()).some((db) => db.name === "admit-door-lists")"""
+    )
+    assert problems.unexpected() == []
+
+
+def test_a_failed_call_is_decided_offline_but_an_error_answer_is_not(
+    page: Page, live_server: LiveServer, api: Api, problems: BrowserProblems
+) -> None:
+    """The phone decides by itself when the request cannot reach the server (a fault
+    forced with page.route), never when the server answers with an error."""
+    organizer = api.sign_up("Olga Organizer", "olga@example.com", "organizer")
+    event_id = api.open_event(organizer)
+    ana_person = api.sign_up("Ana Attendee", "ana@example.com")
+    ana = api.ticket(ana_person, event_id)
+    log_in(page, live_server, organizer, "/organizer")
+    page.clock.install()  # runs as usual until fast-forwarded
+    page.goto(live_server.at(f"/door/{event_id}"))
+    expect_offline_list(page, "1 ticket")
+    validate_url = f"**{API}/tickets/validate"
+
+    problems.allow("503 (Service Unavailable)")
+    page.route(validate_url, lambda route: route.fulfill(status=503, json={}))
+    result = check_code(page, ana["code"])
+    expect(result).to_have_class(re.compile(r"\bdoor-result-error\b"))
+    expect(result.locator(".door-result-title")).to_have_text("NOT CHECKED")
+    expect(result.locator(".door-result-offline")).to_be_hidden()
+    close(result)
+    page.unroute(validate_url)
+
+    problems.allow("net::ERR_INTERNET_DISCONNECTED")
+    page.route(validate_url, lambda route: route.abort("internetdisconnected"))
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    expect(result.locator(".door-result-offline")).to_be_visible()
+    close(result)
+    status = page.locator("#door-offline-status")
+    expect(status).to_contain_text("1 offline check-in to send")
+
+    with page.expect_event("requestfailed", predicate=is_validate):
+        page.clock.fast_forward(45_000)  # a sync while the calls still fail keeps it
+    expect(status).to_contain_text("1 offline check-in to send")
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "valid"
+
+    page.unroute(validate_url)
+    page.clock.fast_forward(45_000)
+    expect(page.locator("#door-sync-summary")).to_have_text("Sent 1 offline check-in: 1 confirmed.")
+    expect(status).not_to_contain_text("to send")
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "used"
     assert problems.unexpected() == []

@@ -1,25 +1,75 @@
-"""The door: the scanner page, its progress counter, and assigning door staff."""
+"""The door: the scanner page, its progress counter, its offline list, and door staff."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models.tickets import Ticket, TicketStatus
 from web.auth import require_user
 from web.services.container import Services
+from web.services.tickets import DoorList
 from web.templating import render
+
+# Door pages name attendees: a browser or proxy may not share them. The service worker
+# keeps the scanner for its own user (static/sw.js).
+PRIVATE = {"Cache-Control": "private, no-cache"}
+
+# One array per ticket in the offline list, in this order; a ticket that was never
+# checked in stops after `seats` (see "The door page" in docs/ARCHITECTURE.md).
+TICKET_COLUMNS = (
+    "id",
+    "status",
+    "attendee_name",
+    "seat_no",
+    "seats",
+    "checked_in_at",
+    "checked_in_gate",
+)
 
 
 def _services(request: Request) -> Services:
     return request.state.services
 
 
+def _time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _ticket_row(ticket: Ticket) -> list[Any]:
+    row: list[Any] = [
+        ticket.id,
+        ticket.status.value,
+        ticket.attendee_name,
+        ticket.seat_no,
+        ticket.seats,
+    ]
+    if ticket.status is TicketStatus.USED and ticket.checked_in_at is not None:
+        row += [_time(ticket.checked_in_at), ticket.checked_in_gate or ""]
+    return row
+
+
+def door_list_json(door_list: DoorList) -> dict[str, Any]:
+    return {
+        "event_id": door_list.event.id,
+        "synced_at": _time(door_list.synced_at),
+        "opens_at": _time(door_list.opens_at),
+        "closes_at": _time(door_list.closes_at),
+        "keys": door_list.keys,
+        "columns": list(TICKET_COLUMNS),
+        "tickets": [_ticket_row(ticket) for ticket in door_list.tickets],
+    }
+
+
 async def door_index(request: Request) -> Response:
     """The events this person may check tickets for: door staff's and organizer's own."""
     user = require_user(request)
     events = await _services(request).tickets.door_events(user)
-    return render(request, "door/index.html", {"events": events})
+    return render(request, "door/index.html", {"events": events}, headers=PRIVATE)
 
 
 async def scanner(request: Request) -> Response:
@@ -28,7 +78,7 @@ async def scanner(request: Request) -> Response:
         user, request.path_params["event_id"]
     )
     context = {"event": event, "admitted": admitted, "total": total}
-    return render(request, "door/scanner.html", context)
+    return render(request, "door/scanner.html", context, headers=PRIVATE)
 
 
 async def progress(request: Request) -> Response:
@@ -39,8 +89,16 @@ async def progress(request: Request) -> Response:
     return render(request, "door/_progress.html", {"admitted": admitted, "total": total})
 
 
+async def offline_list(request: Request) -> Response:
+    """The list the scanner keeps on the phone to check codes without a connection."""
+    user = require_user(request)
+    door_list = await _services(request).tickets.door_list(user, request.path_params["event_id"])
+    return JSONResponse(door_list_json(door_list), headers={"Cache-Control": "no-store"})
+
+
 routes = [
     Route("/door", door_index),
     Route("/door/{event_id}", scanner),
     Route("/door/{event_id}/progress", progress),
+    Route("/door/{event_id}/offline-data", offline_list),
 ]

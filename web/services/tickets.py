@@ -50,6 +50,18 @@ class TicketView:
     code: str
 
 
+@dataclass(frozen=True)
+class DoorList:
+    """What a door phone needs to check codes without a connection (`door_list`)."""
+
+    event: Event
+    keys: list[dict[str, str]]  # as `checkin_keys` answers them
+    tickets: list[Ticket]
+    opens_at: datetime  # before this: not_yet_open
+    closes_at: datetime  # after this: event_over
+    synced_at: datetime
+
+
 def pdf_key(ticket: Ticket) -> str:
     return f"tickets/{ticket.event_id}/{ticket.id}.pdf"
 
@@ -216,6 +228,25 @@ class Tickets:
 
     async def checkin_keys(self, user: User, event_id: str) -> list[dict[str, str]]:
         await self._may_check(user, event_id)
+        return self._public_keys()
+
+    async def door_list(self, user: User, event_id: str) -> DoorList:
+        """The event's public keys, door hours and every ticket with its state: enough
+        for a door phone to decide offline as `Store.check_in` would (invariant 4 needs
+        only public keys; invariant 2 stays the server's when the phone syncs)."""
+        synced_at = utcnow()  # before the read: nothing the list misses is older
+        event = await self._may_check(user, event_id)
+        tickets = await self.store.list_event_tickets(event.id)
+        return DoorList(
+            event=event,
+            keys=self._public_keys(),
+            tickets=tickets,
+            opens_at=event.effective_doors_open_at,
+            closes_at=event.ends_at + self.grace,
+            synced_at=synced_at,
+        )
+
+    def _public_keys(self) -> list[dict[str, str]]:
         keys = [self.signer.private_key.public_key(), *self.verifier.keys.values()]
         unique = {key_id(key): key for key in keys}
         return [
