@@ -20,12 +20,8 @@ from web.auth import current_user, log_in_session, log_out_session
 from web.client_address import client_address
 from web.flash import flash
 from web.forms import kept, read_form, safe_next
-from web.services.container import Services
+from web.services.container import services_of
 from web.templating import redirect, render
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
 
 
 def _client(request: Request) -> str:
@@ -62,7 +58,7 @@ async def signup(request: Request) -> Response:
         role = request.query_params.get("role", "attendee")
         return _form(request, "accounts/signup.html", {"role": role})
     values = await read_form(request)
-    services = _services(request)
+    services = services_of(request)
     try:
         user = await services.accounts.sign_up(
             values.get("email", ""),
@@ -93,7 +89,7 @@ async def verify(request: Request) -> Response:
         )
     values = await read_form(request)
     try:
-        user = await _services(request).accounts.confirm_email(
+        user = await services_of(request).accounts.confirm_email(
             values.get("email", ""), values.get("code", "")
         )
     except ValidationFailed as exc:
@@ -110,7 +106,7 @@ async def verify(request: Request) -> Response:
 async def resend_code(request: Request) -> Response:
     values = await read_form(request)
     try:
-        await _services(request).accounts.resend_code(values.get("email", ""))
+        await services_of(request).accounts.resend_code(values.get("email", ""))
     except ValidationFailed as exc:
         return _form(request, "accounts/verify.html", values, exc.fields, status_code=422)
     flash(request, "A new code is on its way if that address has an unconfirmed account.", "info")
@@ -129,7 +125,7 @@ async def login(request: Request) -> Response:
     values = await read_form(request)
     next_path = safe_next(values.get("next"), default="")
     try:
-        signed_in = await _services(request).accounts.log_in(
+        signed_in = await services_of(request).accounts.log_in(
             values.get("email", ""), values.get("password", ""), _client(request)
         )
     except InvalidCredentials as exc:
@@ -177,7 +173,7 @@ async def reset_request(request: Request) -> Response:
         )
     values = await read_form(request)
     try:
-        await _services(request).accounts.start_password_reset(values.get("email", ""))
+        await services_of(request).accounts.start_password_reset(values.get("email", ""))
     except ValidationFailed as exc:
         return _form(request, "accounts/reset_request.html", values, exc.fields, status_code=422)
     email = values.get("email", "").strip()
@@ -192,7 +188,7 @@ async def reset_confirm(request: Request) -> Response:
         )
     values = await read_form(request)
     try:
-        user = await _services(request).accounts.reset_password(
+        user = await services_of(request).accounts.reset_password(
             values.get("email", ""), values.get("code", ""), values.get("password", "")
         )
     except ValidationFailed as exc:

@@ -14,7 +14,7 @@ from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
 from web.middleware.security_headers import CSP
-from web.services.container import Services
+from web.services.container import services_of
 from web.services.payments import HoldExpired
 from web.services.registrations import RegistrationView, attendee_may_cancel
 from web.templating import redirect, render
@@ -28,13 +28,9 @@ STRIPE_CSP = {
 }
 
 
-def _services(request: Request) -> Services:
-    return request.state.services
-
-
 async def my_registrations(request: Request) -> Response:
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     page = await services.registrations.mine(user, cursor=request.query_params.get("cursor"))
     views = await services.registrations.with_events(page.items)
     context = {"views": views, "next_cursor": page.next_cursor, "now": utcnow()}
@@ -43,7 +39,9 @@ async def my_registrations(request: Request) -> Response:
 
 async def my_registration(request: Request) -> Response:
     user = require_user(request)
-    view = await _services(request).registrations.get(user, request.path_params["registration_id"])
+    view = await services_of(request).registrations.get(
+        user, request.path_params["registration_id"]
+    )
     now = utcnow()
     context = {
         "view": view,
@@ -57,7 +55,7 @@ async def cancel_registration(request: Request) -> Response:
     user = require_user(request)
     registration_id = request.path_params["registration_id"]
     try:
-        await _services(request).registrations.cancel(user, registration_id)
+        await services_of(request).registrations.cancel(user, registration_id)
     except (Conflict, Forbidden) as exc:
         flash(request, exc.message, "error")
     else:
@@ -67,7 +65,7 @@ async def cancel_registration(request: Request) -> Response:
 
 async def checkout(request: Request) -> Response:
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     view = await services.registrations.get(user, request.path_params["registration_id"])
     registration = view.registration
     if registration.user_id != user.id or registration.status is not RegistrationStatus.HELD:
@@ -88,7 +86,7 @@ def _checkout(
     message: str | None = None,
     started: PaymentStart | None = None,
 ) -> Response:
-    services = _services(request)
+    services = services_of(request)
     context = {
         "view": view,
         "now": utcnow(),
@@ -112,7 +110,7 @@ def _checkout(
 async def pay(request: Request) -> Response:
     """The simulator's card form (Stripe's Payment Element pays in the browser instead)."""
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     registration_id = request.path_params["registration_id"]
     view = await services.registrations.get(user, registration_id)
     values = await read_form(request)

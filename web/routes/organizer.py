@@ -15,7 +15,7 @@ from models.store import RegistrationQuery
 from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
-from web.services.container import Services
+from web.services.container import services_of
 from web.services.events import clean_search
 from web.templating import redirect, render
 
@@ -28,10 +28,6 @@ FORM_DEFAULTS = {
     "category": "other",
     "cancellation_hours": "24",
 }
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
 
 
 def _organizer(request: Request) -> User:
@@ -50,7 +46,7 @@ def _form_context(values: dict[str, str], errors: dict[str, str], **extra: objec
 
 async def dashboard(request: Request) -> Response:
     organizer = _organizer(request)
-    page = await _services(request).events.organized_by(
+    page = await services_of(request).events.organized_by(
         organizer, cursor=request.query_params.get("cursor")
     )
     return render(request, "organizer/index.html", {"page": page}, block="results")
@@ -63,7 +59,7 @@ async def new_event(request: Request) -> Response:
         return render(request, "organizer/event_form.html", context)
     values = await read_form(request)
     try:
-        event = await _services(request).events.create(organizer, values, "form")
+        event = await services_of(request).events.create(organizer, values, "form")
     except ValidationFailed as exc:
         context = _form_context(values, exc.fields, event=None)
         return render(request, "organizer/event_form.html", context, status_code=422, block="form")
@@ -73,7 +69,7 @@ async def new_event(request: Request) -> Response:
 
 async def edit_event(request: Request) -> Response:
     organizer = _organizer(request)
-    services = _services(request)
+    services = services_of(request)
     event = await services.events.owned(organizer, request.path_params["event_id"])
     if request.method == "GET":
         context = _form_context(form_values_of(event), {}, event=event)
@@ -104,7 +100,7 @@ def _registration_filters(request: Request) -> tuple[dict[str, str], Registratio
 
 async def event_dashboard(request: Request) -> Response:
     organizer = _organizer(request)
-    event = await _services(request).events.owned(organizer, request.path_params["event_id"])
+    event = await services_of(request).events.owned(organizer, request.path_params["event_id"])
     context = await _dashboard_context(request, organizer, event)
     return render(request, "organizer/event.html", context, block="registrations")
 
@@ -112,7 +108,7 @@ async def event_dashboard(request: Request) -> Response:
 async def _dashboard_context(
     request: Request, organizer: User, event: Event, **extra: object
 ) -> dict[str, object]:
-    services = _services(request)
+    services = services_of(request)
     filters, query = _registration_filters(request)
     page = await services.registrations.for_event(
         organizer, event.id, query, cursor=request.query_params.get("cursor")
@@ -140,7 +136,7 @@ async def _dashboard_context(
 
 async def add_door_staff(request: Request) -> Response:
     organizer = _organizer(request)
-    services = _services(request)
+    services = services_of(request)
     event = await services.events.owned(organizer, request.path_params["event_id"])
     values = await read_form(request)
     try:
@@ -158,7 +154,7 @@ async def publish_event(request: Request) -> Response:
     organizer = _organizer(request)
     event_id = request.path_params["event_id"]
     try:
-        await _services(request).events.publish(organizer, event_id)
+        await services_of(request).events.publish(organizer, event_id)
     except (Conflict, ValidationFailed) as exc:
         flash(request, exc.message, "error")
     else:
@@ -168,7 +164,7 @@ async def publish_event(request: Request) -> Response:
 
 async def cancel_event(request: Request) -> Response:
     organizer = _organizer(request)
-    services = _services(request)
+    services = services_of(request)
     event = await services.events.owned(organizer, request.path_params["event_id"])
     if request.method == "GET":
         return render(request, "organizer/cancel.html", {"event": event})
@@ -179,7 +175,7 @@ async def cancel_event(request: Request) -> Response:
 
 async def export_csv(request: Request) -> Response:
     organizer = _organizer(request)
-    event, lines = await _services(request).exports.registrations_csv(
+    event, lines = await services_of(request).exports.registrations_csv(
         organizer, request.path_params["event_id"]
     )
     filename = f"registrations-{event.id}.csv"

@@ -14,15 +14,11 @@ from models.errors import Conflict, ValidationFailed
 from models.event_rules import CATEGORIES
 from web.auth import current_user, require_user
 from web.forms import read_form
-from web.services.container import Services
+from web.services.container import services_of
 from web.services.events import parse_event_query
 from web.templating import redirect, render
 
 FILTERS = ("q", "category", "from", "to", "free")
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
 
 
 async def home(request: Request) -> Response:
@@ -36,7 +32,7 @@ async def home(request: Request) -> Response:
     except ValidationFailed as exc:
         context.update(page=None, errors=exc.fields)
         return render(request, "events/index.html", context, status_code=422, block="results")
-    page = await _services(request).events.upcoming(query, cursor=params.get("cursor"))
+    page = await services_of(request).events.upcoming(query, cursor=params.get("cursor"))
     more_url = None
     if page.next_cursor:
         chosen = {name: value for name, value in filters.items() if value}
@@ -46,7 +42,7 @@ async def home(request: Request) -> Response:
 
 
 async def event_detail(request: Request) -> Response:
-    event = await _services(request).events.visible(
+    event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
     context = {"event": event, "values": {}, "errors": {}, "on_sale": event.is_on_sale(utcnow())}
@@ -55,7 +51,7 @@ async def event_detail(request: Request) -> Response:
 
 async def event_seats(request: Request) -> Response:
     """The seats-left badge alone, polled by the event page so it stays truthful."""
-    event = await _services(request).events.visible(
+    event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
     return render(request, "events/_seats.html", {"event": event})
@@ -67,7 +63,7 @@ def _names(raw: str) -> list[str]:
 
 async def register(request: Request) -> Response:
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     event_id = request.path_params["event_id"]
     values = await read_form(request)
     try:

@@ -10,13 +10,8 @@ from models.domain import utcnow
 from models.errors import NotFound
 from web.adapters.files.local import LinkRefused, LocalFiles
 from web.auth import current_user, require_user
-from web.services.container import Services
+from web.services.container import services_of
 from web.templating import render
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
-
 
 # Pages a phone may keep offline (the service worker caches them): never shared caches.
 PRIVATE = {"Cache-Control": "private, no-cache"}
@@ -24,7 +19,7 @@ PRIVATE = {"Cache-Control": "private, no-cache"}
 
 async def my_tickets(request: Request) -> Response:
     user = require_user(request)
-    views = await _services(request).tickets.mine(user)
+    views = await services_of(request).tickets.mine(user)
     now = utcnow()
     context = {"views": views, "now": now}
     return render(request, "tickets/index.html", context, headers=PRIVATE)
@@ -32,7 +27,7 @@ async def my_tickets(request: Request) -> Response:
 
 async def ticket_page(request: Request) -> Response:
     user = require_user(request)
-    view = await _services(request).tickets.get(user, request.path_params["ticket_id"])
+    view = await services_of(request).tickets.get(user, request.path_params["ticket_id"])
     from web.rendering.qr import qr_svg  # qrcode: only for ticket pages (cold start)
 
     context = {"view": view, "qr": qr_svg(view.code, label=f"QR code of {view.ticket.seat_label}")}
@@ -42,14 +37,14 @@ async def ticket_page(request: Request) -> Response:
 async def ticket_pdf(request: Request) -> Response:
     """A fresh short-lived link to the PDF, re-rendered first if it went missing."""
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     view = await services.tickets.get(user, request.path_params["ticket_id"])
     link = await services.tickets.download_link(view)
     return RedirectResponse(link.url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
 async def local_file(request: Request) -> Response:
-    files = _services(request).files
+    files = services_of(request).files
     if not isinstance(files, LocalFiles):  # S3 links go to S3: no such page here
         raise NotFound()
     key = request.path_params["key"]
@@ -79,7 +74,7 @@ async def _refused(request: Request, key: str, expired: bool) -> Response:
     user = current_user(request)
     fresh = None
     if user is not None:
-        ticket = await _services(request).store.get_ticket(ticket_id)
+        ticket = await services_of(request).store.get_ticket(ticket_id)
         if ticket is not None and ticket.user_id == user.id:
             fresh = f"/tickets/{ticket.id}/pdf"
     minutes = max(1, request.app.state.settings.download_ttl // 60)

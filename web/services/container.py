@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.store import Store
 from web.adapters.aws_clients import AwsClients
@@ -15,6 +16,9 @@ from web.services.exports import Exports
 from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.tickets import Tickets
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
 
 
 @dataclass(frozen=True)
@@ -30,3 +34,8 @@ class Services:
     exports: Exports
     tickets: Tickets
     payments: Payments
+
+
+def services_of(connection: HTTPConnection) -> Services:
+    """The services the app's lifespan made, as every handler reaches them."""
+    return connection.state.services

@@ -10,16 +10,12 @@ from models.errors import ValidationFailed
 from web.auth import require_user
 from web.client_address import client_address
 from web.routes.api.common import json_object, strings, user_json
-from web.services.container import Services
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
+from web.services.container import services_of
 
 
 async def signup(request: Request) -> Response:
     body = strings(await json_object(request), "email", "password", "name", "role")
-    user = await _services(request).accounts.sign_up(
+    user = await services_of(request).accounts.sign_up(
         body["email"], body["password"], body["name"], body["role"]
     )
     return JSONResponse(
@@ -30,13 +26,13 @@ async def signup(request: Request) -> Response:
 
 async def verify(request: Request) -> Response:
     body = strings(await json_object(request), "email", "code")
-    user = await _services(request).accounts.confirm_email(body["email"], body["code"])
+    user = await services_of(request).accounts.confirm_email(body["email"], body["code"])
     return JSONResponse({"user": user_json(user)})
 
 
 async def resend_code(request: Request) -> Response:
     body = strings(await json_object(request), "email")
-    await _services(request).accounts.resend_code(body["email"])
+    await services_of(request).accounts.resend_code(body["email"])
     return JSONResponse({"status": "sent_if_pending"}, status_code=202)
 
 
@@ -47,7 +43,7 @@ async def token(request: Request) -> Response:
     except ValidationFailed:
         # One generic answer for every wrong log-in, as for a wrong password.
         values = {"email": "", "password": ""}
-    services = _services(request)
+    services = services_of(request)
     signed_in = await services.accounts.log_in(
         values["email"], values["password"], client_address(request)
     )
@@ -64,13 +60,13 @@ async def token(request: Request) -> Response:
 
 async def password_reset(request: Request) -> Response:
     body = strings(await json_object(request), "email")
-    await _services(request).accounts.start_password_reset(body["email"])
+    await services_of(request).accounts.start_password_reset(body["email"])
     return JSONResponse({"status": "sent_if_exists"}, status_code=202)
 
 
 async def password_reset_confirm(request: Request) -> Response:
     body = strings(await json_object(request), "email", "code", "password")
-    user = await _services(request).accounts.reset_password(
+    user = await services_of(request).accounts.reset_password(
         body["email"], body["code"], body["password"]
     )
     return JSONResponse({"user": user_json(user)})

@@ -17,12 +17,8 @@ from web.routes.api.common import (
     page_params,
     registration_json,
 )
-from web.services.container import Services
+from web.services.container import services_of
 from web.services.events import clean_search, parse_event_query
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
 
 
 def _payments(request: Request) -> str:
@@ -39,18 +35,18 @@ async def list_events(request: Request) -> Response:
         params.get("to", ""),
         params.get("free", ""),
     )
-    page = await _services(request).events.upcoming(query, limit, cursor)
+    page = await services_of(request).events.upcoming(query, limit, cursor)
     return JSONResponse(list_json([event_json(e) for e in page.items], page.next_cursor))
 
 
 async def create_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    event = await _services(request).events.create(organizer, await json_object(request), "json")
+    event = await services_of(request).events.create(organizer, await json_object(request), "json")
     return JSONResponse(event_json(event), status_code=201)
 
 
 async def get_event(request: Request) -> Response:
-    event = await _services(request).events.visible(
+    event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
     return JSONResponse(event_json(event))
@@ -58,7 +54,7 @@ async def get_event(request: Request) -> Response:
 
 async def update_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    event = await _services(request).events.edit(
+    event = await services_of(request).events.edit(
         organizer, request.path_params["event_id"], await json_object(request), "json"
     )
     return JSONResponse(event_json(event))
@@ -66,13 +62,13 @@ async def update_event(request: Request) -> Response:
 
 async def publish_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    event = await _services(request).events.publish(organizer, request.path_params["event_id"])
+    event = await services_of(request).events.publish(organizer, request.path_params["event_id"])
     return JSONResponse(event_json(event))
 
 
 async def cancel_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    event = await _services(request).registrations.cancel_event(
+    event = await services_of(request).registrations.cancel_event(
         organizer, request.path_params["event_id"]
     )
     return JSONResponse(event_json(event))
@@ -88,11 +84,11 @@ async def event_registrations(request: Request) -> Response:
         allowed = ", ".join(s.value for s in RegistrationStatus)
         raise ValidationFailed({"status": f"Use one of: {allowed}."}) from exc
     query = RegistrationQuery(text=clean_search(request.query_params.get("q", "")), status=status)
-    page = await _services(request).registrations.for_event(
+    page = await services_of(request).registrations.for_event(
         organizer, request.path_params["event_id"], query, limit, cursor
     )
     payments = _payments(request)
-    tickets = _services(request).tickets
+    tickets = services_of(request).tickets
     items = [
         registration_json(r, payments, [t.id for t in await tickets.for_registration(r)])
         for r in page.items
@@ -102,7 +98,7 @@ async def event_registrations(request: Request) -> Response:
 
 async def event_stats(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    stats = await _services(request).events.stats(organizer, request.path_params["event_id"])
+    stats = await services_of(request).events.stats(organizer, request.path_params["event_id"])
     return JSONResponse(stats.__dict__)
 
 

@@ -13,11 +13,7 @@ from models.domain import Registration, RegistrationStatus
 from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, list_json, page_params, registration_json
-from web.services.container import Services
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
+from web.services.container import services_of
 
 
 def _payments(request: Request) -> str:
@@ -45,7 +41,7 @@ def _registration_body(body: dict[str, Any]) -> tuple[str, int, list[str]]:
 async def create_registration(request: Request) -> Response:
     user = require_user(request)
     event_id, quantity, names = _registration_body(await json_object(request))
-    services = _services(request)
+    services = services_of(request)
     registration = await services.registrations.register(user, event_id, quantity, names)
     body = await _registration_json(request, registration)
     if registration.status is not RegistrationStatus.CONFIRMED:
@@ -56,7 +52,7 @@ async def create_registration(request: Request) -> Response:
 
 
 async def _registration_json(request: Request, registration: Registration) -> dict[str, Any]:
-    services = _services(request)
+    services = services_of(request)
     tickets = []
     if registration.status is RegistrationStatus.CONFIRMED:
         tickets = await services.tickets.for_registration(registration)
@@ -77,7 +73,7 @@ async def simulated_payment(request: Request) -> Response:
         raise ValidationFailed({"card_number": "Give the card number as text."})
     if authenticate not in (None, "approve", "fail"):
         raise ValidationFailed({"authenticate": "Use approve or fail."})
-    services = _services(request)
+    services = services_of(request)
     applied = await services.payments.pay_simulated(
         user, request.path_params["registration_id"], card, authenticate
     )
@@ -91,20 +87,22 @@ async def simulated_payment(request: Request) -> Response:
 async def my_registrations(request: Request) -> Response:
     user = require_user(request)
     limit, cursor = page_params(request)
-    page = await _services(request).registrations.mine(user, limit, cursor)
+    page = await services_of(request).registrations.mine(user, limit, cursor)
     items = [await _registration_json(request, r) for r in page.items]
     return JSONResponse(list_json(items, page.next_cursor))
 
 
 async def get_registration(request: Request) -> Response:
     user = require_user(request)
-    view = await _services(request).registrations.get(user, request.path_params["registration_id"])
+    view = await services_of(request).registrations.get(
+        user, request.path_params["registration_id"]
+    )
     return JSONResponse(await _registration_json(request, view.registration))
 
 
 async def cancel_registration(request: Request) -> Response:
     user = require_user(request)
-    registration = await _services(request).registrations.cancel(
+    registration = await services_of(request).registrations.cancel(
         user, request.path_params["registration_id"]
     )
     return JSONResponse(await _registration_json(request, registration))

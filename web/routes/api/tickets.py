@@ -12,12 +12,8 @@ from models.domain import Role
 from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, rfc3339, strings
-from web.services.container import Services
+from web.services.container import services_of
 from web.services.tickets import TicketView
-
-
-def _services(request: Request) -> Services:
-    return request.state.services
 
 
 def ticket_json(view: TicketView, download_url: str | None, expires: Any) -> dict[str, Any]:
@@ -37,7 +33,7 @@ def ticket_json(view: TicketView, download_url: str | None, expires: Any) -> dic
 
 async def get_ticket(request: Request) -> Response:
     user = require_user(request)
-    services = _services(request)
+    services = services_of(request)
     view = await services.tickets.get(user, request.path_params["ticket_id"])
     link = await services.tickets.download_link(view)
     url = str(request.base_url).rstrip("/") + link.url if link.url.startswith("/") else link.url
@@ -47,7 +43,7 @@ async def get_ticket(request: Request) -> Response:
 async def validate(request: Request) -> Response:
     user = require_user(request)
     body = strings(await json_object(request), "code", "event_id", optional=("gate", "device"))
-    outcome = await _services(request).tickets.validate(
+    outcome = await services_of(request).tickets.validate(
         user, body["code"], body["event_id"], body.get("gate", ""), body.get("device", "")
     )
     ticket = outcome.ticket
@@ -74,13 +70,13 @@ async def validate(request: Request) -> Response:
 
 async def checkin_keys(request: Request) -> Response:
     user = require_user(request)
-    keys = await _services(request).tickets.checkin_keys(user, request.path_params["event_id"])
+    keys = await services_of(request).tickets.checkin_keys(user, request.path_params["event_id"])
     return JSONResponse({"keys": keys})
 
 
 async def door_search(request: Request) -> Response:
     user = require_user(request)
-    views = await _services(request).tickets.search(
+    views = await services_of(request).tickets.search(
         user, request.path_params["event_id"], request.query_params.get("q", "")
     )
     items = [
@@ -99,7 +95,7 @@ async def door_search(request: Request) -> Response:
 
 async def add_door_staff(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    services = _services(request)
+    services = services_of(request)
     body = await json_object(request)
     if not isinstance(body.get("email"), str):
         raise ValidationFailed({"email": "Give the email address of an existing account."})
