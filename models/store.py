@@ -120,6 +120,11 @@ class Store(ABC):
     @abstractmethod
     async def login_failures(self, key: str, since: datetime) -> LoginFailures: ...
 
+    @abstractmethod
+    async def purge_spent(self, codes_expired_before: datetime, failures_before: datetime) -> int:
+        """Delete codes that expired and failed log-ins older than the limits look back;
+        the number of rows deleted. (DynamoDB's TTL does this by itself: 0.)"""
+
     # -- events -------------------------------------------------------------------------
 
     @abstractmethod

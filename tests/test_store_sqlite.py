@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from models.domain import CodePurpose, OneTimeCode, utcnow
 from models.errors import StoreNotReady
 from models.sqlite.store import SqliteStore
 from tests.store_contract import StoreContract
@@ -33,3 +35,21 @@ async def test_open_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     sqlite3.connect(path).close()
     with pytest.raises(StoreNotReady, match="admit migrate"):
         await SqliteStore(path).open()
+
+
+async def test_purge_forgets_expired_codes_and_failures_the_limits_no_longer_count(
+    store: SqliteStore,
+) -> None:
+    now = utcnow()
+    purpose = CodePurpose.VERIFY_EMAIL
+    await store.put_code(OneTimeCode("old@example.com", purpose, "h1", now - timedelta(seconds=1)))
+    await store.put_code(OneTimeCode("new@example.com", purpose, "h2", now + timedelta(minutes=9)))
+    await store.record_login_failure(["client:203.0.113.7"], now - timedelta(hours=1))
+    await store.record_login_failure(["client:203.0.113.7"], now - timedelta(minutes=1))
+
+    assert await store.purge_spent(now, now - timedelta(minutes=15)) == 2
+    assert await store.get_code("old@example.com", purpose) is None
+    assert await store.get_code("new@example.com", purpose) is not None
+    failures = await store.login_failures("client:203.0.113.7", now - timedelta(days=1))
+    assert failures.count == 1
+    assert await store.purge_spent(now, now - timedelta(minutes=15)) == 0

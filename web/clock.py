@@ -17,6 +17,9 @@ async def run_clock_jobs(services: Services) -> None:
     freed = await services.registrations.sweep()
     if freed:
         log.info("released %d seats from run-out holds", freed)
+    purged = await services.accounts.purge_spent()
+    if purged:
+        log.info("forgot %d expired codes and old failed log-ins", purged)
 
 
 async def _every(interval: float, services: Services) -> None:

@@ -123,6 +123,22 @@ class SqliteUsers(SqliteBase):
         async with self.write_transaction():
             await LoginFailureRow.insert(*(LoginFailureRow(key=key, at=at) for key in keys)).run()
 
+    async def purge_spent(self, codes_expired_before: datetime, failures_before: datetime) -> int:
+        async with self.write_transaction():
+            codes = (
+                await CodeRow.delete()
+                .where(CodeRow.expires_at < codes_expired_before)
+                .returning(CodeRow.key)
+                .run()
+            )
+            failures = (
+                await LoginFailureRow.delete()
+                .where(LoginFailureRow.at < failures_before)
+                .returning(LoginFailureRow.id)
+                .run()
+            )
+        return len(codes) + len(failures)
+
     async def login_failures(self, key: str, since: datetime) -> LoginFailures:
         rows = (
             await LoginFailureRow.select(LoginFailureRow.at)

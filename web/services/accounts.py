@@ -104,6 +104,11 @@ class Accounts:
             await self.store.record_login_failure(list(keys), now)
             raise
 
+    async def purge_spent(self) -> int:
+        """Forget codes that expired and failed log-ins the limits no longer count."""
+        now = utcnow()
+        return await self.store.purge_spent(now, now - self.limits.window)
+
     async def start_password_reset(self, email: str) -> None:
         _require_email(email)
         await self.identity.start_password_reset(normalize_email(email))
