@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -32,9 +33,9 @@ from models.tickets import (
     CheckinOutcome,
     Ticket,
 )
-from web.adapters.files.port import DownloadLink, Files
+from web.adapters.files.port import DownloadLink, Files, FileStoreFailed
 from web.adapters.identity.port import Identity
-from web.adapters.mail.port import Attachment, Mailer
+from web.adapters.mail.port import Attachment, MailDeliveryFailed, Mailer
 from web.calendar_file import event_ics
 from web.mails import registration_mail
 from web.rendering.document import RenderedFile, TicketDocument
@@ -62,6 +63,10 @@ class DoorList:
     synced_at: datetime
 
 
+DELIVERY_ATTEMPTS = 3
+log = logging.getLogger("admit")
+
+
 def pdf_key(ticket: Ticket) -> str:
     return f"tickets/{ticket.event_id}/{ticket.id}.pdf"
 
@@ -78,8 +83,10 @@ class Tickets:
         base_url: str,
         grace: timedelta,
         download_ttl: int,
+        retry_delay: float = 0.5,
     ) -> None:
         self.store = store
+        self.retry_delay = retry_delay
         self.identity = identity
         self.signer = signer
         self.verifier = verifier
@@ -169,7 +176,28 @@ class Tickets:
         )
 
     async def deliver(self, registration_id: str) -> None:
-        """After confirmation: render and store every PDF, then mail them to the buyer."""
+        """After confirmation: render and store every PDF, then mail them to the buyer.
+
+        Runs after the answer has gone (a background task). A file or mail service that
+        fails is tried again twice, after 0.5 and 1 s (throttling and brief outages pass
+        that quickly); then the failure is logged with the registration and raised. The
+        tickets themselves are already issued and on "My tickets" either way."""
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+            try:
+                await self._deliver_once(registration_id)
+                return
+            except (MailDeliveryFailed, FileStoreFailed) as exc:
+                if attempt == DELIVERY_ATTEMPTS:
+                    log.error(
+                        "tickets of registration %s not mailed after %d attempts: %s",
+                        registration_id,
+                        attempt,
+                        exc,
+                    )
+                    raise
+                await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
+
+    async def _deliver_once(self, registration_id: str) -> None:
         registration = await self.store.get_registration(registration_id)
         if registration is None or registration.status is not RegistrationStatus.CONFIRMED:
             return
