@@ -3,7 +3,7 @@
     .venv/bin/python bench/cost_analysis.py            # write the doc, print the totals
     .venv/bin/python bench/cost_analysis.py --check    # exit 1 if the doc on disk is stale
 
-Prices (PRICES) and assumptions (INPUTS, ACTIONS, ASSUMED) are the inputs; memory size,
+Prices (PRICES) and assumptions (INPUTS, ACTIONS, ASSUMED) are the inputs; memory sizes,
 architecture, sweeper rate, log retention, PDF expiry and alarms are read from serverless.yml
 and infra/*.yml, so a change there shows up in `--check`.
 """
@@ -36,6 +36,8 @@ SOURCES = {
     "ssm": "AWS Systems Manager API reference, GetParameter note: standard throughput 'without "
     "additional cost'",
     "eb": "cloudburn.io 'Amazon EventBridge Pricing' (March 2026, us-east-1)",
+    "sqs": "cloudburn.io 'Amazon SQS Pricing' (March 2026, us-east-1): standard queue, first 1M "
+    "requests a month free",
     "cw": "CloudWatch always-free allowances, transcribed in github.com/api-evangelist/cloudwatch",
     "stripe": "support.stripe.com 'Pricing updates for businesses based in the EEA' (2023-04-10)",
     "-": "best-known published figure",
@@ -87,6 +89,7 @@ PRICES: dict[str, Price] = {
     "cognito_lite": P("Cognito", "MAU, Lite", 0.0055, "MAU", 1e4, CUS, "cognito"),
     "ses_mail": P("SES", "outbound mail (a la carte)", 0.10, "1,000 mails", 0, CUS, "ses"),
     "ses_att": P("SES", "attachments", 0.12, "GB", 0, CUS, "ses"),
+    "sqs": P("SQS", "standard queue requests", 0.40, "1M requests", 1e6, CUS, "sqs"),
     "ssm": P("SSM Parameter Store", "standard tier and throughput", 0, "10,000 calls", 0, C, "ssm"),
     "ssm_high": P(
         "SSM Parameter Store", "higher throughput (off)", 0.05, "10,000 calls", 0, U, "-"
@@ -151,6 +154,13 @@ ASSUMED = {  # shared by both scenarios
     "lambda_ms": (70, "mean billed web request: DynamoDB round trips, PDF, cold starts"),
     "sweeper_ms": (100, "one query for expiring holds, usually nothing to release"),
     "sweeper_rru": (2, "the hold-expiry query per run"),
+    "deliverer_ms": (300, "one delivery: secrets, PDFs (about 5 ms each), S3 puts, one SES call"),
+    "sqs_per_delivery": (3, "SendMessage, then the deliverer's ReceiveMessage and DeleteMessage"),
+    "sqs_idle_polls": (
+        648_000,
+        "the deliverer's event source long-polls the queue even when empty: 5 pollers x 3 a "
+        "minute (unconfirmed)",
+    ),
     "response_kb": (3, "gzip page or JSON answer (home page HTML: 1.9 KB gzip)"),
     "cf_requests_per_view": (1, "4 static files, browser-cached for a day after a first view"),
     "cf_kb_per_view": (6, "17 KB of gzip css/js on a first view, cached afterwards"),
@@ -187,6 +197,7 @@ def config() -> dict[str, float | str]:
         "architecture": find(r"^\s+architecture:\s*(\S+)"),
         "memory_mb": int(find(r"^provider:.*?memorySize:\s*(\d+)")),
         "sweeper_mb": int(find(r"^  sweeper:.*?memorySize:\s*(\d+)")),
+        "deliverer_mb": int(find(r"^  deliverer:.*?memorySize:\s*(\d+)")),
         "sweeper_runs": 30 * 24 * 60 // int(find(r"rate\((\d+) minutes?\)")),
         "log_days": max(int(d) for d in re.findall(r"logRetentionDays:\s*(\d+)", sls)),
         "pdf_days": int(find(r"ExpirationInDays:\s*(\d+)", infra["storage"])),
@@ -222,17 +233,22 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
     n = counts(s)
     web = sum(n[k] * ACTIONS[k].requests for k in n)
     runs = float(cfg["sweeper_runs"])
+    regs, tickets, views = n["register"], n["ticket issued"], n["browse (page view)"]
+    # Every confirmed registration is one delivery: a deliverer invocation at worst (a batch
+    # of one), which reads the secrets once and logs like a web request.
+    deliveries = regs
     gb_s = web * a["lambda_ms"] / 1000 * float(cfg["memory_mb"]) / 1024
     gb_s += runs * a["sweeper_ms"] / 1000 * float(cfg["sweeper_mb"]) / 1024
-    regs, tickets, views = n["register"], n["ticket issued"], n["browse (page view)"]
+    gb_s += deliveries * a["deliverer_ms"] / 1000 * float(cfg["deliverer_mb"]) / 1024
     attached_kb = (
         regs * (s["tickets_per_registration"] * a["pdf_kb"] + a["ics_kb"]) * 4 / 3
     )  # base64
     stored_kb = tickets * a["history_months"] * a["ddb_kb_per_ticket"]
     table_gb = (stored_kb + s["users"] * 3 * a["ddb_kb_per_user"]) * 1024 / GIB
-    log_gb = (web + runs / 3) * a["log_bytes"] / GIB  # a sweeper run logs a third as much
+    # A sweeper run logs a third as much as a web request.
+    log_gb = (web + runs / 3 + deliveries) * a["log_bytes"] / GIB
     return {
-        "lambda_req": web + runs,
+        "lambda_req": web + runs + deliveries,
         f"lambda_{str(cfg['architecture'])[:3]}": gb_s,
         "apigw": web,
         "ddb_wru": sum(n[k] * ACTIONS[k].wru for k in n),
@@ -249,7 +265,8 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
         f"cognito_{cfg['cognito_tier']}": s["users"],
         "ses_mail": regs * a["mails_per_registration"] + n["sign-up"] * a["mails_per_signup"],
         "ses_att": attached_kb * 1024 / GIB,
-        "ssm": web / a["cold_start_every"],
+        "sqs": deliveries * a["sqs_per_delivery"] + a["sqs_idle_polls"],
+        "ssm": web / a["cold_start_every"] + deliveries,
         "logs_in": log_gb,
         "logs_gb": log_gb * float(cfg["log_days"]) / 30,  # steady state, uncompressed
         "alarms": float(cfg["alarm_metrics"]),
@@ -345,7 +362,8 @@ def render() -> str:
     out += [
         "\n## Assumptions\n",
         f"Read from the repository: Lambda `{cfg['architecture']}` at {cfg['memory_mb']} MB; the "
-        f"sweeper at {cfg['sweeper_mb']} MB, {cfg['sweeper_runs']:,} runs a month; log retention "
+        f"sweeper at {cfg['sweeper_mb']} MB, {cfg['sweeper_runs']:,} runs a month; the deliverer "
+        f"at {cfg['deliverer_mb']} MB, one run per confirmed registration at most; log retention "
         f"{cfg['log_days']} days (prod); ticket PDFs expire after {cfg['pdf_days']} days; "
         f"{cfg['tables']} DynamoDB tables; {cfg['alarms']} alarms reading {cfg['alarm_metrics']} "
         "metrics (a metric-math alarm is billed per metric it reads (unconfirmed)).\n",
@@ -376,15 +394,16 @@ GROWTH = """## What grows with what
   CloudWatch Logs, data transfer out, CloudFront: together under a cent per thousand page
   views at list prices.
 - **With tickets sold:** DynamoDB writes (a transaction costs 2 WRU an item, each index one
-  more), SES mails and attachment bytes, S3 PUTs and PDF storage, check-in scans, and
-  Stripe's fee on every paid order.
+  more), SES mails and attachment bytes, S3 PUTs and PDF storage, the delivery queue's
+  messages and deliverer runs, check-in scans, and Stripe's fee on every paid order.
 - **With users:** Cognito, per monthly active user: the biggest AWS line at list prices,
   and past the 10,000 free MAUs most of the bill. `infra/cognito.yml` asks for the Lite
   plan (`UserPoolTier: LITE`): the pool uses none of Essentials' extras (no managed login
   domain, no passwordless, no token-customisation trigger), and Essentials, the default
   for a pool that names no plan, costs about 2.7 times as much.
-- **Fixed:** alarms, detailed API metrics and the once-a-minute sweeper: about four dollars
-  a month whatever the traffic. PITR on the {tables} tables has no per-table fee: it is
+- **Fixed:** alarms, detailed API metrics, the once-a-minute sweeper and the deliverer's
+  polling of an empty queue (inside SQS's free million): about four dollars a month
+  whatever the traffic. PITR on the {tables} tables has no per-table fee: it is
   billed per GB stored, so it grows with the tickets kept (cents here).
 - **The biggest lever:** for an organizer, Stripe: 1.5% + EUR 0.25 per payment is far more
   than the whole AWS bill for the same tickets, and the fixed EUR 0.25 is why one payment

@@ -103,7 +103,9 @@ def test_the_lambda_request_line_for_1k_users_by_hand(cfg: dict) -> None:
         + tickets * s["downloads_per_ticket"] * per["ticket PDF download"]
         + s["events"] * per["event setup (organizer)"]
     )
-    invocations = web + 30 * 24 * 60  # plus the sweeper, once a minute
+    # Plus the sweeper, once a minute, and the deliverer, once per confirmed registration
+    # at most (a batch of one).
+    invocations = web + 30 * 24 * 60 + registrations
     expected = invocations * 0.20 / 1_000_000  # USD 0.20 per million requests
 
     quantity, list_usd, free_usd = cost.costs(s, cfg)["lambda_req"]
@@ -111,6 +113,17 @@ def test_the_lambda_request_line_for_1k_users_by_hand(cfg: dict) -> None:
     assert list_usd == pytest.approx(expected)
     assert free_usd == 0  # under the million free requests a month
     assert cost.costs(s, cfg)["apigw"][1] == pytest.approx(web * 1.11 / 1_000_000)
+
+
+def test_the_sqs_line_by_hand(cfg: dict) -> None:
+    # Send, receive and delete per delivery, plus the event source's polls of an idle queue;
+    # USD 0.40 per million requests past the free million.
+    for s in cost.SCENARIOS.values():
+        requests = s["users"] * s["registrations"] * 3 + 648_000
+        quantity, list_usd, free_usd = cost.costs(s, cfg)["sqs"]
+        assert quantity == pytest.approx(requests)
+        assert list_usd == pytest.approx(requests * 0.40 / 1_000_000)
+        assert free_usd == pytest.approx(max(0, requests - 1_000_000) * 0.40 / 1_000_000)
 
 
 def test_the_cognito_line_by_hand(cfg: dict) -> None:

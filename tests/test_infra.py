@@ -329,7 +329,15 @@ def test_iam_grants_only_the_actions_the_adapters_use(serverless: dict[str, Any]
     assert by_service["cognito-idp"] == {
         "".join(part.title() for part in name.split("_")) for name in called
     }
-    assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp"}
+    # The web function queues deliveries; the deliverer's ReceiveMessage, DeleteMessage and
+    # GetQueueAttributes come from Serverless itself, for its `sqs` event, on that queue.
+    assert by_service["sqs"] == {"SendMessage"}
+    assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp", "sqs"}
+
+
+def test_the_queue_grant_is_on_the_delivery_queue_only(serverless: dict[str, Any]) -> None:
+    statement = next(s for s in iam_statements(serverless) if s["Sid"] == "DeliveryQueue")
+    assert statement["Resource"] == [{"Fn::GetAtt": ["DeliveryQueue", "Arn"]}]
 
 
 def test_s3_grant_is_on_the_tickets_bucket_objects_only(serverless: dict[str, Any]) -> None:
@@ -540,6 +548,71 @@ def test_app_client_has_no_secret_and_password_and_refresh_flows(
     }
 
 
+# -- ticket deliveries (SQS) -----------------------------------------------------------
+
+
+def test_the_delivery_queues_are_encrypted(resources: dict[str, dict[str, Any]]) -> None:
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert set(queues) == {"DeliveryQueue", "DeliveryDeadLetterQueue"}
+    for name, queue in queues.items():
+        props = queue["Properties"]
+        encrypted = props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
+        assert encrypted, f"{name} is not encrypted at rest"
+
+
+def test_failed_deliveries_end_in_a_dead_letter_queue(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    queue = resources["DeliveryQueue"]["Properties"]
+    redrive = queue["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]}
+    assert 1 < redrive["maxReceiveCount"] <= 10
+    dead = resources["DeliveryDeadLetterQueue"]["Properties"]
+    # A dead letter outlives the messages it came from, so there is time to redrive it.
+    assert dead["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    assert "RedrivePolicy" not in dead
+
+
+def test_the_visibility_timeout_outlasts_the_deliverer(
+    serverless: dict[str, Any], resources: dict[str, dict[str, Any]]
+) -> None:
+    """AWS's advice for a Lambda event source: at least 6 x the function's timeout."""
+    timeout = serverless["functions"]["deliverer"]["timeout"]
+    visibility = resources["DeliveryQueue"]["Properties"]["VisibilityTimeout"]
+    assert visibility >= 6 * timeout
+
+
+def test_the_deliverer_reads_the_queue_and_reports_failed_records(
+    serverless: dict[str, Any],
+) -> None:
+    deliverer = serverless["functions"]["deliverer"]
+    assert deliverer["handler"] == "web/lambda.deliver"
+    (event,) = deliverer["events"]
+    sqs = event["sqs"]
+    assert sqs["arn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert 1 <= sqs["batchSize"] <= 10
+    assert sqs["functionResponseType"] == "ReportBatchItemFailures"
+    environment = serverless["provider"]["environment"]
+    assert environment["ADMIT_DELIVERY"] == "sqs"
+    assert environment["ADMIT_DELIVERY_QUEUE_URL"] == {"Ref": "DeliveryQueue"}
+
+
+def test_dead_letters_raise_an_alarm(resources: dict[str, dict[str, Any]]) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
+    (alarm,) = [
+        a["Properties"]
+        for a in alarms
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == 0
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
 # -- alarms and outputs -----------------------------------------------------------------
 
 
@@ -570,7 +643,13 @@ def test_references_name_existing_resources(
     resources: dict[str, dict[str, Any]],
 ) -> None:
     # Resources the Serverless Framework generates from serverless.yml.
-    generated = {"HttpApi", "HttpApiStage", "WebLambdaFunction", "SweeperLambdaFunction"}
+    generated = {
+        "HttpApi",
+        "HttpApiStage",
+        "WebLambdaFunction",
+        "SweeperLambdaFunction",
+        "DelivererLambdaFunction",
+    }
     parameters = {name for doc in infra.values() for name in doc.get("Parameters") or {}}
     known = set(resources) | generated | parameters
     assert referenced_names(infra) <= known
@@ -592,6 +671,8 @@ def test_outputs(infra: dict[str, dict[str, Any]], resources: dict[str, dict[str
         "StaticBucketName",
         "UserPoolId",
         "UserPoolClientId",
+        "DeliveryQueueUrl",
+        "DeliveryDeadLetterQueueUrl",
     ):
         assert key in outputs
     for table in of_type(resources, "AWS::DynamoDB::Table"):

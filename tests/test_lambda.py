@@ -163,6 +163,7 @@ def cookie_pairs(response: dict[str, Any]) -> list[str]:
 def test_importing_the_handler_module_stays_light(aws: ModuleType) -> None:
     assert callable(aws.handler)
     assert callable(aws.sweep)
+    assert callable(aws.deliver)
     assert aws._runtime is None  # nothing built before the first invocation
 
 

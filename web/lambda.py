@@ -1,5 +1,6 @@
 """AWS Lambda entry points: `handler` serves the API Gateway HTTP API (payload format 2.0)
-through Mangum; `sweep` runs the clock jobs for the EventBridge schedule.
+through Mangum; `sweep` runs the clock jobs for the EventBridge schedule; `deliver` mails
+the tickets of the registrations named by a batch of messages from the SQS delivery queue.
 
 `lambda` is a Python keyword, so `import web.lambda` is a syntax error: the Lambda runtime
 loads the handler with importlib (`web/lambda.handler` / `web.lambda.handler`), and Python
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from web.settings import Settings
+
+log = logging.getLogger("admit.deliveries")
 
 
 def settings_from_env() -> Settings:
@@ -159,3 +164,63 @@ def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     asyncio.run(run())
     return {"ok": True, "ms": round((time.perf_counter() - started) * 1000)}
+
+
+def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The delivery function: for each SQS record `{"registration_id": ...}` (sent by
+    `SqsDeliveries`), render the PDFs and mail them (`Tickets.deliver`), with a store
+    opened for this batch and closed after it.
+
+    Answers a partial batch response (`ReportBatchItemFailures`): the records whose
+    delivery failed go back to the queue and come again after the visibility timeout;
+    after five receives SQS moves one to the dead-letter queue, whose alarm mails a
+    person. A record that is not a delivery request (bad JSON, no registration id) can
+    never succeed: it is logged and dropped, not retried. A failure to start (a secret
+    that cannot be read, the store) raises, and the whole batch comes back."""
+    from web.keys import load_or_create_keys
+    from web.secret_parameters import with_secrets
+    from web.wiring import open_services
+
+    records = event.get("Records") or []
+
+    async def run() -> list[str]:
+        settings = await with_secrets(settings_from_env())
+        keys = load_or_create_keys(settings)
+        failed: list[str] = []
+        async with open_services(settings, keys) as services:
+            for record in records:
+                message_id = record.get("messageId", "")
+                registration_id = _registration_id(record.get("body"))
+                if registration_id is None:
+                    log.error("delivery message %s is not a delivery request; dropped", message_id)
+                    continue
+                try:
+                    await services.tickets.deliver(registration_id)
+                except Exception:
+                    # Not swallowed: SQS hands this record back (and, after five tries,
+                    # to the dead-letter queue and its alarm). Raising instead would send
+                    # the batch's delivered records back too, and mail them twice.
+                    log.exception(
+                        "delivery of registration %s failed (message %s); SQS retries it",
+                        registration_id,
+                        message_id,
+                    )
+                    failed.append(message_id)
+        return failed
+
+    failures = asyncio.run(run())
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+
+
+def _registration_id(body: Any) -> str | None:
+    """The registration a delivery message names, or None for a body that names none."""
+    if not isinstance(body, str):
+        return None
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    registration_id = message.get("registration_id") if isinstance(message, dict) else None
+    if not isinstance(registration_id, str) or not registration_id.strip():
+        return None
+    return registration_id.strip()

@@ -19,6 +19,7 @@ PaymentsKind = Literal["simulator", "stripe"]
 IdentityKind = Literal["local", "cognito"]
 FilesKind = Literal["local", "s3"]
 MailKind = Literal["outbox", "ses"]
+DeliveryKind = Literal["inline", "sqs"]
 Environment = Literal["local", "production"]
 
 
@@ -59,7 +60,7 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_AWS_REGION",
         "eu-west-1",
-        "AWS region of the DynamoDB tables, the bucket, the user pool, SES and SSM.",
+        "AWS region of the DynamoDB tables, the bucket, the user pool, SES, SSM and SQS.",
     ),
     SettingDoc(
         "ADMIT_AWS_ENDPOINT_URL",
@@ -125,6 +126,17 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc("ADMIT_IDENTITY", "local", "`local` accounts or `cognito`."),
     SettingDoc("ADMIT_FILES", "local", "`local` folder or `s3`."),
     SettingDoc("ADMIT_MAIL", "outbox", "`outbox` (files under the data dir) or `ses`."),
+    SettingDoc(
+        "ADMIT_DELIVERY",
+        "inline",
+        "How confirmed tickets get mailed: `inline` (in the app, after the answer) or `sqs` "
+        "(a message to a queue that the `deliverer` function reads).",
+    ),
+    SettingDoc(
+        "ADMIT_DELIVERY_QUEUE_URL",
+        "(none)",
+        "With `ADMIT_DELIVERY=sqs`: the delivery queue's URL (serverless.yml sets it).",
+    ),
     SettingDoc("ADMIT_MAIL_FROM", "Admit <tickets@admit.localhost>", "Sender of every mail."),
     SettingDoc(
         "ADMIT_SECRET_KEY",
@@ -220,6 +232,8 @@ class Settings:
     files: FilesKind = "local"
     mail: MailKind = "outbox"
     mail_from: str = "Admit <tickets@admit.localhost>"
+    delivery: DeliveryKind = "inline"
+    delivery_queue_url: str = ""
     secret_key: str | None = None
     dynamodb_tables: tuple[tuple[str, str], ...] = ()
     aws_region: str = "eu-west-1"
@@ -292,6 +306,8 @@ class Settings:
                 files=choice("ADMIT_FILES", ("local", "s3"), "local"),  # type: ignore[arg-type]
                 mail=choice("ADMIT_MAIL", ("outbox", "ses"), "outbox"),  # type: ignore[arg-type]
                 mail_from=config("ADMIT_MAIL_FROM", cast=str, default=cls.mail_from),
+                delivery=choice("ADMIT_DELIVERY", ("inline", "sqs"), "inline"),  # type: ignore[arg-type]
+                delivery_queue_url=config("ADMIT_DELIVERY_QUEUE_URL", cast=str, default="").strip(),
                 secret_key=config("ADMIT_SECRET_KEY", cast=str, default=None),
                 dynamodb_tables=_table_names(config("ADMIT_DYNAMODB_TABLES", cast=str, default="")),
                 aws_region=config("ADMIT_AWS_REGION", cast=str, default="eu-west-1").strip(),

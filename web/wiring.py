@@ -9,6 +9,7 @@ from datetime import timedelta
 from models.store import Store
 from models.ticket_codes import CodeSigner, CodeVerifier
 from web.adapters.aws_clients import AwsClients
+from web.adapters.deliveries.port import Deliveries
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -71,6 +72,19 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
     raise SettingsError(f"ADMIT_FILES={settings.files} is not a known adapter.")
 
 
+def build_deliveries(settings: Settings, aws: AwsClients, tickets: Tickets) -> Deliveries:
+    if settings.delivery == "inline":
+        from web.adapters.deliveries.inline import InlineDeliveries
+
+        return InlineDeliveries(tickets)
+    if settings.delivery == "sqs":
+        _require("ADMIT_DELIVERY=sqs", ADMIT_DELIVERY_QUEUE_URL=settings.delivery_queue_url)
+        from web.adapters.deliveries.sqs import SqsDeliveries
+
+        return SqsDeliveries(aws, settings.delivery_queue_url, tickets)
+    raise SettingsError(f"ADMIT_DELIVERY={settings.delivery} is not a known adapter.")
+
+
 def build_payment_provider(settings: Settings) -> PaymentProvider:
     if settings.payments == "simulator":
         from web.adapters.payments.simulator import SimulatedPayments
@@ -127,7 +141,7 @@ def build_identity(
 
 def build_services(settings: Settings, keys: Keys) -> Services:
     store = build_store(settings)
-    # One set of AWS clients for the S3, SES and Cognito adapters; made on first use, so
+    # One set of AWS clients for the S3, SES, SQS and Cognito adapters; made on first use, so
     # the local adapters never import aiobotocore.
     aws = AwsClients(settings.aws_region, settings.aws_endpoint_url)
     mailer = build_mailer(settings, aws)
@@ -174,6 +188,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,
+        deliveries=build_deliveries(settings, aws, tickets),
         payments=payments,
     )
 

@@ -137,7 +137,7 @@ async def pay(request: Request) -> Response:
         flash(request, "The seats were gone by the time the payment arrived: refunded.", "error")
     response = redirect(request, f"/my/registrations/{registration_id}")
     if applied.to_deliver:
-        response.background = BackgroundTask(services.tickets.deliver, applied.to_deliver)
+        response.background = BackgroundTask(services.deliveries.request, applied.to_deliver)
     return response
 
 

@@ -89,7 +89,7 @@ async def register(request: Request) -> Response:
         return render(request, "events/detail.html", context, status_code=status, block="register")
     if registration.is_free:
         response = redirect(request, f"/my/registrations/{registration.id}")
-        response.background = BackgroundTask(services.tickets.deliver, registration.id)
+        response.background = BackgroundTask(services.deliveries.request, registration.id)
         return response
     return redirect(request, f"/checkout/{registration.id}")
 

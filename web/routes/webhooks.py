@@ -27,7 +27,7 @@ async def stripe_webhook(request: Request) -> Response:
         # 503: Stripe delivers the event again later.
         log.warning("webhook deferred: %s", exc)
         return JSONResponse({"error": {"code": "retry", "message": str(exc)}}, 503)
-    background = BackgroundTask(services.tickets.deliver, to_deliver) if to_deliver else None
+    background = BackgroundTask(services.deliveries.request, to_deliver) if to_deliver else None
     return JSONResponse({"received": True, "result": done}, background=background)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from models.store import Store
 from web.adapters.aws_clients import AwsClients
+from web.adapters.deliveries.port import Deliveries
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -33,6 +34,7 @@ class Services:
     registrations: Registrations
     exports: Exports
     tickets: Tickets
+    deliveries: Deliveries
     payments: Payments
 
 

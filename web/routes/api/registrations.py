@@ -47,7 +47,7 @@ async def create_registration(request: Request) -> Response:
     if registration.status is not RegistrationStatus.CONFIRMED:
         return JSONResponse(body, status_code=201)
     # PDFs and the confirmation mail after the answer: the buyer does not wait for them.
-    delivery = BackgroundTask(services.tickets.deliver, registration.id)
+    delivery = BackgroundTask(services.deliveries.request, registration.id)
     return JSONResponse(body, status_code=201, background=delivery)
 
 
@@ -80,7 +80,7 @@ async def simulated_payment(request: Request) -> Response:
     body = await _registration_json(request, applied.registration)
     delivery = None
     if applied.to_deliver:
-        delivery = BackgroundTask(services.tickets.deliver, applied.to_deliver)
+        delivery = BackgroundTask(services.deliveries.request, applied.to_deliver)
     return JSONResponse(body, background=delivery)
 
 

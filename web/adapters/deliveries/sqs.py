@@ -1,0 +1,44 @@
+"""Deliveries through SQS: one `SendMessage` per confirmed registration; the `deliverer`
+Lambda function (`web/lambda.py`, `deliver`) renders and mails the tickets.
+
+The message body is `{"registration_id": "..."}` and nothing else: the deliverer reads
+the registration from the Store, so a message never carries personal data. When SQS
+itself fails (refused, throttled after the client's retries, unreachable), the tickets
+are delivered here and now instead, with a warning in the log: a ticket mail is never
+lost because the queue hiccuped; the buyer only waits longer for this one answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from web.adapters.aws_clients import AwsClients, error_code
+from web.adapters.deliveries.port import Deliveries
+from web.services.tickets import Tickets
+
+log = logging.getLogger("admit.deliveries")
+
+
+class SqsDeliveries(Deliveries):
+    def __init__(self, aws: AwsClients, queue_url: str, tickets: Tickets) -> None:
+        self.aws = aws
+        self.queue_url = queue_url
+        self.tickets = tickets
+
+    async def request(self, registration_id: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError  # late: Lambda cold start
+
+        body = json.dumps({"registration_id": registration_id})
+        try:
+            sqs = await self.aws.client("sqs")
+            await sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
+        except (ClientError, BotoCoreError) as exc:
+            reason = error_code(exc) or type(exc).__name__
+            log.warning(
+                "delivery queue refused registration %s (%s: %s); delivering it inline",
+                registration_id,
+                reason,
+                exc,
+            )
+            await self.tickets.deliver(registration_id)
