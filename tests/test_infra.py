@@ -158,6 +158,23 @@ def test_package_leaves_out_what_lambda_does_not_run(serverless: dict[str, Any])
         assert f"!{folder}/**" in patterns
 
 
+def test_the_bundle_keeps_botocore_models_of_every_service_the_code_calls(
+    serverless: dict[str, Any],
+) -> None:
+    """slimPatterns drops botocore's models of the services Admit never calls (18 MB)."""
+    patterns = serverless["custom"]["pythonRequirements"]["slimPatterns"]
+    [trim] = [p for p in patterns if p.startswith("botocore/data/")]
+    kept = set(re.fullmatch(r"botocore/data/!\(([a-z0-9|-]+)\)/\*\*", trim).group(1).split("|"))
+    source = "\n".join(
+        path.read_text() for folder in ("web", "models") for path in (ROOT / folder).rglob("*.py")
+    )
+    called = set(re.findall(r'client\("([a-z0-9-]+)"\)', source))
+    called |= set(re.findall(r'create_client\(\s*"([a-z0-9-]+)"', source))
+    assert {"dynamodb", "s3", "ses", "ssm", "sqs", "cognito-idp"} <= called
+    assert called <= kept, f"botocore models dropped from the bundle: {called - kept}"
+    assert {"sts", "sso", "sso-oidc"} <= kept  # botocore's credential providers
+
+
 def test_secrets_are_not_resolved_into_the_template(serverless: dict[str, Any]) -> None:
     resolved_at_package_time = [
         item for item in walk(serverless) if isinstance(item, str) and "${ssm:" in item
