@@ -27,6 +27,8 @@ import json
 import logging
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from mangum.protocols import LifespanCycle
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from web.services.container import Services
     from web.settings import Settings
 
 log = logging.getLogger("admit.deliveries")
@@ -146,20 +149,28 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(None)
 
 
-def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The scheduled function: the clock jobs once, through the same code as the app's
-    clock task, with a store opened for this run and closed after it."""
-    from web.clock import run_clock_jobs
+@asynccontextmanager
+async def _services_for_one_run() -> AsyncIterator[Services]:
+    """For the scheduled and queue functions: settings with their secrets, and services
+    with a store opened for this one run and closed after it."""
     from web.keys import load_or_create_keys
     from web.secret_parameters import with_secrets
     from web.wiring import open_services
 
+    settings = await with_secrets(settings_from_env())
+    async with open_services(settings, load_or_create_keys(settings)) as services:
+        yield services
+
+
+def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The scheduled function: the clock jobs once, through the same code as the app's
+    clock task, with a store opened for this run and closed after it."""
+    from web.clock import run_clock_jobs
+
     started = time.perf_counter()
 
     async def run() -> None:
-        settings = await with_secrets(settings_from_env())
-        keys = load_or_create_keys(settings)
-        async with open_services(settings, keys) as services:
+        async with _services_for_one_run() as services:
             await run_clock_jobs(services)
 
     asyncio.run(run())
@@ -177,17 +188,11 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
     person. A record that is not a delivery request (bad JSON, no registration id) can
     never succeed: it is logged and dropped, not retried. A failure to start (a secret
     that cannot be read, the store) raises, and the whole batch comes back."""
-    from web.keys import load_or_create_keys
-    from web.secret_parameters import with_secrets
-    from web.wiring import open_services
-
     records = event.get("Records") or []
 
     async def run() -> list[str]:
-        settings = await with_secrets(settings_from_env())
-        keys = load_or_create_keys(settings)
         failed: list[str] = []
-        async with open_services(settings, keys) as services:
+        async with _services_for_one_run() as services:
             for record in records:
                 message_id = record.get("messageId", "")
                 registration_id = _registration_id(record.get("body"))
