@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import runpy
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,8 @@ def test_docs_do_not_promise_what_is_already_built(doc: Path) -> None:
         if STALE_PHRASES.search(line)
     ]
     assert not lines, f"{doc.name}:\n" + "\n".join(lines)
+
+
+def test_the_layers_picture_matches_the_imports() -> None:
+    diagram = runpy.run_path(str(ROOT / "docs" / "diagram.py"))
+    assert diagram["main"](["--check"]) == 0, "run: python docs/diagram.py"
