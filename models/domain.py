@@ -233,9 +233,6 @@ class Event:
     def seats_left(self) -> int:
         return max(0, self.capacity - self.seats_taken)
 
-    def is_upcoming(self, now: datetime) -> bool:
-        return self.status is EventStatus.PUBLISHED and self.ends_at > now
-
     def is_on_sale(self, now: datetime) -> bool:
         """Sales stay open until the event ends (API.md)."""
         return self.status is EventStatus.PUBLISHED and now < self.ends_at
@@ -257,7 +254,6 @@ class RegistrationStatus(StrEnum):
 
 # Statuses whose seats count against capacity.
 SEAT_TAKING = frozenset({RegistrationStatus.HELD, RegistrationStatus.CONFIRMED})
-DEFAULT_HOLD = timedelta(minutes=10)
 ATTENDEE_NAME_MAX = 100
 
 
@@ -278,11 +274,6 @@ class Registration:
     updated_at: datetime | None = None
     # The payment provider's reference (a Stripe PaymentIntent id, or the simulator's).
     payment_ref: str | None = None
-
-    def holds_seats(self, now: datetime) -> bool:
-        if self.status is RegistrationStatus.CONFIRMED:
-            return True
-        return self.status is RegistrationStatus.HELD and not self.hold_expired(now)
 
     def hold_expired(self, now: datetime) -> bool:
         return (

@@ -6,7 +6,6 @@ of concurrent buyers, confirmed + live held seats never exceed capacity.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -37,7 +36,6 @@ from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
 from web.services.payments import Payments
 
-log = logging.getLogger("admit.registrations")
 PAGE_SIZE = 20
 SWEEP_BATCH = 100
 
