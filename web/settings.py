@@ -40,8 +40,9 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
     SettingDoc(
         "ADMIT_ENV",
         "local",
-        "`local` or `production`; production makes cookies Secure by default "
-        "and hides the developer pages.",
+        "`local` or `production`; production makes cookies Secure by default, "
+        "hides the developer pages, and refuses to start with the payment simulator "
+        "(and `admit demo` refuses to run).",
     ),
     SettingDoc("ADMIT_DATA_DIR", "./var", "Database, generated keys, files and the mail outbox."),
     SettingDoc("ADMIT_BASE_URL", "http://127.0.0.1:8000", "Public address used in mails."),
@@ -262,6 +263,16 @@ class Settings:
     origin_verify: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+
+    def __post_init__(self) -> None:
+        # Checked on every construction (from_env, tests, with_changes), so no code path
+        # can start a production app whose card form confirms test cards for free.
+        if self.env == "production" and self.payments == "simulator":
+            raise SettingsError(
+                "ADMIT_ENV=production refuses ADMIT_PAYMENTS=simulator: the simulator "
+                "confirms test cards without taking any money. Set ADMIT_PAYMENTS=stripe "
+                "(with its keys), or ADMIT_ENV=local for a trial."
+            )
 
     @classmethod
     def from_env(
