@@ -145,13 +145,6 @@ async def test_navigation_depends_on_role(
     assert 'href="/organizer"' in (await client.get("/")).text
 
 
-@pytest.mark.local_adapters  # the outbox is the local mailer
-async def test_dev_outbox_lists_mail_locally(client: httpx.AsyncClient, settings: Settings) -> None:
-    assert "No mail yet" in (await client.get("/dev/outbox")).text
-    await sign_up_verified(client, settings, "mail@example.com")
-    page = (await client.get("/dev/outbox")).text
-    assert "Your Admit code" in page
-    assert "mail@example.com" in page
 
 
 async def test_static_files_and_health(client: httpx.AsyncClient) -> None:
