@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from models.domain import EventStatus, Role
 from tests.helpers import sign_up_verified
@@ -143,8 +142,6 @@ async def test_navigation_depends_on_role(
     assert user is not None
     await services.store.add_role(user.id, Role.ORGANIZER)
     assert 'href="/organizer"' in (await client.get("/")).text
-
-
 
 
 async def test_static_files_and_health(client: httpx.AsyncClient) -> None:

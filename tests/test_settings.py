@@ -86,7 +86,7 @@ def test_secret_from_settings_wins(tmp_path: Path) -> None:
 
 def test_production_refuses_the_payment_simulator() -> None:
     """Issue 10: production with the simulator started, and card 4242 got free paid tickets."""
-    with pytest.raises(SettingsError, match="ADMIT_ENV=production.*ADMIT_PAYMENTS=simulator"):
+    with pytest.raises(SettingsError, match=r"ADMIT_ENV=production.*ADMIT_PAYMENTS=simulator"):
         Settings.from_env({"ADMIT_ENV": "production"}, env_file=None)
     with pytest.raises(SettingsError, match="ADMIT_PAYMENTS=simulator"):
         Settings(env="production")
