@@ -176,7 +176,14 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "ADMIT_CODE_TTL", "900", "Lifetime of a mailed verification or reset code, in seconds."
     ),
     SettingDoc(
-        "ADMIT_LOGIN_LIMIT_PER_ACCOUNT", "5", "Failed log-ins allowed per account per window."
+        "ADMIT_LOGIN_LIMIT_PER_ACCOUNT_CLIENT",
+        "5",
+        "Failed log-ins allowed per account and client address together per window.",
+    ),
+    SettingDoc(
+        "ADMIT_LOGIN_LIMIT_PER_ACCOUNT",
+        "50",
+        "Failed log-ins allowed per account from all addresses per window.",
     ),
     SettingDoc(
         "ADMIT_LOGIN_LIMIT_PER_CLIENT",
@@ -254,7 +261,8 @@ class Settings:
     access_token_ttl: int = 3600
     session_max_age: int = 14 * 24 * 3600
     code_ttl: int = 900
-    login_limit_per_account: int = 5
+    login_limit_per_account_client: int = 5
+    login_limit_per_account: int = 50
     login_limit_per_client: int = 100
     login_window: int = 900
     sqlite_busy_timeout: float = 10.0
@@ -351,8 +359,11 @@ class Settings:
                 access_token_ttl=config("ADMIT_ACCESS_TOKEN_TTL", cast=int, default=3600),
                 session_max_age=config("ADMIT_SESSION_MAX_AGE", cast=int, default=14 * 24 * 3600),
                 code_ttl=config("ADMIT_CODE_TTL", cast=int, default=900),
+                login_limit_per_account_client=config(
+                    "ADMIT_LOGIN_LIMIT_PER_ACCOUNT_CLIENT", cast=int, default=5
+                ),
                 login_limit_per_account=config(
-                    "ADMIT_LOGIN_LIMIT_PER_ACCOUNT", cast=int, default=5
+                    "ADMIT_LOGIN_LIMIT_PER_ACCOUNT", cast=int, default=50
                 ),
                 login_limit_per_client=config(
                     "ADMIT_LOGIN_LIMIT_PER_CLIENT", cast=int, default=100
