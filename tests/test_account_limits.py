@@ -131,6 +131,12 @@ async def test_parallel_guesses_do_not_pass_the_limit(clients: Clients, settings
     assert counts == {401: settings.login_limit_per_account_client, 429: 25}
 
 
+async def test_an_overlong_email_is_a_wrong_log_in(client: httpx.AsyncClient) -> None:
+    answer = await _token(client, "Wrong1234", email="a" * 5000 + "@example.com")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "invalid_credentials"
+
+
 # -- wrong codes ----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from models.domain import (
+    EMAIL_MAX,
     SIGNUP_ROLES,
     CodePurpose,
     Role,
@@ -100,6 +101,8 @@ class Accounts:
         lock the person out of their own phone.
         """
         address = normalize_email(email)
+        if len(address) > EMAIL_MAX:
+            address = ""  # no account has it; and it would not fit a DynamoDB key
         rules = self.limiter.login_rules(address, client)
         taken = await self.limiter.take(rules, _login_refusal)
         failed = False
