@@ -157,6 +157,23 @@ class LoginFailures:
         return max(1, int((self.oldest + window - now).total_seconds()) + 1)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What `Store.take_attempt` did: took an attempt (`token` names it, for
+    `release_attempt`), or took none because the limit was reached (`oldest` is when the
+    oldest attempt still counted was taken, which says when the next one may be)."""
+
+    token: str | None
+    oldest: datetime | None = None
+
+    @property
+    def taken(self) -> bool:
+        return self.token is not None
+
+    def retry_after(self, window: timedelta, now: datetime) -> int:
+        return LoginFailures(0, self.oldest).retry_after(window, now)
+
+
 # ----------------------------------------------------------------------------- events
 
 

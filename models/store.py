@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from models.domain import (
+    Attempt,
     CodePurpose,
     Event,
     EventStatus,
@@ -124,6 +125,21 @@ class Store(ABC):
     async def purge_spent(self, codes_expired_before: datetime, failures_before: datetime) -> int:
         """Delete codes that expired and failed log-ins older than the limits look back;
         the number of rows deleted. (DynamoDB's TTL does this by itself: 0.)"""
+
+    # -- attempts under a limit (log-ins, codes checked, codes mailed) -------------------
+
+    @abstractmethod
+    async def take_attempt(self, key: str, at: datetime, since: datetime, limit: int) -> Attempt:
+        """Atomically, under any concurrency: when fewer than `limit` attempts under `key`
+        were taken after `since`, take one at `at` (the answer carries its token);
+        otherwise take none and answer when the oldest counted one was taken. Keys used
+        here are read through this method only (not `login_failures`); `purge_spent`
+        forgets them with the failed log-ins."""
+
+    @abstractmethod
+    async def release_attempt(self, key: str, token: str) -> None:
+        """Forget one taken attempt (it turned out not to be a failure); a token already
+        released or unknown is ignored."""
 
     # -- events -------------------------------------------------------------------------
 

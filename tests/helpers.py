@@ -5,10 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from web.services.container import Services
 from web.settings import Settings
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -82,3 +84,11 @@ async def sign_up_verified(
         client, "/verify", {"email": email_address, "code": code}, token_page="/verify"
     )
     assert response.status_code == 303, response.text
+
+
+def move_limit_clock(services: Services, seconds: float) -> None:
+    """Let the account limits (web/services/limits.py) see a later time: the waits
+    between codes and the windows of the counts pass without the test waiting."""
+    limiter = services.accounts.limiter
+    earlier = limiter.clock
+    limiter.clock = lambda: earlier() + timedelta(seconds=seconds)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import GOOD_PASSWORD, latest_code, outbox_messages, post_form, sign_up_verified
+from tests.helpers import (
+    GOOD_PASSWORD,
+    latest_code,
+    move_limit_clock,
+    outbox_messages,
+    post_form,
+    sign_up_verified,
+)
+from web.services.container import Services
 from web.settings import Settings
 
 
@@ -103,7 +111,7 @@ async def test_signup_mails_a_code_then_verify_logs_in(
 
 @pytest.mark.local_adapters  # Cognito limits and expires its own codes
 async def test_wrong_code_is_explained_and_limited(
-    client: httpx.AsyncClient, settings: Settings
+    client: httpx.AsyncClient, settings: Settings, services: Services
 ) -> None:
     await post_form(
         client,
@@ -124,6 +132,12 @@ async def test_wrong_code_is_explained_and_limited(
     assert response.status_code == 400
     assert "Too many wrong codes" in response.text
 
+    response = await post_form(
+        client, "/verify/resend", {"email": "w@example.com"}, token_page="/verify"
+    )
+    assert response.status_code == 429  # a code was mailed less than a minute ago
+    assert "Wait" in response.text
+    move_limit_clock(services, 61)
     response = await post_form(
         client, "/verify/resend", {"email": "w@example.com"}, token_page="/verify"
     )
@@ -181,12 +195,12 @@ async def test_wrong_password_gets_one_generic_message(
         assert 'value="g@example.com"' in wrong_password.text
 
 
-async def test_failed_logins_are_limited_per_account_with_retry_after(
+async def test_failed_logins_are_limited_per_account_and_client_with_retry_after(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     await sign_up_verified(client, settings, "locked@example.com")
     client.cookies.clear()
-    for _ in range(settings.login_limit_per_account):
+    for _ in range(settings.login_limit_per_account_client):
         response = await post_form(
             client, "/login", {"email": "locked@example.com", "password": "Wrong1234"}
         )

@@ -105,3 +105,39 @@ def test_bad_setting_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "ADMIT_STORE must be one of sqlite, dynamodb" in result.stderr
+
+
+def test_production_refuses_the_simulator_and_the_demo(tmp_path: Path) -> None:
+    """Issue 10: `admit serve`/`demo` ran in production with the simulator (free tickets)."""
+    production = {**os.environ, "ADMIT_DATA_DIR": str(tmp_path), "ADMIT_ENV": "production"}
+    for command in (["serve"], ["migrate"], ["demo"]):
+        result = subprocess.run(
+            [*ADMIT, *command],
+            env={**production, "ADMIT_PAYMENTS": "simulator"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, command
+        assert "ADMIT_ENV=production refuses ADMIT_PAYMENTS=simulator" in result.stderr
+        assert "Traceback" not in result.stderr
+    stripe = {
+        **production,
+        "ADMIT_PAYMENTS": "stripe",
+        "ADMIT_STRIPE_SECRET_KEY": "sk_test_x",
+        "ADMIT_STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+        "ADMIT_STRIPE_WEBHOOK_SECRET": "whsec_x",
+    }
+    assert run_with(stripe, "migrate").returncode == 0
+    demo = run_with(stripe, "demo")
+    assert demo.returncode == 2
+    assert "refuses to run with ADMIT_ENV=production" in demo.stderr
+    assert "DemoPass1" not in demo.stdout
+    assert "Traceback" not in demo.stderr
+
+
+def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ADMIT, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )

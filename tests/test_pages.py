@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from models.domain import EventStatus, Role
 from tests.helpers import sign_up_verified
@@ -143,15 +142,6 @@ async def test_navigation_depends_on_role(
     assert user is not None
     await services.store.add_role(user.id, Role.ORGANIZER)
     assert 'href="/organizer"' in (await client.get("/")).text
-
-
-@pytest.mark.local_adapters  # the outbox is the local mailer
-async def test_dev_outbox_lists_mail_locally(client: httpx.AsyncClient, settings: Settings) -> None:
-    assert "No mail yet" in (await client.get("/dev/outbox")).text
-    await sign_up_verified(client, settings, "mail@example.com")
-    page = (await client.get("/dev/outbox")).text
-    assert "Your Admit code" in page
-    assert "mail@example.com" in page
 
 
 async def test_static_files_and_health(client: httpx.AsyncClient) -> None:

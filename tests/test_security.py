@@ -89,7 +89,13 @@ async def test_session_cookie_flags(client: httpx.AsyncClient) -> None:
     assert "secure" not in cookie.lower()  # local http
 
 
-@pytest.mark.settings(env="production")
+@pytest.mark.settings(
+    env="production",
+    payments="stripe",
+    stripe_secret_key="sk_test_x",
+    stripe_publishable_key="pk_test_x",
+    stripe_webhook_secret="whsec_x",
+)
 async def test_production_cookies_are_secure_and_hsts_is_sent(client: httpx.AsyncClient) -> None:
     response = await client.get("/signup")
     assert "secure" in response.headers["set-cookie"].lower()

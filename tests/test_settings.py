@@ -31,6 +31,7 @@ def test_environment_is_read_and_typed() -> None:
             "ADMIT_DATA_DIR": "/tmp/x",
             "ADMIT_REQUIRE_EMAIL_VERIFICATION": "false",
             "ADMIT_ENV": "production",
+            "ADMIT_PAYMENTS": "stripe",
             "ADMIT_LOGIN_LIMIT_PER_ACCOUNT": "7",
             "ADMIT_BASE_URL": "https://tickets.example.com/",
         },
@@ -81,3 +82,15 @@ def test_secret_from_settings_wins(tmp_path: Path) -> None:
     keys = load_or_create_keys(Settings(data_dir=tmp_path, secret_key="from-parameter-store"))
     assert keys.secret_key == "from-parameter-store"
     assert not (tmp_path / "keys" / "secret_key").exists()
+
+
+def test_production_refuses_the_payment_simulator() -> None:
+    """Issue 10: production with the simulator started, and card 4242 got free paid tickets."""
+    with pytest.raises(SettingsError, match=r"ADMIT_ENV=production.*ADMIT_PAYMENTS=simulator"):
+        Settings.from_env({"ADMIT_ENV": "production"}, env_file=None)
+    with pytest.raises(SettingsError, match="ADMIT_PAYMENTS=simulator"):
+        Settings(env="production")
+    with pytest.raises(SettingsError, match="ADMIT_PAYMENTS=simulator"):
+        Settings(env="production", payments="stripe").with_changes(payments="simulator")
+    assert Settings(env="production", payments="stripe").payments == "stripe"
+    assert Settings(env="local", payments="simulator").payments == "simulator"

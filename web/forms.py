@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from starlette.requests import Request
 
 SECRET_FIELDS = frozenset({"password", "csrf_token"})
@@ -18,7 +20,33 @@ def kept(values: dict[str, str]) -> dict[str, str]:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only local paths: a `next` parameter must not send people to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    r"""`target` if a browser would resolve it to a path of this site, else `default`.
+
+    Read as a browser reads a link (the WHATWG URL parser): ASCII tabs and newlines are
+    dropped wherever they are and a backslash is a slash, so `/\t/evil.example` and
+    `/\evil.example` are the scheme-relative `//evil.example`, another site. Only a
+    path that starts with exactly one slash passes; anything with a scheme, a host, a
+    leading space or any other control character gets `default`. The answer is
+    re-quoted, so it is plain ASCII and safe in a `Location` or `HX-Redirect` header.
+    """
+    if not target:
+        return default
+    cleaned = target.translate(_DROPPED_BY_BROWSERS).replace("\\", "/")
+    if not cleaned.startswith("/") or cleaned.startswith("//"):
+        return default
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in cleaned):
+        return default
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return default
+    path = quote(parts.path, safe=_PATH_SAFE)
+    if path.startswith("//"):
+        return default
+    query = quote(parts.query, safe=_PATH_SAFE + "?")
+    return f"{path}?{query}" if query else path
+
+
+_DROPPED_BY_BROWSERS = str.maketrans("", "", "\t\n\r")
+# Characters a URL may carry as they are (RFC 3986 sub-delims, ":", "@", "/" and "%" for
+# escapes already made); everything else, spaces and non-ASCII included, is escaped.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"

@@ -152,8 +152,9 @@ class Settings:
     env: Environment = setting(
         "ADMIT_ENV",
         "local",
-        "`local` or `production`; production makes cookies Secure by default "
-        "and hides the developer pages.",
+        "`local` or `production`; production makes cookies Secure by default, "
+        "hides the developer pages, and refuses to start with the payment simulator "
+        "(and `admit demo` refuses to run).",
         choice("local", "production"),
     )
     data_dir: Path = setting(
@@ -335,10 +336,16 @@ class Settings:
         "Lifetime of a mailed verification or reset code, in seconds.",
         number(int),
     )
+    login_limit_per_account_client: int = setting(
+        "ADMIT_LOGIN_LIMIT_PER_ACCOUNT_CLIENT",
+        5,
+        "Failed log-ins allowed per account and client address together per window.",
+        number(int),
+    )
     login_limit_per_account: int = setting(
         "ADMIT_LOGIN_LIMIT_PER_ACCOUNT",
-        5,
-        "Failed log-ins allowed per account per window.",
+        50,
+        "Failed log-ins allowed per account from all addresses per window.",
         number(int),
     )
     login_limit_per_client: int = setting(
@@ -379,6 +386,16 @@ class Settings:
     # (setting name, SSM parameter name) of each secret read at start-up, from the
     # `<NAME>_PARAMETER` variables; see web/secret_parameters.py.
     secret_parameters: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Checked on every construction (from_env, tests, with_changes), so no code path
+        # can start a production app whose card form confirms test cards for free.
+        if self.env == "production" and self.payments == "simulator":
+            raise SettingsError(
+                "ADMIT_ENV=production refuses ADMIT_PAYMENTS=simulator: the simulator "
+                "confirms test cards without taking any money. Set ADMIT_PAYMENTS=stripe "
+                "(with its keys), or ADMIT_ENV=local for a trial."
+            )
 
     @classmethod
     def from_env(

@@ -15,10 +15,11 @@ from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
-from web.services.accounts import Accounts, LoginLimits
+from web.services.accounts import Accounts
 from web.services.container import Services
 from web.services.events import Events
 from web.services.exports import Exports
+from web.services.limits import Limiter, LoginLimits
 from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.tickets import Tickets
@@ -148,6 +149,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
     files = build_files(settings, keys, aws)
     identity = build_identity(settings, keys, store, mailer, aws)
     limits = LoginLimits(
+        per_account_and_client=settings.login_limit_per_account_client,
         per_account=settings.login_limit_per_account,
         per_client=settings.login_limit_per_client,
         window=timedelta(seconds=settings.login_window),
@@ -183,7 +185,9 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         mailer=mailer,
         files=files,
         identity=identity,
-        accounts=Accounts(store, identity, settings.require_email_verification, limits),
+        accounts=Accounts(
+            store, identity, settings.require_email_verification, Limiter(store, limits)
+        ),
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations, tickets),

@@ -15,6 +15,28 @@ from web.openapi.shapes import (
     obj,
     ref,
 )
+from web.services.limits import CODES_PER_DAY, WRONG_CODES_PER_HOUR
+
+TOO_MANY: dict[str, Any] = {
+    **error("too_many_attempts"),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the next try may succeed",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+CODE_CHECKS = (
+    "Wrong verification or reset codes are limited per account, not per code: "
+    f"{WRONG_CODES_PER_HOUR} an hour for both kinds together, however many codes were "
+    "sent. Past that, 429 with Retry-After, even for the right code, until the hour has passed."
+)
+CODE_SENDS = (
+    "A new code of the same kind is mailed at most once a minute, and at most "
+    f"{CODES_PER_DAY} codes a day per address (verification and reset together). "
+    "Sooner or beyond: 429 with Retry-After, and nothing is mailed. Counted for "
+    "unknown addresses too."
+)
 
 PATHS: dict[str, Any] = {
     "/api/v1/auth/signup": {
@@ -47,29 +69,34 @@ PATHS: dict[str, Any] = {
     "/api/v1/auth/verify": {
         "post": {
             "summary": "Confirm an email address with the mailed code",
+            "description": CODE_CHECKS,
             "requestBody": body(obj(["email", "code"], email=EMAIL, code=STRING)),
             "responses": {
                 "200": answer("Verified", obj(["user"], user=ref("User"))),
                 "400": error("invalid_code or invalid_json"),
                 "422": error("validation_failed"),
+                "429": TOO_MANY,
             },
         }
     },
     "/api/v1/auth/verify/resend": {
         "post": {
             "summary": "Mail a new verification code (answers the same for unknown addresses)",
+            "description": CODE_SENDS,
             "requestBody": body(obj(["email"], email=EMAIL)),
             "responses": {
                 "202": answer("Accepted", obj(["status"], status=STRING)),
                 "422": error("validation_failed"),
+                "429": TOO_MANY,
             },
         }
     },
     "/api/v1/auth/token": {
         "post": {
             "summary": "Exchange email and password for a bearer token",
-            "description": "Failed log-ins are limited to 5 per account and 100 per client "
-            "address per 15 minutes; past that, 429 with Retry-After.",
+            "description": "Failed log-ins are limited to 5 per account and client address "
+            "together, 50 per account and 100 per client address, each per 15 minutes; "
+            "past that, 429 with Retry-After, even for the right password.",
             "requestBody": body(obj(["email", "password"], email=EMAIL, password=STRING)),
             "responses": {
                 "200": answer(
@@ -83,23 +110,26 @@ PATHS: dict[str, Any] = {
                 ),
                 "401": error("invalid_credentials"),
                 "403": error("email_not_verified"),
-                "429": error("too_many_attempts"),
+                "429": TOO_MANY,
             },
         }
     },
     "/api/v1/auth/password-reset": {
         "post": {
             "summary": "Mail a password reset code (answers the same for unknown addresses)",
+            "description": CODE_SENDS,
             "requestBody": body(obj(["email"], email=EMAIL)),
             "responses": {
                 "202": answer("Accepted", obj(["status"], status=STRING)),
                 "422": error("validation_failed"),
+                "429": TOO_MANY,
             },
         }
     },
     "/api/v1/auth/password-reset/confirm": {
         "post": {
             "summary": "Set a new password with the mailed code",
+            "description": CODE_CHECKS,
             "requestBody": body(
                 obj(["email", "code", "password"], email=EMAIL, code=STRING, password=PASSWORD)
             ),
@@ -107,6 +137,7 @@ PATHS: dict[str, Any] = {
                 "200": answer("Password changed", obj(["user"], user=ref("User"))),
                 "400": error("invalid_code"),
                 "422": error("validation_failed"),
+                "429": TOO_MANY,
             },
         }
     },

@@ -50,6 +50,20 @@ def _form(
     )
 
 
+def _too_many(
+    request: Request, template: str, values: dict[str, str], exc: TooManyAttempts
+) -> Response:
+    """The form again, kept as typed, saying how long to wait (429 with Retry-After)."""
+    return _form(
+        request,
+        template,
+        values,
+        status_code=429,
+        message=exc.message,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
 # -- sign up ------------------------------------------------------------------------------
 
 
@@ -98,6 +112,8 @@ async def verify(request: Request) -> Response:
         return _form(
             request, "accounts/verify.html", values, {"code": exc.message}, status_code=400
         )
+    except TooManyAttempts as exc:
+        return _too_many(request, "accounts/verify.html", values, exc)
     log_in_session(request, user)
     flash(request, "Your email address is confirmed. Welcome to Admit.")
     return _redirect(request, user.home_path)
@@ -109,6 +125,8 @@ async def resend_code(request: Request) -> Response:
         await services_of(request).accounts.resend_code(values.get("email", ""))
     except ValidationFailed as exc:
         return _form(request, "accounts/verify.html", values, exc.fields, status_code=422)
+    except TooManyAttempts as exc:
+        return _too_many(request, "accounts/verify.html", values, exc)
     flash(request, "A new code is on its way if that address has an unconfirmed account.", "info")
     return _redirect(request, "/verify", email=values.get("email", "").strip())
 
@@ -140,19 +158,7 @@ async def login(request: Request) -> Response:
             verify_email=values.get("email", "").strip(),
         )
     except TooManyAttempts as exc:
-        minutes = max(1, round(exc.retry_after / 60))
-        message = (
-            f"Too many failed log-ins. Try again in about {minutes} minute(s), "
-            "or reset your password."
-        )
-        return _form(
-            request,
-            "accounts/login.html",
-            values,
-            status_code=429,
-            message=message,
-            headers={"Retry-After": str(exc.retry_after)},
-        )
+        return _too_many(request, "accounts/login.html", values, exc)
     log_in_session(request, signed_in.user)
     return _redirect(request, next_path or signed_in.user.home_path)
 
@@ -176,6 +182,8 @@ async def reset_request(request: Request) -> Response:
         await services_of(request).accounts.start_password_reset(values.get("email", ""))
     except ValidationFailed as exc:
         return _form(request, "accounts/reset_request.html", values, exc.fields, status_code=422)
+    except TooManyAttempts as exc:
+        return _too_many(request, "accounts/reset_request.html", values, exc)
     email = values.get("email", "").strip()
     flash(request, f"If an account exists for {email}, a reset code is on its way.", "info")
     return _redirect(request, "/password-reset/confirm", email=email)
@@ -197,6 +205,8 @@ async def reset_confirm(request: Request) -> Response:
         return _form(
             request, "accounts/reset_confirm.html", values, {"code": exc.message}, status_code=400
         )
+    except TooManyAttempts as exc:
+        return _too_many(request, "accounts/reset_confirm.html", values, exc)
     log_in_session(request, user)
     flash(request, "Your password is changed and you are logged in.")
     return _redirect(request, user.home_path)

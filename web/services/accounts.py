@@ -1,4 +1,5 @@
-"""Account use cases: sign up, verify, log in (rate-limited), reset a password.
+"""Account use cases: sign up, verify, log in, reset a password, under the limits of
+web/services/limits.py.
 
 The HTML forms, the JSON API and the CLI all call these, so every front end answers the
 same bad input with the same field messages.
@@ -6,11 +7,12 @@ same bad input with the same field messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
 
 from models.domain import (
+    EMAIL_MAX,
     SIGNUP_ROLES,
+    CodePurpose,
     Role,
     User,
     email_problem,
@@ -20,16 +22,10 @@ from models.domain import (
     signup_problems,
     utcnow,
 )
-from models.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
+from models.errors import InvalidCode, InvalidCredentials, ValidationFailed
 from models.store import Store
 from web.adapters.identity.port import Identity, SignedIn
-
-
-@dataclass(frozen=True)
-class LoginLimits:
-    per_account: int = 5
-    per_client: int = 100
-    window: timedelta = timedelta(minutes=15)
+from web.services.limits import Limiter, Rule, wait_text
 
 
 class Accounts:
@@ -38,12 +34,12 @@ class Accounts:
         store: Store,
         identity: Identity,
         require_email_verification: bool,
-        limits: LoginLimits,
+        limiter: Limiter,
     ) -> None:
         self.store = store
         self.identity = identity
         self.require_email_verification = require_email_verification
-        self.limits = limits
+        self.limiter = limiter
 
     async def sign_up(
         self,
@@ -67,51 +63,73 @@ class Accounts:
             email_verified=verified or not self.require_email_verification,
             created_at=utcnow(),
         )
-        return await self.identity.sign_up(user, password)
+        stored = await self.identity.sign_up(user, password)
+        if not stored.email_verified:
+            # The code just mailed counts: asking for another waits like any other.
+            await self.limiter.note(
+                self.limiter.code_send_rules(stored.email, CodePurpose.VERIFY_EMAIL)
+            )
+        return stored
 
     async def confirm_email(self, email: str, code: str) -> User:
         _require_email(email)
         if not code.strip():
             raise ValidationFailed({"code": "Enter the 6-digit code from the mail."})
-        return await self.identity.confirm_email(normalize_email(email), code)
+        address = normalize_email(email)
+        return await self._checking_code(
+            address, lambda: self.identity.confirm_email(address, code)
+        )
 
     async def resend_code(self, email: str) -> None:
         _require_email(email)
-        await self.identity.send_verification_code(normalize_email(email))
+        address = normalize_email(email)
+        await self._sending_code(
+            address,
+            CodePurpose.VERIFY_EMAIL,
+            lambda: self.identity.send_verification_code(address),
+        )
 
     async def log_in(self, email: str, password: str, client: str) -> SignedIn:
-        """Check the password, counting failures per account and per client address.
+        """Check the password under the failed log-in limits (web/services/limits.py).
 
-        Only failures count, so a venue's shared network is never throttled by its
-        successful log-ins; a locked account stays locked even for the right password
-        until the window passes, which is what stops guessing.
+        The attempt is counted before the password is checked and forgotten again unless
+        the password was wrong, so only failures count (a venue's shared network is never
+        throttled by its successful log-ins) and parallel guesses cannot pass a limit.
+        Once a limit is reached even the right password is refused until the window
+        passes, which is what stops guessing; but the limit of one account and client
+        address together is far below the account's own, so a stranger's guesses do not
+        lock the person out of their own phone.
         """
         address = normalize_email(email)
-        now = utcnow()
-        since = now - self.limits.window
-        keys = {f"client:{client}": self.limits.per_client}
-        if address:
-            keys[f"account:{address}"] = self.limits.per_account
-        for key, limit in keys.items():
-            failures = await self.store.login_failures(key, since)
-            if failures.count >= limit:
-                raise TooManyAttempts(failures.retry_after(self.limits.window, now))
+        if len(address) > EMAIL_MAX:
+            address = ""  # no account has it; and it would not fit a DynamoDB key
+        rules = self.limiter.login_rules(address, client)
+        taken = await self.limiter.take(rules, _login_refusal)
+        failed = False
         try:
             if not address or not password:
                 raise InvalidCredentials()
             return await self.identity.authenticate(address, password)
         except InvalidCredentials:
-            await self.store.record_login_failure(list(keys), now)
+            failed = True
             raise
+        finally:
+            if not failed:
+                await self.limiter.release(taken)
 
     async def purge_spent(self) -> int:
-        """Forget codes that expired and failed log-ins the limits no longer count."""
+        """Forget codes that expired and attempts that no limit counts any more."""
         now = utcnow()
-        return await self.store.purge_spent(now, now - self.limits.window)
+        return await self.store.purge_spent(now, now - self.limiter.longest_window)
 
     async def start_password_reset(self, email: str) -> None:
         _require_email(email)
-        await self.identity.start_password_reset(normalize_email(email))
+        address = normalize_email(email)
+        await self._sending_code(
+            address,
+            CodePurpose.RESET_PASSWORD,
+            lambda: self.identity.start_password_reset(address),
+        )
 
     async def reset_password(self, email: str, code: str, new_password: str) -> User:
         problems = {}
@@ -123,7 +141,69 @@ class Accounts:
             problems["password"] = problem
         if problems:
             raise ValidationFailed(problems)
-        return await self.identity.reset_password(normalize_email(email), code, new_password)
+        address = normalize_email(email)
+        return await self._checking_code(
+            address, lambda: self.identity.reset_password(address, code, new_password)
+        )
+
+    # -- the code limits (local accounts and Cognito alike) ------------------------------
+
+    async def _checking_code(self, address: str, check: Callable[[], Awaitable[User]]) -> User:
+        """Check a verification or reset code under the account's wrong-code limit: one
+        counter for both kinds and for every code sent, so asking for new codes never
+        brings more guesses. A right code (or any refusal that is not about the code)
+        does not count."""
+        rule = self.limiter.code_check_rule(address)
+        taken = await self.limiter.take([rule], _code_check_refusal)
+        wrong = False
+        try:
+            return await check()
+        except InvalidCode:
+            wrong = True
+            raise
+        finally:
+            if not wrong:
+                await self.limiter.release(taken)
+
+    async def _sending_code(
+        self, address: str, purpose: CodePurpose, send: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Mail a new code of a kind at most once a minute, and `CODES_PER_DAY` codes a day,
+        per address. Counted whether or not an account has the address, so the answer does
+        not tell which addresses have one; nothing is made or mailed when refused."""
+        rules = self.limiter.code_send_rules(address, purpose)
+        taken = await self.limiter.take(rules, _send_refusal)
+        try:
+            await send()
+        except BaseException:
+            # Nothing reached the person: they may ask again at once.
+            await self.limiter.release(taken)
+            raise
+
+
+def _login_refusal(rule: Rule, retry_after: int) -> str:
+    return (
+        f"Too many failed log-ins. Try again in {wait_text(retry_after)}, or reset your password."
+    )
+
+
+def _code_check_refusal(rule: Rule, retry_after: int) -> str:
+    return (
+        f"Too many wrong codes for this account. Try again in {wait_text(retry_after)}; "
+        "a new code does not help before then."
+    )
+
+
+def _send_refusal(rule: Rule, retry_after: int) -> str:
+    if rule.limit == 1:
+        return (
+            "A new code was asked for less than a minute ago. "
+            f"Wait {wait_text(retry_after)} before asking again."
+        )
+    return (
+        f"That is the most codes we send to one address in a day ({rule.limit}). "
+        f"Try again in {wait_text(retry_after)}."
+    )
 
 
 def _require_email(email: str) -> None:

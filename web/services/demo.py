@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from models.domain import Event, EventStatus, Role, new_id, utcnow
 from web.keys import load_or_create_keys
 from web.services.container import Services
-from web.settings import Settings
+from web.settings import Settings, SettingsError
 from web.wiring import open_services
 
 DEMO_PASSWORD = "DemoPass1"  # noqa: S105 (printed for everyone: demo data only)
@@ -212,6 +212,12 @@ def logins_text() -> str:
 
 
 async def seed_demo(settings: Settings, *, only_if_empty: bool = False) -> str:
+    if settings.env == "production":
+        # Demo accounts have a published password: never in a real deployment.
+        raise SettingsError(
+            "admit demo adds accounts whose password is published; "
+            "it refuses to run with ADMIT_ENV=production."
+        )
     async with open_services(settings, load_or_create_keys(settings)) as services:
         if not await services.store.is_empty():
             if only_if_empty:
