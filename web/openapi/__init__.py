@@ -9,9 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 from web.openapi import accounts, events, tickets
-from web.openapi.shapes import SCHEMAS
+from web.openapi.shapes import SCHEMAS, error
 
-PATHS: dict[str, Any] = {**accounts.PATHS, **events.PATHS, **tickets.PATHS}
+# Answers any operation may give for how it was called rather than what it does:
+# a body that is not a JSON object or is too large, a missing or revoked token.
+BODY_ERRORS = {"400": error("invalid_json"), "413": error("payload_too_large")}
+BEARER_ERRORS = {"401": error("not_authenticated")}
+
+
+def with_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    for item in paths.values():
+        for operation in item.values():
+            common = {**(BODY_ERRORS if "requestBody" in operation else {})}
+            if operation.get("security"):
+                common.update(BEARER_ERRORS)
+            operation["responses"] = {**common, **operation["responses"]}
+            operation["responses"] = dict(sorted(operation["responses"].items()))
+    return paths
+
+
+PATHS: dict[str, Any] = with_common_errors({**accounts.PATHS, **events.PATHS, **tickets.PATHS})
 
 
 def openapi_document() -> dict[str, Any]:

@@ -63,6 +63,7 @@ PATHS: dict[str, Any] = {
             "requestBody": body(obj([], **EVENT_FIELDS)),
             "responses": {
                 "200": answer("Changed", ref("Event")),
+                "403": error("forbidden: organizers only"),
                 "404": error("not_found (also for other organizers' events)"),
                 "409": error("capacity_below_sold, with seats_taken; invalid_state: cancelled"),
                 "422": error("validation_failed, with fields"),
@@ -76,6 +77,7 @@ PATHS: dict[str, Any] = {
             "parameters": EVENT_ID,
             "responses": {
                 "200": answer("Published", ref("Event")),
+                "403": error("forbidden: organizers only"),
                 "404": error("not_found"),
                 "409": error("invalid_state: not a draft"),
                 "422": error("validation_failed: the event has ended"),
@@ -91,6 +93,7 @@ PATHS: dict[str, Any] = {
             "call left.",
             "responses": {
                 "200": answer("Cancelled", ref("Event")),
+                "403": error("forbidden: organizers only"),
                 "404": error("not_found"),
             },
         }
@@ -107,6 +110,7 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": answer("A page", page_of("Registration")),
+                "403": error("forbidden: organizers only"),
                 "404": error("not_found"),
                 "422": error("bad filter"),
             },
@@ -117,7 +121,11 @@ PATHS: dict[str, Any] = {
             "summary": "Your event's figures",
             "security": BEARER,
             "parameters": EVENT_ID,
-            "responses": {"200": answer("Figures", ref("Stats")), "404": error("not_found")},
+            "responses": {
+                "200": answer("Figures", ref("Stats")),
+                "403": error("forbidden: organizers only"),
+                "404": error("not_found"),
+            },
         }
     },
     "/api/v1/registrations": {
@@ -144,7 +152,10 @@ PATHS: dict[str, Any] = {
             "summary": "Your registrations, newest first",
             "security": BEARER,
             "parameters": PAGING,
-            "responses": {"200": answer("A page", page_of("Registration"))},
+            "responses": {
+                "200": answer("A page", page_of("Registration")),
+                "422": error("validation_failed: limit out of range"),
+            },
         },
     },
     "/api/v1/registrations/{registration_id}": {

@@ -103,6 +103,7 @@ PATHS: dict[str, Any] = {
             "requestBody": body(obj(["email"], email=EMAIL)),
             "responses": {
                 "201": answer("Assigned", {"type": "object"}),
+                "403": error("forbidden: organizers only"),
                 "404": error("not_found"),
                 "422": error("validation_failed: no account with that email"),
             },
