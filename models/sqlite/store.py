@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.errors import StoreNotReady
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
+from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
@@ -20,7 +21,13 @@ from models.store import Store
 
 
 class SqliteStore(
-    SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, SqlitePayments, Store
+    SqliteUsers,
+    SqliteEvents,
+    SqliteRegistrations,
+    SqliteTickets,
+    SqlitePayments,
+    SqlitePartialRefunds,
+    Store,
 ):
     async def open(self) -> None:
         if not self.path.exists():
