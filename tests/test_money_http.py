@@ -29,6 +29,7 @@ from tests.api_helpers import (
 )
 from tests.helpers import post_form, sign_up_verified
 from tests.store_contract import make_event
+from tests.test_organizer_pages import event_form
 from web.services.container import Services
 from web.settings import Settings
 
@@ -237,3 +238,25 @@ async def test_the_page_says_why_the_attendee_cannot_cancel(
     page = (await client.get(f"/my/registrations/{registration.id}")).text
     assert "already been used at the door" in page
     assert "Confirmed" in page
+
+
+@pytest.mark.settings(require_email_verification=True)
+async def test_the_organizer_form_sets_the_limit(
+    client: httpx.AsyncClient, settings: Settings, services: Services
+) -> None:
+    await sign_up_verified(client, settings, "olga@example.com", role="organizer")
+    form = await client.get("/organizer/events/new")
+    assert ">Tickets per account</label>" in form.text
+    assert 'name="max_per_account"' in form.text
+    refused = await post_form(client, "/organizer/events/new", event_form(max_per_account="0"))
+    assert refused.status_code == 422
+    assert "Enter a number from 1 to 1,000." in refused.text
+    assert 'value="0"' in refused.text  # what was typed is kept
+    created = await post_form(client, "/organizer/events/new", event_form(max_per_account="25"))
+    assert created.status_code == 303, created.text
+    event_id = created.headers["location"].rsplit("/", 1)[1]
+    event = await services.store.get_event(event_id)
+    assert event is not None
+    assert event.max_per_account == 25
+    edit = await client.get(f"/organizer/events/{event_id}/edit")
+    assert 'value="25"' in edit.text
