@@ -133,9 +133,10 @@ class DynamoRegistrations(DynamoSeats):
         valid. A scan admitting a ticket meanwhile fails that condition, so this reads
         again and the decision sees the used ticket; a scan after it finds the ticket
         void. The event's version is a condition too, so the window decided on is the
-        event's current one. (Tickets are found through the by_registration index, which
-        DynamoDB updates a moment after a confirmation: a ticket written in that moment
-        is not seen, which no scan can tell apart from a ticket issued just after.)"""
+        event's current one. Known limit: tickets are found through the by_registration
+        index, which DynamoDB fills a moment (well under a second) after the confirming
+        transaction; a cancellation inside that moment would not see, so not void, the
+        new tickets. The moto tests cannot show it (moto's indexes are immediate)."""
         for attempt in range(RETRIES):
             registration = await self.get_registration(registration_id)
             if registration is None:
