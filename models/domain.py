@@ -186,6 +186,7 @@ class EventStatus(StrEnum):
 
 DEFAULT_MAX_PER_REGISTRATION = 10
 DEFAULT_CANCELLATION_HOURS = 24
+DEFAULT_MAX_PER_ACCOUNT = 10
 DOORS_OPEN_BEFORE = timedelta(hours=2)
 
 
@@ -208,6 +209,8 @@ class Event:
     doors_open_at: datetime | None = None
     # Attendees may cancel (and be refunded) until this many hours before the start.
     cancellation_hours: int = DEFAULT_CANCELLATION_HOURS
+    # Seats one account may hold and have confirmed, over all its registrations.
+    max_per_account: int = DEFAULT_MAX_PER_ACCOUNT
     seats_confirmed: int = 0
     seats_held: int = 0
     # Figures kept by the store in the same transaction as each registration change.
@@ -291,6 +294,8 @@ class Registration:
     updated_at: datetime | None = None
     # The payment provider's reference (a Stripe PaymentIntent id, or the simulator's).
     payment_ref: str | None = None
+    # Minor units given back by a partial refund (a full refund makes it `refunded`).
+    refunded_amount: int = 0
 
     def hold_expired(self, now: datetime) -> bool:
         return (

@@ -126,3 +126,28 @@ class CapacityBelowSold(Conflict):
 class InvalidTransition(Conflict):
     code = "invalid_state"
     message = "That is not possible in the current state."
+
+
+class TicketUsed(Conflict):
+    code = "ticket_used"
+    message = (
+        "A ticket of this registration has already been used at the door, "
+        "so it can no longer be cancelled. Ask the organizer."
+    )
+
+
+class CancellationClosed(Conflict):
+    code = "cancellation_closed"
+    message = "The time to cancel has passed. Ask the organizer."
+
+
+class AccountLimit(Conflict):
+    code = "account_limit"
+
+    def __init__(self, seats_allowed: int, limit: int) -> None:
+        if seats_allowed:
+            more = "1 more seat" if seats_allowed == 1 else f"{seats_allowed} more seats"
+            message = f"One account may hold {limit} seats of this event: you may take {more}."
+        else:
+            message = f"One account may hold {limit} seats of this event, and yours has them all."
+        super().__init__(message, seats_allowed=seats_allowed)

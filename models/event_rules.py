@@ -15,7 +15,12 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from models.domain import DEFAULT_CANCELLATION_HOURS, DEFAULT_MAX_PER_REGISTRATION, Event
+from models.domain import (
+    DEFAULT_CANCELLATION_HOURS,
+    DEFAULT_MAX_PER_ACCOUNT,
+    DEFAULT_MAX_PER_REGISTRATION,
+    Event,
+)
 from models.errors import ValidationFailed
 
 Source = Literal["form", "json"]
@@ -26,6 +31,7 @@ DESCRIPTION_MAX = 10_000
 CAPACITY_MAX = 100_000
 PRICE_MAX = 100_000_000
 PER_REGISTRATION_MAX = 100
+PER_ACCOUNT_MAX = 1_000
 CANCELLATION_HOURS_MAX = 720
 # Far enough for any real event, and far from datetime's limits (doors open two hours
 # before the start: year 1 would overflow).
@@ -81,7 +87,7 @@ THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
-    "cancellation_hours",
+    "cancellation_hours", "max_per_account",
 )  # fmt: skip
 
 
@@ -113,6 +119,7 @@ class EventFields:
     max_per_registration: int
     doors_open_at: datetime | None
     cancellation_hours: int = DEFAULT_CANCELLATION_HOURS
+    max_per_account: int = DEFAULT_MAX_PER_ACCOUNT
 
 
 def fields_of(event: Event) -> dict[str, Any]:
@@ -131,6 +138,7 @@ def fields_of(event: Event) -> dict[str, Any]:
         "max_per_registration": event.max_per_registration,
         "doors_open_at": event.doors_open_at.isoformat() if event.doors_open_at else None,
         "cancellation_hours": event.cancellation_hours,
+        "max_per_account": event.max_per_account,
     }
 
 
@@ -157,6 +165,7 @@ def form_values_of(event: Event) -> dict[str, str]:
             else ""
         ),
         "cancellation_hours": str(event.cancellation_hours),
+        "max_per_account": str(event.max_per_account),
     }
 
 
@@ -297,6 +306,9 @@ def parse_event_fields(
     cancellation_hours = check.integer(
         "cancellation_hours", 0, CANCELLATION_HOURS_MAX, default=DEFAULT_CANCELLATION_HOURS
     )
+    per_account = check.integer(
+        "max_per_account", 1, PER_ACCOUNT_MAX, default=DEFAULT_MAX_PER_ACCOUNT
+    )
     if starts_at and ends_at and ends_at <= starts_at:
         check.fail("ends_at", "The end must be after the start.")
     if is_new and starts_at and starts_at <= now:
@@ -322,6 +334,7 @@ def parse_event_fields(
         max_per_registration=per_registration,
         doors_open_at=doors_open_at,
         cancellation_hours=cancellation_hours,
+        max_per_account=per_account,
     )
 
 

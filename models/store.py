@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
+from models.cancellation import Canceller
 from models.domain import (
     Attempt,
     CodePurpose,
@@ -194,8 +195,10 @@ class Store(ABC):
 
         A `held` registration reserves seats until its hold expires; a `confirmed` one
         (a free event) takes them for good and stores its `tickets` in the same step.
-        Expired holds of the event are released first. Raises `NotFound`,
-        `EventNotOpen`, `SoldOut` or `NotEnoughSeats`.
+        Expired holds of the event are released first. In the same step, the seats the
+        registration's account holds and has confirmed for the event stay within the
+        event's `max_per_account` (`models.seat_rules.hold_refusal`). Raises `NotFound`,
+        `EventNotOpen`, `SoldOut`, `NotEnoughSeats` or `AccountLimit`.
         """
 
     @abstractmethod
@@ -208,11 +211,18 @@ class Store(ABC):
 
     @abstractmethod
     async def cancel_registration(
-        self, registration_id: str, to: RegistrationStatus, now: datetime
+        self,
+        registration_id: str,
+        to: RegistrationStatus,
+        now: datetime,
+        by: Canceller = Canceller.ORGANIZER,
     ) -> Registration:
         """Move a held or confirmed registration to `to` (cancelled or refunded), return
-        its seats to sale and void its unused tickets. Raises `NotFound` or
-        `InvalidTransition`."""
+        its seats to sale and void its unused tickets, in one atomic step with the
+        decision `models.cancellation.cancellation_refusal` (for the attendee: no ticket
+        used, the window still open), so that a scan racing the cancellation either admits
+        and the cancellation is refused, or finds the ticket void. Raises `NotFound`,
+        `InvalidTransition`, `TicketUsed` or `CancellationClosed`."""
 
     @abstractmethod
     async def get_registration(self, registration_id: str) -> Registration | None: ...
@@ -287,8 +297,9 @@ class Store(ABC):
     ) -> PaymentOutcome:
         """Apply a successful payment atomically. A live hold becomes `confirmed` with
         `tickets`; a repeat changes nothing (`ALREADY_CONFIRMED`); a payment after the
-        hold ran out gets seats only if that many are free now (else `NO_SEATS`); a
-        cancelled or refunded registration is `NOT_PAYABLE`. Raises `NotFound`."""
+        hold ran out gets seats only if that many are free now and the account's limit
+        allows them (else `NO_SEATS`); a cancelled or refunded registration is
+        `NOT_PAYABLE`. Raises `NotFound`."""
 
     @abstractmethod
     async def refund_registration(self, registration_id: str, now: datetime) -> Registration:
@@ -300,3 +311,15 @@ class Store(ABC):
 
     @abstractmethod
     async def record_webhook_event(self, event_id: str, kind: str, now: datetime) -> None: ...
+
+    # -- partial refunds -----------------------------------------------------------------
+
+    @abstractmethod
+    async def record_partial_refund(
+        self, registration_id: str, amount_refunded: int, now: datetime
+    ) -> Registration:
+        """Record that `amount_refunded` (in all, less than the amount) went back to the
+        payer of a confirmed registration: it stays confirmed with its tickets, and the
+        event's revenue drops by what is new. Only ever grows (a late or repeated report
+        of a smaller total changes nothing); a registration that is not confirmed is left
+        as it is. Raises `NotFound`."""

@@ -40,6 +40,7 @@ EVENT_KEYS = {
     "max_per_registration",
     "doors_open_at",
     "cancellation_hours",  # an addition to API.md's event: the attendees' cancellation window
+    "max_per_account",
 }
 REGISTRATION_KEYS = {
     "id",

@@ -617,3 +617,159 @@ def test_stripe_settings_come_from_the_environment() -> None:
     assert settings.stripe_webhook_secret == "whsec_1"
     assert settings.stripe_api_base == "http://127.0.0.1:8420"
     assert Settings.from_env({}, env_file=None).stripe_api_base == ""
+
+
+# -- payments that do not match, partial refunds, the client secret (issue 10) ----------------
+
+
+async def _dashboard(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {SECRET_KEY}"})
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["amount", "currency", "another_intent", "another_registration", "another_event"],
+)
+async def test_a_payment_that_does_not_match_is_not_applied(
+    client: httpx.AsyncClient,
+    services: Services,
+    localstripe_url: str,
+    caplog: pytest.LogCaptureFixture,
+    tamper: str,
+) -> None:
+    """Fails on the code before issue 10: the webhook confirmed whatever PaymentIntent
+    named the registration, whatever its amount or currency."""
+    _, event = await _paid_event(client, services)
+    buyer, other = await arrange_people(services, 2)
+    registration = await registered(client, buyer, event["id"], 2)
+    intent_id = await _intent_id(services, registration["id"])
+    target = registration
+    async with await _dashboard(localstripe_url) as dashboard:
+        if tamper == "amount":
+            changes = {"amount": "1"}
+        elif tamper == "currency":
+            changes = {"currency": "usd"}
+        elif tamper == "another_registration":
+            # Our PaymentIntent, its metadata pointing at someone else's registration.
+            target = await registered(client, other, event["id"], 2)
+            changes = {"metadata[registration_id]": target["id"]}
+        elif tamper == "another_event":
+            changes = {"metadata[event_id]": "someone-elses-event"}
+        else:
+            # Another PaymentIntent (same amount and currency) naming our registration.
+            made = await dashboard.post(
+                "/v1/payment_intents",
+                data={
+                    "amount": str(2 * PRICE),
+                    "currency": "eur",
+                    "payment_method_types[]": "card",
+                    "metadata[registration_id]": registration["id"],
+                    "metadata[event_id]": event["id"],
+                },
+            )
+            assert made.status_code == 200, made.text
+            intent_id, changes = made.json()["id"], {}
+        if changes:
+            updated = await dashboard.post(f"/v1/payment_intents/{intent_id}", data=changes)
+            assert updated.status_code == 200, updated.text
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    assert intent["status"] == "succeeded"
+
+    with caplog.at_level("ERROR", logger="admit.payments"):
+        answer = await _deliver(client, f"evt_{tamper}", "payment_intent.succeeded", intent)
+    assert answer.status_code == 200, answer.text  # Stripe need not retry: nothing will change
+    assert answer.json()["result"] == "ignored: payment does not match the registration"
+    [logged] = [r for r in caplog.records if r.name == "admit.payments"]
+    assert logged.levelname == "ERROR"
+    assert target["id"] in logged.getMessage()
+    for mine in (registration, target):
+        assert (await services.store.get_registration(mine["id"])).status.value == "held"  # type: ignore[union-attr]
+        assert await _tickets(services, mine["id"]) == []
+
+
+async def test_a_partial_refund_is_recorded_and_the_tickets_stay_valid(
+    client: httpx.AsyncClient, services: Services, settings: Settings, localstripe_url: str
+) -> None:
+    """Fails on the code before issue 10: any charge.refunded refunded the whole
+    registration and voided its tickets."""
+    organizer, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration, intent_id = await _paid_and_confirmed(
+        client, services, localstripe_url, buyer, event
+    )
+    async with await _dashboard(localstripe_url) as dashboard:
+        made = await dashboard.post(
+            "/v1/refunds", data={"payment_intent": intent_id, "amount": "1000"}
+        )
+        assert made.status_code == 200, made.text
+    charge = (await payment_intent(localstripe_url, intent_id))["latest_charge"]
+    answer = await _deliver(client, "evt_partial", "charge.refunded", charge)
+    assert answer.json()["result"] == "partially refunded"
+    # Delivered again under another id (Stripe may): recorded once.
+    answer = await _deliver(client, "evt_partial_again", "charge.refunded", charge)
+    assert answer.status_code == 200
+
+    for viewer in (buyer, organizer):
+        state = await _state(client, viewer, registration["id"])
+        assert state["status"] == "confirmed"
+        assert state["payment"]["amount_refunded"] == 1000
+        assert len(state["tickets"]) == 2
+    listed = await client.get(
+        f"{API}/events/{event['id']}/registrations", headers=organizer.headers
+    )
+    assert listed.json()["items"][0]["payment"]["amount_refunded"] == 1000
+    for ticket_id in state["tickets"]:
+        ticket = await client.get(f"{API}/tickets/{ticket_id}", headers=buyer.headers)
+        assert ticket.json()["status"] == "valid"
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert (figures.json()["revenue"], figures.json()["seats_taken"]) == (2 * PRICE - 1000, 2)
+    # The pages say so too: the attendee's registration and the organizer's list.
+    page = await client.get(f"/my/registrations/{registration['id']}", headers=buyer.headers)
+    assert "Refunded" in page.text
+    assert "10.00" in page.text
+    assert "your tickets stay valid" in page.text
+    page = await client.get(f"/organizer/events/{event['id']}", headers=organizer.headers)
+    assert "10.00" in page.text
+    assert "refunded" in page.text
+
+    # The rest refunded at Stripe: now the registration is refunded in full.
+    async with await _dashboard(localstripe_url) as dashboard:
+        rest = await dashboard.post(
+            "/v1/refunds", data={"payment_intent": intent_id, "amount": str(2 * PRICE - 1000)}
+        )
+        assert rest.status_code == 200, rest.text
+    charge = (await payment_intent(localstripe_url, intent_id))["latest_charge"]
+    answer = await _deliver(client, "evt_rest", "charge.refunded", charge)
+    assert answer.json()["result"] == "refunded"
+    state = await _state(client, buyer, registration["id"])
+    assert state["status"] == "refunded"
+    assert state["payment"]["amount_refunded"] == 2 * PRICE
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert (figures.json()["revenue"], figures.json()["seats_taken"]) == (0, 0)
+
+
+async def test_the_organizer_never_sees_the_client_secret(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Fails on the code before issue 10: the organizer's GET of a held registration
+    carried the attendee's client_secret, enough to pay (or read) the payment."""
+    organizer, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    secret = registration["payment"]["client_secret"]
+    assert secret
+
+    mine = await _state(client, buyer, registration["id"])
+    assert mine["payment"]["client_secret"] == secret
+    theirs = await _state(client, organizer, registration["id"])
+    assert theirs["status"] == "held"
+    assert "client_secret" not in theirs["payment"]
+    listed = await client.get(
+        f"{API}/events/{event['id']}/registrations", headers=organizer.headers
+    )
+    assert listed.status_code == 200
+    assert secret not in listed.text
+    assert all("client_secret" not in item["payment"] for item in listed.json()["items"])
+    own_list = await client.get(f"{API}/registrations", headers=buyer.headers)
+    assert own_list.json()["items"][0]["payment"]["client_secret"] == secret

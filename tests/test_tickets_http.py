@@ -216,10 +216,16 @@ async def test_every_result_at_the_door(
     other_code = (await _ticket(client, door["attendee"], other_reg["tickets"][0]))["code"]
     assert (await _validate(client, staff, other_code, event_id)).json()["result"] == "wrong_event"
 
-    # Cancelling the registration voids its unused ticket.
+    # Once a ticket was admitted its attendee may not cancel; the organizer's cancellation
+    # voids the unused ticket.
+    registration_id = door["registration"]["id"]
     response = await client.post(
-        f"{API}/registrations/{door['registration']['id']}/cancel",
-        headers=door["attendee"].headers,
+        f"{API}/registrations/{registration_id}/cancel", headers=door["attendee"].headers
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "ticket_used"
+    response = await client.post(
+        f"{API}/registrations/{registration_id}/cancel", headers=door["organizer"].headers
     )
     assert response.status_code == 200
     second_code = (await _ticket(client, door["attendee"], second_id))["code"]

@@ -30,6 +30,12 @@ Not done / known limits:
   moment before `refresh_next_expiry` reads the index may be missing from
   `holds_expire_next`; the sweeper still finds it through by_status_hold_expiry.
 - check_in's admitted count is read after its transaction, not inside it.
+- The per-account seat counters (`account#<event>#<user>` items in the events table,
+  max_per_account) count from when they were introduced: registrations stored before
+  them are not counted, and giving one of those back lowers the counter below what the
+  account holds. Tables with live registrations from before need a one-off backfill.
+- A cancellation reads the registration's tickets through the by_registration index
+  (eventually consistent): tickets confirmed a moment before are not seen, so not voided.
 - After RETRIES lost races hold_seats gives up with NotEnoughSeats(0) and update_event /
   cancel_registration with Conflict; the seat counter is one item per event (about 1,000
   writes a second); splitting it is future work the interface already allows.

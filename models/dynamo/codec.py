@@ -11,7 +11,15 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from models.domain import Event, EventStatus, Registration, RegistrationStatus, Role, User
+from models.domain import (
+    DEFAULT_MAX_PER_ACCOUNT,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Role,
+    User,
+)
 from models.errors import ValidationFailed
 from models.tickets import Ticket, TicketStatus
 
@@ -113,7 +121,7 @@ def user_from_item(item: Item) -> User | None:
 EVENT_FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
-    "cancellation_hours",
+    "cancellation_hours", "max_per_account",
 )  # fmt: skip
 
 
@@ -160,6 +168,8 @@ def event_from_item(item: Item) -> Event:
         max_per_registration=v["max_per_registration"],
         doors_open_at=_time(v, "doors_open_at"),
         cancellation_hours=v["cancellation_hours"],
+        # Events stored before the limit existed get its default.
+        max_per_account=v.get("max_per_account", DEFAULT_MAX_PER_ACCOUNT),
         seats_confirmed=v["seats_confirmed"],
         seats_held=v["seats_held"],
         registrations=v["registrations"],
@@ -194,6 +204,7 @@ def registration_item(registration: Registration) -> Item:
             "hold_expires_at": registration.hold_expires_at if held else None,
             "updated_at": registration.updated_at,
             "payment_ref": registration.payment_ref,
+            "refunded_amount": registration.refunded_amount,
             "search_text": searchable(
                 registration.buyer_name,
                 registration.buyer_email,
@@ -220,6 +231,7 @@ def registration_from_item(item: Item) -> Registration:
         hold_expires_at=_time(v, "hold_until"),
         updated_at=_time(v, "updated_at"),
         payment_ref=v.get("payment_ref"),
+        refunded_amount=v.get("refunded_amount", 0),
     )
 
 

@@ -13,6 +13,7 @@ from models.dynamo.codec import iso, ticket_item
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.seat_rules import hold_refusal
 from models.tickets import Ticket
 
 # Stripe retries a webhook for up to three days; remember its events a while longer.
@@ -57,6 +58,7 @@ class DynamoPayments(DynamoRegistrations):
             if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REFUNDED):
                 return PaymentOutcome.NOT_PAYABLE
             q, amount = registration.quantity, registration.amount
+            account: list[dict[str, Any]] = []
             if registration.status is RegistrationStatus.HELD:
                 # Its seats are still counted as held (even if the hold ran out and was not
                 # released yet): move them from held to confirmed.
@@ -76,11 +78,14 @@ class DynamoPayments(DynamoRegistrations):
                     }
                 }
             else:
-                # The hold ran out and was released: seats only if that many are free now.
+                # The hold ran out and was released: seats only if that many are free now,
+                # and if the account's other seats leave room for them.
                 await self.release_expired(registration.event_id, now)
                 event, version = await self._event(registration.event_id)
-                if not event.is_on_sale(now) or q > event.seats_left:
+                mine = await self.account_seats(event.id, registration.user_id)
+                if hold_refusal(event, q, mine, now) is not None:
                     return PaymentOutcome.NO_SEATS
+                account = [self.account_take(event, registration.user_id, q)]
                 event_update = {
                     "Update": {
                         **self._event_key(registration.event_id),
@@ -101,6 +106,7 @@ class DynamoPayments(DynamoRegistrations):
             items = [
                 self.status_change(registration, confirmed, now),
                 event_update,
+                *account,
                 *self._ticket_puts(tickets),
             ]
             try:
@@ -108,7 +114,10 @@ class DynamoPayments(DynamoRegistrations):
             except Refused as refused:
                 # The status condition first: a repeat carrying the same tickets fails on
                 # both, and is answered from the status read next time round.
-                if not refused.failed(0) and any(refused.failed(i) for i in range(2, len(items))):
+                first_ticket = 2 + len(account)
+                if not refused.failed(0) and any(
+                    refused.failed(i) for i in range(first_ticket, len(items))
+                ):
                     raise Conflict("These tickets exist already.") from refused
                 await self.backoff(attempt)
                 continue
@@ -125,6 +134,11 @@ class DynamoPayments(DynamoRegistrations):
             items = [self.status_change(registration, RegistrationStatus.REFUNDED, now)]
             if registration.status in (RegistrationStatus.HELD, RegistrationStatus.CONFIRMED):
                 items.append(self.seats_back(registration))
+                items.append(
+                    self.account_back(
+                        registration.event_id, registration.user_id, registration.quantity
+                    )
+                )
             items += await self.void_tickets(registration_id)
             try:
                 await self.transact(items)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from models.domain import SEAT_TAKING, Registration, RegistrationStatus
+from models.cancellation import Canceller, cancellation_refusal
+from models.domain import Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import (
     decode_cursor,
@@ -18,16 +19,10 @@ from models.dynamo.codec import (
 )
 from models.dynamo.seats import HELD, DynamoSeats, n, next_expiry_condition, s
 from models.dynamo.tables import LAYOUT
-from models.errors import (
-    Conflict,
-    EventNotOpen,
-    InvalidTransition,
-    NotEnoughSeats,
-    NotFound,
-    SoldOut,
-)
+from models.errors import Conflict, NotEnoughSeats, NotFound
+from models.seat_rules import hold_refusal
 from models.store import Page, RegistrationQuery
-from models.tickets import Ticket
+from models.tickets import Ticket, TicketStatus
 
 
 class DynamoRegistrations(DynamoSeats):
@@ -35,19 +30,18 @@ class DynamoRegistrations(DynamoSeats):
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
         """One TransactWriteItems: the event's counters (conditioned on the version and
-        `seats_taken <= capacity - q`), the registration put, and its tickets' puts."""
+        `seats_taken <= capacity - q`), the account's counter (conditioned on
+        `seats <= max_per_account - q`), the registration put, and its tickets' puts."""
         held = registration.status is RegistrationStatus.HELD
         q = registration.quantity
         for attempt in range(RETRIES):
             event, version = await self._event(registration.event_id)
-            if not event.is_on_sale(now):
-                raise EventNotOpen()
-            if event.has_expired_holds(now):
+            if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 event, version = await self._event(event.id)
-            left = event.seats_left
-            if q > left:
-                raise SoldOut() if left == 0 else NotEnoughSeats(left)
+            mine = await self.account_seats(event.id, registration.user_id)
+            if refusal := hold_refusal(event, q, mine, now):
+                raise refusal
             values: dict[str, Any] = {
                 ":q": n(q),
                 ":version": n(version),
@@ -78,6 +72,7 @@ class DynamoRegistrations(DynamoSeats):
                         "ExpressionAttributeValues": values,
                     }
                 },
+                self.account_take(event, registration.user_id, q),
                 {
                     "Put": {
                         "TableName": self.t("registrations"),
@@ -99,7 +94,7 @@ class DynamoRegistrations(DynamoSeats):
             try:
                 await self.transact(items)
             except Refused as refused:
-                if any(refused.failed(i) for i in range(1, len(items))):
+                if any(refused.failed(i) for i in range(2, len(items))):
                     raise Conflict("This registration exists already.") from refused
                 await self.backoff(attempt)  # the counters moved: read them again
                 continue
@@ -127,18 +122,40 @@ class DynamoRegistrations(DynamoSeats):
         return found
 
     async def cancel_registration(
-        self, registration_id: str, to: RegistrationStatus, now: datetime
+        self,
+        registration_id: str,
+        to: RegistrationStatus,
+        now: datetime,
+        by: Canceller = Canceller.ORGANIZER,
     ) -> Registration:
+        """One transaction: the status (conditioned on the one read), the event's and the
+        account's counters, and every valid ticket voided on condition of still being
+        valid. A scan admitting a ticket meanwhile fails that condition, so this reads
+        again and the decision sees the used ticket; a scan after it finds the ticket
+        void. The event's version is a condition too, so the window decided on is the
+        event's current one. Known limit: tickets are found through the by_registration
+        index, which DynamoDB fills a moment (well under a second) after the confirming
+        transaction; a cancellation inside that moment would not see, so not void, the
+        new tickets. The moto tests cannot show it (moto's indexes are immediate)."""
         for attempt in range(RETRIES):
             registration = await self.get_registration(registration_id)
             if registration is None:
                 raise NotFound("This registration does not exist.")
-            if registration.status not in SEAT_TAKING:
-                raise InvalidTransition(f"This registration is already {registration.status}.")
+            event, version = await self._event(registration.event_id)
+            tickets = await self.registration_ticket_items(registration_id)
+            statuses = [TicketStatus(item["status"]["S"]) for item in tickets]
+            if refusal := cancellation_refusal(registration, event, statuses, now, by):
+                raise refusal
+            back = self.seats_back(registration)
+            back["Update"]["ConditionExpression"] = "version = :version"
+            back["Update"]["ExpressionAttributeValues"][":version"] = n(version)
             items = [
                 self.status_change(registration, to, now),
-                self.seats_back(registration),
-                *await self.void_tickets(registration_id),
+                back,
+                self.account_back(
+                    registration.event_id, registration.user_id, registration.quantity
+                ),
+                *self.void_ticket_items(tickets),
             ]
             try:
                 await self.transact(items)

@@ -7,6 +7,13 @@ taking q seats is conditioned on `seats_taken <= capacity - q` with the capacity
 
 `holds_expire_next` is guarded the same way: a write that changes it is conditioned on
 the value it read, so a hold and a release racing each other cannot lose an expiry.
+
+The seats one account holds and has confirmed for an event (its `max_per_account`) are a
+counter item of their own in the events table, `id = "account#<event id>#<user id>"`
+with `seats`: taking seats adds to it conditioned on `seats <= max_per_account - q` in the
+same transaction as the event's counter, and every write that gives seats back (a hold
+running out, a cancellation, a refund) subtracts in its own transaction. The item has no
+`organizer_id` or `status`, so it stays out of the events table's indexes.
 """
 
 from __future__ import annotations
@@ -56,11 +63,13 @@ class DynamoSeats(DynamoBase):
             expression = "ADD seats_held :minus, seats_taken :minus"
             values = {":minus": n(-q)}
         else:
+            # What a partial refund gave back has left the revenue already.
+            kept = registration.amount - registration.refunded_amount
             expression = (
                 "ADD seats_confirmed :minus, seats_taken :minus, registrations :one,"
                 " revenue :amount"
             )
-            values = {":minus": n(-q), ":one": n(-1), ":amount": n(-registration.amount)}
+            values = {":minus": n(-q), ":one": n(-1), ":amount": n(-kept)}
         return {
             "Update": {
                 **self._event_key(registration.event_id),
@@ -69,16 +78,57 @@ class DynamoSeats(DynamoBase):
             }
         }
 
+    # -- the seats of one account (max_per_account) --------------------------------------
+
+    def _account_key(self, event_id: str, user_id: str) -> dict[str, Any]:
+        return {"TableName": self.t("events"), "Key": {"id": s(f"account#{event_id}#{user_id}")}}
+
+    async def account_seats(self, event_id: str, user_id: str) -> int:
+        item = await self.get("events", {"id": f"account#{event_id}#{user_id}"})
+        return int(item["seats"]["N"]) if item and "seats" in item else 0
+
+    def account_take(self, event: Event, user_id: str, q: int) -> dict[str, Any]:
+        """Add `q` seats to the account's counter, only while it stays within the
+        event's limit (the limit read is guarded by the event's version in the same
+        transaction)."""
+        return {
+            "Update": {
+                **self._account_key(event.id, user_id),
+                "UpdateExpression": "ADD seats :q",
+                "ConditionExpression": "attribute_not_exists(seats) OR seats <= :most",
+                "ExpressionAttributeValues": {":q": n(q), ":most": n(event.max_per_account - q)},
+            }
+        }
+
+    def account_back(self, event_id: str, user_id: str, q: int) -> dict[str, Any]:
+        """Give `q` seats back to the account's allowance."""
+        return {
+            "Update": {
+                **self._account_key(event_id, user_id),
+                "UpdateExpression": "ADD seats :minus",
+                "ExpressionAttributeValues": {":minus": n(-q)},
+            }
+        }
+
+    async def registration_ticket_items(self, registration_id: str) -> list[Item]:
+        return [
+            ticket
+            async for ticket in self.query_all(
+                "tickets",
+                IndexName="by_registration",
+                KeyConditionExpression="registration_id = :r",
+                ExpressionAttributeValues={":r": s(registration_id)},
+            )
+        ]
+
     async def void_tickets(self, registration_id: str) -> list[dict[str, Any]]:
         """Transaction items voiding the registration's valid tickets (each conditioned on
         still being valid, so a ticket admitted meanwhile makes the caller retry)."""
+        return self.void_ticket_items(await self.registration_ticket_items(registration_id))
+
+    def void_ticket_items(self, tickets: list[Item]) -> list[dict[str, Any]]:
         items = []
-        async for ticket in self.query_all(
-            "tickets",
-            IndexName="by_registration",
-            KeyConditionExpression="registration_id = :r",
-            ExpressionAttributeValues={":r": s(registration_id)},
-        ):
+        for ticket in tickets:
             if ticket["status"]["S"] != TicketStatus.VALID.value:
                 continue
             items.append(
@@ -149,6 +199,7 @@ class DynamoSeats(DynamoBase):
                                     "ExpressionAttributeValues": {":minus": n(-quantity)},
                                 }
                             },
+                            self.account_back(event_id, item["user_id"]["S"], quantity),
                         ]
                     )
                 except Refused as refused:

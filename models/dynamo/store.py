@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from models.dynamo.attempts import DynamoAttempts
 from models.dynamo.events import DynamoEvents
+from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
 from models.dynamo.tickets import DynamoTickets
 from models.dynamo.users import DynamoUsers
 from models.store import Store
 
 
-class DynamoStore(DynamoUsers, DynamoAttempts, DynamoEvents, DynamoPayments, DynamoTickets, Store):
+class DynamoStore(
+    DynamoUsers,
+    DynamoAttempts,
+    DynamoEvents,
+    DynamoPayments,
+    DynamoPartialRefunds,
+    DynamoTickets,
+    Store,
+):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
     `tables` maps the logical names of models/dynamo/tables.py (users, codes,
     login_failures, events, registrations, tickets, checkins, door_staff, webhook_events)

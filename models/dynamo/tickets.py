@@ -94,10 +94,8 @@ class DynamoTickets(DynamoBase):
             if ticket.status is TicketStatus.VOID:
                 result = CheckinResult.VOID
                 await self._record(attempt, ticket, result)
-            elif await self._admit(ticket, attempt):
-                result = CheckinResult.ADMITTED
             else:
-                result = CheckinResult.ALREADY_USED
+                result = await self._admit(ticket, attempt)
             ticket = await self.get_ticket(ticket.id)
         else:
             await self._record(attempt, ticket, result)
@@ -124,8 +122,10 @@ class DynamoTickets(DynamoBase):
             item["ticket_id"] = s(ticket_id)
         return item
 
-    async def _admit(self, ticket: Ticket, attempt: CheckinAttempt) -> bool:
-        """Admit once: True when this scan used the ticket. Records the scan either way."""
+    async def _admit(self, ticket: Ticket, attempt: CheckinAttempt) -> CheckinResult:
+        """Admit once: `admitted` when this scan used the ticket; otherwise `void` when a
+        cancellation voided it since it was read, else `already_used`. Records the scan
+        either way."""
         for retry in range(RETRIES):
             try:
                 await self.transact(
@@ -164,13 +164,17 @@ class DynamoTickets(DynamoBase):
                         },
                     ]
                 )
-                return True
+                return CheckinResult.ADMITTED
             except Refused as refused:
                 if refused.failed(0):
                     break
                 await self.backoff(retry)
-        await self._record(attempt, ticket, CheckinResult.ALREADY_USED)
-        return False
+        now = await self.get_ticket(ticket.id)
+        result = CheckinResult.ALREADY_USED
+        if now is not None and now.status is TicketStatus.VOID:
+            result = CheckinResult.VOID
+        await self._record(attempt, ticket, result)
+        return result
 
     async def _record(
         self, attempt: CheckinAttempt, ticket: Ticket | None, result: CheckinResult | None

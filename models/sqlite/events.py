@@ -122,6 +122,7 @@ class SqliteEvents(SqliteBase):
                         EventRow.max_per_registration: fields.max_per_registration,
                         EventRow.doors_open_at: fields.doors_open_at,
                         EventRow.cancellation_hours: fields.cancellation_hours,
+                        EventRow.max_per_account: fields.max_per_account,
                     }
                 )
                 .where(EventRow.id == event_id)

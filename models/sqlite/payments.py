@@ -9,6 +9,7 @@ from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.errors import NotFound
+from models.seat_rules import hold_refusal
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import insert_sql, registration_from_row, ticket_columns
@@ -45,9 +46,11 @@ def confirm(
         )
     else:
         # The hold ran out: the payment gets seats only if that many are free now.
+        # So do the account's limit: its other seats may have filled it meanwhile.
         seats.release_expired_sync(connection, registration.event_id, now)
         event = seats.read_event(connection, registration.event_id)
-        if not event.is_on_sale(now) or quantity > event.seats_left:
+        mine = seats.account_seats(connection, event.id, registration.user_id, now)
+        if hold_refusal(event, quantity, mine, now) is not None:
             return PaymentOutcome.NO_SEATS
         updated = connection.execute(
             "UPDATE events SET seats_confirmed = seats_confirmed + ?,"

@@ -8,9 +8,9 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from models.domain import SEAT_TAKING, Registration, RegistrationStatus
-from models.errors import InvalidTransition, NotFound
-from models.sqlite import seats
+from models.cancellation import Canceller
+from models.domain import Registration, RegistrationStatus
+from models.sqlite import cancelling, seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import (
     decode_cursor,
@@ -19,7 +19,6 @@ from models.sqlite.rows import (
     registration_from_row,
 )
 from models.sqlite.tables import EventRow, RegistrationRow
-from models.sqlite.tickets import void_unused_tickets
 from models.store import Page, RegistrationQuery
 from models.tickets import Ticket
 
@@ -48,26 +47,16 @@ class SqliteRegistrations(SqliteBase):
         return [row["id"] for row in rows]
 
     async def cancel_registration(
-        self, registration_id: str, to: RegistrationStatus, now: datetime
+        self,
+        registration_id: str,
+        to: RegistrationStatus,
+        now: datetime,
+        by: Canceller = Canceller.ORGANIZER,
     ) -> Registration:
-        async with self.write_transaction():
-            registration = await self._registration(registration_id)
-            if registration is None:
-                raise NotFound("This registration does not exist.")
-            if registration.status not in SEAT_TAKING:
-                raise InvalidTransition(f"This registration is already {registration.status}.")
-            await (
-                RegistrationRow.update(
-                    {RegistrationRow.status: to.value, RegistrationRow.updated_at: now}
-                )
-                .where(RegistrationRow.id == registration_id)
-                .run()
+        async with self._write_lock:
+            return await self.engine.in_hot_transaction(
+                lambda connection: cancelling.cancel(connection, registration_id, to, now, by)
             )
-            await seats.give_back(registration)
-            await void_unused_tickets(registration_id)
-            updated = await self._registration(registration_id)
-        assert updated is not None
-        return updated
 
     async def get_registration(self, registration_id: str) -> Registration | None:
         return await self._registration(registration_id)

@@ -64,6 +64,7 @@ def event_columns(event: Event) -> dict[str, Any]:
         "max_per_registration": event.max_per_registration,
         "doors_open_at": event.doors_open_at,
         "cancellation_hours": event.cancellation_hours,
+        "max_per_account": event.max_per_account,
         "seats_confirmed": event.seats_confirmed,
         "seats_held": event.seats_held,
         "registrations": event.registrations,
@@ -92,6 +93,7 @@ def event_from_row(row: dict[str, Any]) -> Event:
         max_per_registration=row["max_per_registration"],
         doors_open_at=utc_or_none(row["doors_open_at"]),
         cancellation_hours=row["cancellation_hours"],
+        max_per_account=row["max_per_account"],
         seats_confirmed=row["seats_confirmed"],
         seats_held=row["seats_held"],
         registrations=row["registrations"],
@@ -118,6 +120,7 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "hold_expires_at": registration.hold_expires_at,
         "updated_at": registration.updated_at,
         "payment_ref": registration.payment_ref,
+        "refunded_amount": registration.refunded_amount,
     }
 
 
@@ -137,6 +140,7 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         hold_expires_at=utc_or_none(row["hold_expires_at"]),
         updated_at=utc_or_none(row["updated_at"]),
         payment_ref=row["payment_ref"],
+        refunded_amount=row["refunded_amount"],
     )
 
 

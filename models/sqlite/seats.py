@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import Event, Registration, RegistrationStatus
-from models.errors import EventNotOpen, NotEnoughSeats, NotFound, SoldOut
+from models.errors import NotEnoughSeats, NotFound
+from models.seat_rules import hold_refusal
 from models.sqlite.rows import event_from_row, insert_sql, registration_columns, ticket_columns
 from models.sqlite.tables import EventRow, RegistrationRow
 from models.tickets import Ticket
@@ -70,9 +71,30 @@ async def give_back(registration: Registration) -> None:
         changes = {
             EventRow.seats_confirmed: EventRow.seats_confirmed - registration.quantity,
             EventRow.registrations: EventRow.registrations - 1,
-            EventRow.revenue: EventRow.revenue - registration.amount,
+            # What a partial refund gave back has left the revenue already.
+            EventRow.revenue: EventRow.revenue
+            - (registration.amount - registration.refunded_amount),
         }
     await EventRow.update(changes).where(EventRow.id == registration.event_id).run()
+
+
+def give_back_sync(connection: sqlite3.Connection, registration: Registration) -> None:
+    """`give_back` on the hot path's connection, inside the caller's transaction."""
+    if registration.status is RegistrationStatus.HELD:
+        connection.execute(
+            "UPDATE events SET seats_held = seats_held - ? WHERE id = ?",
+            (registration.quantity, registration.event_id),
+        )
+        return
+    connection.execute(
+        "UPDATE events SET seats_confirmed = seats_confirmed - ?,"
+        " registrations = registrations - 1, revenue = revenue - ? WHERE id = ?",
+        (
+            registration.quantity,
+            registration.amount - registration.refunded_amount,
+            registration.event_id,
+        ),
+    )
 
 
 # -- the hot path: one transaction in one thread hop (see PooledSQLiteEngine.in_hot_thread)
@@ -87,14 +109,12 @@ def hold(
     """Check and take seats for `registration` (and store its tickets, when it is
     confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
     event = read_event(connection, registration.event_id)
-    if not event.is_on_sale(now):
-        raise EventNotOpen()
-    if event.has_expired_holds(now):
+    if event.is_on_sale(now) and event.has_expired_holds(now):
         release_expired_sync(connection, event.id, now)
         event = read_event(connection, event.id)
-    left = event.seats_left
-    if registration.quantity > left:
-        raise SoldOut() if left == 0 else NotEnoughSeats(left)
+    mine = account_seats(connection, event.id, registration.user_id, now)
+    if refusal := hold_refusal(event, registration.quantity, mine, now):
+        raise refusal
     next_expiry = event.holds_expire_next
     held = registration.status is RegistrationStatus.HELD
     if held:
@@ -122,6 +142,26 @@ def hold(
     for ticket in tickets:
         row = ticket_columns(ticket)
         connection.execute(insert_sql("tickets", row), row)
+
+
+def account_seats(
+    connection: sqlite3.Connection, event_id: str, user_id: str, now: datetime
+) -> int:
+    """Seats the account holds (live holds) or has confirmed for the event, over all its
+    registrations; read inside the caller's transaction, so no other writer moves it."""
+    row = connection.execute(
+        "SELECT COALESCE(SUM(quantity), 0) AS seats FROM registrations"
+        " WHERE user_id = ? AND event_id = ?"
+        " AND (status = ? OR (status = ? AND hold_expires_at > ?))",
+        (
+            user_id,
+            event_id,
+            RegistrationStatus.CONFIRMED.value,
+            RegistrationStatus.HELD.value,
+            now,
+        ),
+    ).fetchone()
+    return int(row["seats"])
 
 
 def read_event(connection: sqlite3.Connection, event_id: str) -> Event:

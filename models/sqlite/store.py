@@ -11,6 +11,7 @@ from models.errors import StoreNotReady
 from models.sqlite.attempts import SqliteAttempts
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
+from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
@@ -27,6 +28,7 @@ class SqliteStore(
     SqliteRegistrations,
     SqliteTickets,
     SqlitePayments,
+    SqlitePartialRefunds,
     Store,
 ):
     async def open(self) -> None:

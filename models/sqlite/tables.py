@@ -52,6 +52,7 @@ class EventRow(Table, tablename="events"):
     max_per_registration = Integer()
     doors_open_at = Timestamptz(null=True, default=None)
     cancellation_hours = Integer(default=24)
+    max_per_account = Integer(default=10)
     seats_confirmed = Integer(default=0)
     seats_held = Integer(default=0)
     registrations = Integer(default=0)
@@ -76,6 +77,7 @@ class RegistrationRow(Table, tablename="registrations"):
     hold_expires_at = Timestamptz(null=True, default=None, index=True)
     updated_at = Timestamptz(null=True, default=None)
     payment_ref = Varchar(length=255, null=True, default=None, index=True)
+    refunded_amount = Integer(default=0)
 
 
 class TicketRow(Table, tablename="tickets"):

@@ -144,7 +144,10 @@ PATHS: dict[str, Any] = {
                 "201": answer("Registered", ref("Registration")),
                 "401": error("not_authenticated"),
                 "404": error("not_found: no such event"),
-                "409": error("sold_out, not_enough_seats (with seats_left), event_not_open"),
+                "409": error(
+                    "sold_out, not_enough_seats (with seats_left), event_not_open, "
+                    "account_limit (with seats_allowed: how many more seats the account may take)"
+                ),
                 "422": error("validation_failed, with fields"),
             },
         },
@@ -172,14 +175,18 @@ PATHS: dict[str, Any] = {
     "/api/v1/registrations/{registration_id}/cancel": {
         "post": {
             "summary": "Cancel: seats return to sale",
-            "description": "Its attendee until the event starts, or the event's organizer.",
+            "description": "Its attendee while the cancellation window is open (until "
+            "cancellation_hours before the start, and never after doors_open_at) and no ticket "
+            "of it was admitted; the event's organizer at any time.",
             "security": BEARER,
             "parameters": REGISTRATION_ID,
             "responses": {
-                "200": answer("Cancelled", ref("Registration")),
-                "403": error("forbidden: the event has started"),
+                "200": answer("Cancelled (or refunded)", ref("Registration")),
                 "404": error("not_found"),
-                "409": error("invalid_state: already cancelled or expired"),
+                "409": error(
+                    "invalid_state: already cancelled or expired; ticket_used: a ticket was "
+                    "admitted; cancellation_closed: the attendee's window has closed"
+                ),
             },
         }
     },

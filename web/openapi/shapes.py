@@ -92,7 +92,15 @@ EVENT_FIELDS: dict[str, Any] = {
         "maximum": 720,
         "default": 24,
         "description": "attendees may cancel (paid: with a full refund) until this many hours "
-        "before the start",
+        "before the start, and never after doors_open_at",
+    },
+    "max_per_account": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1000,
+        "default": 10,
+        "description": "the most seats one account may hold and have confirmed for the event, "
+        "over all its registrations",
     },
 }
 REQUIRED_EVENT_FIELDS = [
@@ -102,7 +110,7 @@ REQUIRED_EVENT_FIELDS = [
 
 SCHEMAS["Event"] = obj(
     [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
-     "max_per_registration", "doors_open_at", "cancellation_hours"],
+     "max_per_registration", "doors_open_at", "cancellation_hours", "max_per_account"],
     id=STRING,
     **EVENT_FIELDS,
     seats_left={"type": "integer"},
@@ -128,7 +136,15 @@ SCHEMAS["Registration"] = obj(
         "properties": {
             "provider": {"type": "string", "enum": ["simulator", "stripe"]},
             "status": STRING,
-            "client_secret": STRING,
+            "amount_refunded": {
+                "type": "integer",
+                "description": "minor units given back: part of the amount after a partial "
+                "refund (the registration stays confirmed), all of it once refunded",
+            },
+            "client_secret": {
+                "type": "string",
+                "description": "to pay a held registration; only ever to its attendee",
+            },
             "publishable_key": STRING,
         },
     },

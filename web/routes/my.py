@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models.domain import RegistrationStatus, utcnow
-from models.errors import Conflict, Forbidden, ValidationFailed
+from models.errors import CancellationClosed, Conflict, Forbidden, TicketUsed, ValidationFailed
 from web.adapters.payments.port import CardRefused, PaymentStart
 from web.auth import require_user
 from web.flash import flash
@@ -16,7 +16,7 @@ from web.forms import read_form
 from web.middleware.security_headers import CSP
 from web.services.container import services_of
 from web.services.payments import HoldExpired
-from web.services.registrations import RegistrationView, attendee_may_cancel
+from web.services.registrations import RegistrationView
 from web.templating import redirect, render
 
 # The Stripe checkout loads Stripe.js and its frames: this page alone allows them.
@@ -39,14 +39,17 @@ async def my_registrations(request: Request) -> Response:
 
 async def my_registration(request: Request) -> Response:
     user = require_user(request)
-    view = await services_of(request).registrations.get(
-        user, request.path_params["registration_id"]
-    )
-    now = utcnow()
+    registrations = services_of(request).registrations
+    view = await registrations.get(user, request.path_params["registration_id"])
+    refusal = await registrations.cancel_refusal(user, view)
     context = {
         "view": view,
-        "may_cancel": attendee_may_cancel(view.registration, view.event, now),
-        "now": now,
+        "may_cancel": refusal is None,
+        # Said on the page rather than hiding the button without a word.
+        "cancel_refusal": refusal.message
+        if isinstance(refusal, TicketUsed | CancellationClosed)
+        else None,
+        "now": utcnow(),
     }
     return render(request, "my/registration.html", context)
 

@@ -27,6 +27,7 @@ FORM_DEFAULTS = {
     "max_per_registration": "10",
     "category": "other",
     "cancellation_hours": "24",
+    "max_per_account": "10",
 }
 
 

@@ -21,6 +21,7 @@ from models.domain import (
     utcnow,
 )
 from models.errors import Conflict, NotFound
+from models.payment_rules import RefundKind, payment_mismatches, refund_kind
 from models.store import Store
 from models.tickets import tickets_for
 from web.adapters.mail.port import Mailer
@@ -170,12 +171,43 @@ class Payments:
                 "payment %s names unknown registration %s", state.ref, state.registration_id
             )
             return "ignored: unknown registration", None
+        mismatches = payment_mismatches(
+            registration,
+            ref=state.ref,
+            amount=state.amount,
+            currency=state.currency,
+            registration_id=state.registration_id,
+            event_id=state.event_id,
+        )
+        if mismatches:
+            # Not the payment Admit asked for (another amount, currency or order): never
+            # applied. 200 all the same: Stripe's retries would re-read the same payment
+            # and find the same difference for three days; a person has to look.
+            log.error(
+                "webhook %s (%s): payment %s does not match registration %s, not applied: %s",
+                event.id,
+                event.kind,
+                state.ref,
+                registration.id,
+                "; ".join(mismatches),
+            )
+            return "ignored: payment does not match the registration", None
         if event.kind == "charge.refunded":
-            if registration.status is RegistrationStatus.CONFIRMED:
-                await self.store.refund_registration(registration.id, utcnow())
-                return "refunded", None
-            return "ignored", None
+            return await self._apply_refund(registration, state.amount_refunded), None
         if state.status == "succeeded":
             applied = await self.apply_success(registration.id)
             return applied.outcome.value, applied.to_deliver
         return f"payment {state.status}", None
+
+    async def _apply_refund(self, registration: Registration, amount_refunded: int) -> str:
+        """A refund made at the provider (its dashboard, or ours): the whole amount
+        cancels the order; part of it is recorded and the tickets stay valid."""
+        kind = refund_kind(registration.amount, amount_refunded)
+        paid = (RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED)
+        if kind is RefundKind.FULL and registration.status in paid:
+            await self.store.refund_registration(registration.id, utcnow())
+            return "refunded"
+        if kind is RefundKind.PARTIAL and registration.status is RegistrationStatus.CONFIRMED:
+            await self.store.record_partial_refund(registration.id, amount_refunded, utcnow())
+            return "partially refunded"
+        return "ignored"

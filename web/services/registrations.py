@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from models.cancellation import Canceller, cancellation_refusal
 from models.domain import (
-    SEAT_TAKING,
     Event,
     EventStatus,
     Registration,
@@ -21,8 +21,8 @@ from models.domain import (
     utcnow,
 )
 from models.errors import (
+    AdmitError,
     EventNotOpen,
-    Forbidden,
     InvalidTransition,
     NotEnoughSeats,
     NotFound,
@@ -30,7 +30,7 @@ from models.errors import (
     ValidationFailed,
 )
 from models.store import Page, RegistrationQuery, Store
-from models.tickets import tickets_for
+from models.tickets import Ticket, tickets_for
 from web.adapters.mail.port import Mailer
 from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
@@ -46,10 +46,6 @@ class RegistrationView:
 
     registration: Registration
     event: Event
-
-
-def attendee_may_cancel(registration: Registration, event: Event, now: datetime) -> bool:
-    return registration.status in SEAT_TAKING and now < event.cancellation_deadline
 
 
 class Registrations:
@@ -158,34 +154,63 @@ class Registrations:
 
     # -- cancelling ---------------------------------------------------------------------
 
+    async def cancel_refusal(self, viewer: User, view: RegistrationView) -> AdmitError | None:
+        """Why `viewer` may not cancel this registration now (for the page to say so
+        instead of offering the button); the store decides again when it is asked."""
+        registration, event = view.registration, view.event
+        by = Canceller.ORGANIZER if viewer.id == event.organizer_id else Canceller.ATTENDEE
+        tickets: list[Ticket] = []
+        if registration.status is RegistrationStatus.CONFIRMED and by is Canceller.ATTENDEE:
+            tickets = await self.store.list_registration_tickets(registration.id)
+        statuses = [ticket.status for ticket in tickets]
+        return cancellation_refusal(registration, event, statuses, utcnow(), by)
+
     async def cancel(self, viewer: User, registration_id: str) -> Registration:
-        """Its attendee until the event's cancellation deadline, or the event's organizer
-        at any time. Paid seats are refunded in full; a hold is simply released."""
+        """Its attendee while the window is open (`models.cancellation`: until the
+        earlier of the cancellation deadline and the doors opening, and never once a
+        ticket was used), or the event's organizer at any time. Paid seats are refunded in
+        full; a hold is simply released.
+
+        The store decides and cancels in one atomic step (a scan at the door cannot slip
+        in between); the money moves only after that, so a refused cancellation never
+        refunds. If the refund then fails at the provider, the registration stays
+        `cancelled` and asking to cancel it again completes the refund."""
         view = await self.get(viewer, registration_id)
         registration, event = view.registration, view.event
-        now = utcnow()
         by_organizer = viewer.id == event.organizer_id
-        if registration.status not in SEAT_TAKING:
-            raise InvalidTransition(f"This registration is already {registration.status}.")
-        if not by_organizer and not attendee_may_cancel(registration, event, now):
-            raise Forbidden(
-                "The cancellation deadline has passed: "
-                f"registrations can be cancelled until {event.cancellation_hours} hours "
-                "before the start."
-            )
-        cancelled = await self._cancel(registration, event)
+        by = Canceller.ORGANIZER if by_organizer else Canceller.ATTENDEE
+        if registration.status is RegistrationStatus.CANCELLED and await self._refund_owed(
+            registration
+        ):
+            return await self.payments.refund_and_tell(registration, event)
+        cancelled = await self._cancel(registration, event, by)
         if by_organizer and viewer.id != registration.user_id and not cancelled.amount:
             await self.mailer.send(registration_cancelled_mail(cancelled, event, self.base_url))
         return cancelled
 
-    async def _cancel(self, registration: Registration, event: Event) -> Registration:
-        if registration.status is RegistrationStatus.CONFIRMED and registration.amount:
-            return await self.payments.refund_and_tell(registration, event)
-        if registration.amount:
-            await self.payments.provider.cancel(registration)
-        return await self.store.cancel_registration(
-            registration.id, RegistrationStatus.CANCELLED, utcnow()
+    async def _refund_owed(self, registration: Registration) -> bool:
+        """A paid registration that was confirmed (tickets are issued only then) and is
+        cancelled but not refunded: its refund failed at the provider part-way."""
+        if not registration.amount or registration.status is not RegistrationStatus.CANCELLED:
+            return False
+        return bool(await self.store.list_registration_tickets(registration.id))
+
+    async def _cancel(
+        self, registration: Registration, event: Event, by: Canceller = Canceller.ORGANIZER
+    ) -> Registration:
+        cancelled = await self.store.cancel_registration(
+            registration.id, RegistrationStatus.CANCELLED, utcnow(), by
         )
+        if not cancelled.amount:
+            return cancelled
+        if registration.status is RegistrationStatus.CONFIRMED or await self._refund_owed(
+            cancelled
+        ):
+            return await self.payments.refund_and_tell(cancelled, event)
+        # A hold: stop its payment. One that succeeded meanwhile is refunded when its
+        # webhook finds the registration no longer payable (Payments.apply_success).
+        await self.payments.provider.cancel(cancelled)
+        return cancelled
 
     async def cancel_event(self, organizer: User, event_id: str) -> Event:
         """Stop sales first, then cancel every registration and tell each attendee.

@@ -30,6 +30,9 @@ class PaymentState:
     registration_id: str | None
     amount: int
     currency: str
+    # What the payment's metadata names as the event, and what has been refunded of it.
+    event_id: str | None = None
+    amount_refunded: int = 0
 
 
 @dataclass(frozen=True)

@@ -169,14 +169,19 @@ class StripePayments(PaymentProvider):
         )
 
     async def retrieve(self, ref: str) -> PaymentState:
-        intent = await self._intent(ref)
+        # The charge comes in the same answer: it says how much was refunded.
+        intent = await self._intent(ref, expand=["latest_charge"])
         metadata = intent.get("metadata") or {}
+        charge = intent.get("latest_charge")
+        refunded = int(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0
         return PaymentState(
             ref=intent["id"],
             status=intent["status"],
             registration_id=metadata.get("registration_id"),
             amount=int(intent.get("amount") or 0),
             currency=str(intent.get("currency") or "").upper(),
+            event_id=metadata.get("event_id"),
+            amount_refunded=refunded,
         )
 
     async def refund(self, registration: Registration) -> None:

@@ -117,6 +117,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "max_per_registration": event.max_per_registration,
         "doors_open_at": rfc3339(event.effective_doors_open_at, zone),
         "cancellation_hours": event.cancellation_hours,
+        "max_per_account": event.max_per_account,
     }
 
 
@@ -125,7 +126,15 @@ def registration_json(
 ) -> dict[str, Any]:
     payment = None
     if not registration.is_free:
-        payment = {"provider": payments, "status": payment_status(registration)}
+        payment = {
+            "provider": payments,
+            "status": payment_status(registration),
+            "amount_refunded": (
+                registration.amount
+                if registration.status is RegistrationStatus.REFUNDED
+                else registration.refunded_amount
+            ),
+        }
     return {
         "id": registration.id,
         "event_id": registration.event_id,

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from models.domain import Registration, RegistrationStatus
+from models.domain import Registration, RegistrationStatus, User
 from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, list_json, page_params, registration_json
@@ -43,7 +43,7 @@ async def create_registration(request: Request) -> Response:
     event_id, quantity, names = _registration_body(await json_object(request))
     services = services_of(request)
     registration = await services.registrations.register(user, event_id, quantity, names)
-    body = await _registration_json(request, registration)
+    body = await _registration_json(request, registration, user)
     if registration.status is not RegistrationStatus.CONFIRMED:
         return JSONResponse(body, status_code=201)
     # PDFs and the confirmation mail after the answer: the buyer does not wait for them.
@@ -51,13 +51,21 @@ async def create_registration(request: Request) -> Response:
     return JSONResponse(body, status_code=201, background=delivery)
 
 
-async def _registration_json(request: Request, registration: Registration) -> dict[str, Any]:
+async def _registration_json(
+    request: Request, registration: Registration, viewer: User
+) -> dict[str, Any]:
     services = services_of(request)
     tickets = []
     if registration.status is RegistrationStatus.CONFIRMED:
         tickets = await services.tickets.for_registration(registration)
     body = registration_json(registration, _payments(request), [t.id for t in tickets])
-    if body["payment"] and registration.status is RegistrationStatus.HELD:
+    # The client secret lets its holder pay, and see the payment: the payer's alone, never
+    # the organizer's view of someone else's registration.
+    if (
+        body["payment"]
+        and registration.status is RegistrationStatus.HELD
+        and viewer.id == registration.user_id
+    ):
         started = await services.payments.start(registration)
         extra = {"client_secret": started.client_secret, "publishable_key": started.publishable_key}
         body["payment"].update({k: v for k, v in extra.items() if v})
@@ -77,7 +85,7 @@ async def simulated_payment(request: Request) -> Response:
     applied = await services.payments.pay_simulated(
         user, request.path_params["registration_id"], card, authenticate
     )
-    body = await _registration_json(request, applied.registration)
+    body = await _registration_json(request, applied.registration, user)
     delivery = None
     if applied.to_deliver:
         delivery = BackgroundTask(services.deliveries.request, applied.to_deliver)
@@ -88,7 +96,7 @@ async def my_registrations(request: Request) -> Response:
     user = require_user(request)
     limit, cursor = page_params(request)
     page = await services_of(request).registrations.mine(user, limit, cursor)
-    items = [await _registration_json(request, r) for r in page.items]
+    items = [await _registration_json(request, r, user) for r in page.items]
     return JSONResponse(list_json(items, page.next_cursor))
 
 
@@ -97,7 +105,7 @@ async def get_registration(request: Request) -> Response:
     view = await services_of(request).registrations.get(
         user, request.path_params["registration_id"]
     )
-    return JSONResponse(await _registration_json(request, view.registration))
+    return JSONResponse(await _registration_json(request, view.registration, user))
 
 
 async def cancel_registration(request: Request) -> Response:
@@ -105,7 +113,7 @@ async def cancel_registration(request: Request) -> Response:
     registration = await services_of(request).registrations.cancel(
         user, request.path_params["registration_id"]
     )
-    return JSONResponse(await _registration_json(request, registration))
+    return JSONResponse(await _registration_json(request, registration, user))
 
 
 routes = [

@@ -1,0 +1,65 @@
+"""Partial refunds on DynamoDB: the amount given back, kept on a registration that stays
+confirmed, and taken off the event's revenue in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.domain import Registration, RegistrationStatus
+from models.dynamo.base import RETRIES, Refused
+from models.dynamo.codec import iso
+from models.dynamo.registrations import DynamoRegistrations
+from models.dynamo.seats import n, s
+from models.errors import Conflict, NotFound
+
+
+class DynamoPartialRefunds(DynamoRegistrations):
+    async def record_partial_refund(
+        self, registration_id: str, amount_refunded: int, now: datetime
+    ) -> Registration:
+        """Conditioned on the status and the refunded amount read: two reports racing
+        each other take off the revenue only what is new to each."""
+        for attempt in range(RETRIES):
+            registration = await self.get_registration(registration_id)
+            if registration is None:
+                raise NotFound("This registration does not exist.")
+            more = min(amount_refunded, registration.amount) - registration.refunded_amount
+            if registration.status is not RegistrationStatus.CONFIRMED or more <= 0:
+                return registration
+            seen = "refunded_amount = :old"
+            if registration.refunded_amount == 0:  # stored before the attribute existed
+                seen = f"(attribute_not_exists(refunded_amount) OR {seen})"
+            try:
+                await self.transact(
+                    [
+                        {
+                            "Update": {
+                                "TableName": self.t("registrations"),
+                                "Key": {"id": s(registration_id)},
+                                "UpdateExpression": "SET refunded_amount = :new, updated_at = :now",
+                                "ConditionExpression": f"#status = :confirmed AND {seen}",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": {
+                                    ":new": n(registration.refunded_amount + more),
+                                    ":old": n(registration.refunded_amount),
+                                    ":confirmed": s(RegistrationStatus.CONFIRMED.value),
+                                    ":now": s(iso(now)),
+                                },
+                            }
+                        },
+                        {
+                            "Update": {
+                                **self._event_key(registration.event_id),
+                                "UpdateExpression": "ADD revenue :minus",
+                                "ExpressionAttributeValues": {":minus": n(-more)},
+                            }
+                        },
+                    ]
+                )
+            except Refused:
+                await self.backoff(attempt)
+                continue
+            updated = await self.get_registration(registration_id)
+            assert updated is not None
+            return updated
+        raise Conflict("The registration is being changed by someone else; try again.")

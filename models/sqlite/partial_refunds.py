@@ -1,0 +1,39 @@
+"""Partial refunds on SQLite: the amount given back, kept on a registration that stays
+confirmed, and taken off the event's revenue in the same transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from models.domain import Registration, RegistrationStatus
+from models.sqlite.base import SqliteBase
+from models.sqlite.cancelling import read_registration
+
+
+def record(
+    connection: sqlite3.Connection, registration_id: str, amount_refunded: int, now: datetime
+) -> Registration:
+    registration = read_registration(connection, registration_id)
+    more = min(amount_refunded, registration.amount) - registration.refunded_amount
+    if registration.status is not RegistrationStatus.CONFIRMED or more <= 0:
+        return registration
+    connection.execute(
+        "UPDATE registrations SET refunded_amount = refunded_amount + ?, updated_at = ?"
+        " WHERE id = ?",
+        (more, now, registration_id),
+    )
+    connection.execute(
+        "UPDATE events SET revenue = revenue - ? WHERE id = ?", (more, registration.event_id)
+    )
+    return read_registration(connection, registration_id)
+
+
+class SqlitePartialRefunds(SqliteBase):
+    async def record_partial_refund(
+        self, registration_id: str, amount_refunded: int, now: datetime
+    ) -> Registration:
+        async with self._write_lock:
+            return await self.engine.in_hot_transaction(
+                lambda connection: record(connection, registration_id, amount_refunded, now)
+            )
