@@ -544,6 +544,13 @@ def test_password_policy(resources: dict[str, dict[str, Any]]) -> None:
     assert pool["Properties"]["AutoVerifiedAttributes"] == ["email"]
 
 
+def test_a_changed_email_counts_only_once_verified(resources: dict[str, dict[str, Any]]) -> None:
+    """Fails on the pool before issue 10: a changed email counted before it was verified."""
+    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
+    settings = pool["Properties"]["UserAttributeUpdateSettings"]
+    assert settings["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+
+
 def test_the_three_groups_exist(resources: dict[str, dict[str, Any]]) -> None:
     groups = of_type(resources, "AWS::Cognito::UserPoolGroup").values()
     assert sorted(g["Properties"]["GroupName"] for g in groups) == [
