@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from models.private_paths import write_private
 from web.adapters.mail.mime import build_message
 from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
 
@@ -44,8 +45,8 @@ class OutboxMailer(Mailer):
         message = build_message(mail, self.sender)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / name).write_bytes(bytes(message))
+        # Reset and verification codes: readable by this user only.
+        write_private(self.folder / name, bytes(message))
 
     def list_messages(self, limit: int = 50) -> list[StoredMail]:
         """Newest first."""
