@@ -15,6 +15,7 @@ from models.dynamo.tables import table_definition
 from models.errors import StoreNotReady, ValidationFailed
 from tests.moto_server import moto, moto_server  # noqa: F401 (fixtures)
 from tests.store_contract import StoreContract, make_event
+from tests.store_contract_door_staff import DoorStaffContract
 
 REGION = "eu-west-1"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -37,7 +38,7 @@ async def store(moto: str) -> AsyncIterator[DynamoStore]:  # noqa: F811
     await store.close()
 
 
-class TestDynamoStore(StoreContract):
+class TestDynamoStore(StoreContract, DoorStaffContract):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
     async def test_a_cursor_of_another_list_is_refused(self, store: DynamoStore) -> None:

@@ -12,6 +12,7 @@ from models.domain import CodePurpose, OneTimeCode, utcnow
 from models.errors import StoreNotReady
 from models.sqlite.store import SqliteStore
 from tests.store_contract import StoreContract
+from tests.store_contract_door_staff import DoorStaffContract
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
     return sqlite_store
 
 
-class TestSqliteStore(StoreContract):
+class TestSqliteStore(StoreContract, DoorStaffContract):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

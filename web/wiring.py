@@ -17,6 +17,7 @@ from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
 from web.services.accounts import Accounts, LoginLimits
 from web.services.container import Services
+from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
@@ -166,6 +167,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         grace=timedelta(hours=settings.checkin_grace_hours),
         download_ttl=settings.download_ttl,
     )
+    door_staff = DoorStaff(store, identity, mailer, base_url=settings.base_url)
     payments = Payments(
         store, build_payment_provider(settings), tickets, mailer, base_url=settings.base_url
     )
@@ -183,11 +185,14 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         mailer=mailer,
         files=files,
         identity=identity,
-        accounts=Accounts(store, identity, settings.require_email_verification, limits),
+        accounts=Accounts(
+            store, identity, settings.require_email_verification, limits, door_staff=door_staff
+        ),
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,
+        door_staff=door_staff,
         deliveries=build_deliveries(settings, aws, tickets),
         payments=payments,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.dynamo.door_staff import DynamoDoorStaff
 from models.dynamo.events import DynamoEvents
 from models.dynamo.payments import DynamoPayments
 from models.dynamo.tickets import DynamoTickets
@@ -9,7 +10,7 @@ from models.dynamo.users import DynamoUsers
 from models.store import Store
 
 
-class DynamoStore(DynamoUsers, DynamoEvents, DynamoPayments, DynamoTickets, Store):
+class DynamoStore(DynamoUsers, DynamoEvents, DynamoPayments, DynamoTickets, DynamoDoorStaff, Store):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
     `tables` maps the logical names of models/dynamo/tables.py (users, codes,
     login_failures, events, registrations, tickets, checkins, door_staff, webhook_events)

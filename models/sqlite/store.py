@@ -8,6 +8,7 @@ app per process; tests build one app at a time).
 from __future__ import annotations
 
 from models.errors import StoreNotReady
+from models.sqlite.door_staff import SqliteDoorStaff
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
 from models.sqlite.payments import SqlitePayments
@@ -20,7 +21,13 @@ from models.store import Store
 
 
 class SqliteStore(
-    SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, SqlitePayments, Store
+    SqliteUsers,
+    SqliteEvents,
+    SqliteRegistrations,
+    SqliteTickets,
+    SqlitePayments,
+    SqliteDoorStaff,
+    Store,
 ):
     async def open(self) -> None:
         if not self.path.exists():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from models.domain import (
     SIGNUP_ROLES,
@@ -24,6 +25,9 @@ from models.errors import InvalidCredentials, TooManyAttempts, ValidationFailed
 from models.store import Store
 from web.adapters.identity.port import Identity, SignedIn
 
+if TYPE_CHECKING:
+    from web.services.door_staff import DoorStaff
+
 
 @dataclass(frozen=True)
 class LoginLimits:
@@ -39,7 +43,9 @@ class Accounts:
         identity: Identity,
         require_email_verification: bool,
         limits: LoginLimits,
+        door_staff: DoorStaff | None = None,
     ) -> None:
+        self.door_staff = door_staff
         self.store = store
         self.identity = identity
         self.require_email_verification = require_email_verification
@@ -67,13 +73,25 @@ class Accounts:
             email_verified=verified or not self.require_email_verification,
             created_at=utcnow(),
         )
-        return await self.identity.sign_up(user, password)
+        made = await self.identity.sign_up(user, password)
+        return await self._address_proven(made)
 
     async def confirm_email(self, email: str, code: str) -> User:
         _require_email(email)
         if not code.strip():
             raise ValidationFailed({"code": "Enter the 6-digit code from the mail."})
-        return await self.identity.confirm_email(normalize_email(email), code)
+        user = await self.identity.confirm_email(normalize_email(email), code)
+        return await self._address_proven(user)
+
+    async def _address_proven(self, user: User) -> User:
+        """Door staff invitations to this address apply once it is verified (local and
+        Cognito accounts alike): never on an address merely typed in. Returns the
+        account as it is now (with the door_staff role when one applied)."""
+        if self.door_staff is None or not user.email_verified:
+            return user
+        if not await self.door_staff.accept_invitations(user):
+            return user
+        return await self.store.get_user(user.id) or user
 
     async def resend_code(self, email: str) -> None:
         _require_email(email)
