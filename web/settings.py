@@ -137,6 +137,12 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "(none)",
         "With `ADMIT_DELIVERY=sqs`: the delivery queue's URL (serverless.yml sets it).",
     ),
+    SettingDoc(
+        "ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL",
+        "(none)",
+        "With `ADMIT_DELIVERY=sqs`: where the deliverer puts a ticket mail that can never be "
+        "built, at once (serverless.yml sets it); without it, SQS retries it five times.",
+    ),
     SettingDoc("ADMIT_MAIL_FROM", "Admit <tickets@admit.localhost>", "Sender of every mail."),
     SettingDoc(
         "ADMIT_SECRET_KEY",
@@ -234,6 +240,7 @@ class Settings:
     mail_from: str = "Admit <tickets@admit.localhost>"
     delivery: DeliveryKind = "inline"
     delivery_queue_url: str = ""
+    delivery_dead_letter_queue_url: str = ""
     secret_key: str | None = None
     dynamodb_tables: tuple[tuple[str, str], ...] = ()
     aws_region: str = "eu-west-1"
@@ -308,6 +315,9 @@ class Settings:
                 mail_from=config("ADMIT_MAIL_FROM", cast=str, default=cls.mail_from),
                 delivery=choice("ADMIT_DELIVERY", ("inline", "sqs"), "inline"),  # type: ignore[arg-type]
                 delivery_queue_url=config("ADMIT_DELIVERY_QUEUE_URL", cast=str, default="").strip(),
+                delivery_dead_letter_queue_url=config(
+                    "ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL", cast=str, default=""
+                ).strip(),
                 secret_key=config("ADMIT_SECRET_KEY", cast=str, default=None),
                 dynamodb_tables=_table_names(config("ADMIT_DYNAMODB_TABLES", cast=str, default="")),
                 aws_region=config("ADMIT_AWS_REGION", cast=str, default="eu-west-1").strip(),

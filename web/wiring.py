@@ -82,7 +82,12 @@ def build_deliveries(settings: Settings, aws: AwsClients, tickets: Tickets) -> D
         _require("ADMIT_DELIVERY=sqs", ADMIT_DELIVERY_QUEUE_URL=settings.delivery_queue_url)
         from web.adapters.deliveries.sqs import SqsDeliveries
 
-        return SqsDeliveries(aws, settings.delivery_queue_url, tickets)
+        return SqsDeliveries(
+            aws,
+            settings.delivery_queue_url,
+            tickets,
+            dead_letter_url=settings.delivery_dead_letter_queue_url,
+        )
     raise SettingsError(f"ADMIT_DELIVERY={settings.delivery} is not a known adapter.")
 
 

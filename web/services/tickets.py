@@ -37,7 +37,7 @@ from models.tickets import (
 )
 from web.adapters.files.port import DownloadLink, Files, FileStoreFailed
 from web.adapters.identity.port import Identity
-from web.adapters.mail.port import Attachment, MailDeliveryFailed, Mailer
+from web.adapters.mail.port import Attachment, MailDeliveryFailed, Mailer, MailNotBuilt
 from web.calendar_file import event_ics
 from web.mails import registration_mail
 from web.rendering.document import RenderedFile, TicketDocument
@@ -67,6 +67,22 @@ class DoorList:
 
 DELIVERY_ATTEMPTS = 3
 log = logging.getLogger("admit")
+
+
+class UndeliverableTickets(Exception):
+    """A registration's ticket mail can never be sent as things stand (it cannot be
+    built, or a ticket cannot be rendered): trying again will not help, a person must look.
+    Logged at ERROR with the registration when raised; the SQS deliverer moves its message
+    to the dead-letter queue (and its alarm) instead of letting it come back."""
+
+    def __init__(self, registration_id: str, reason: str) -> None:
+        super().__init__(f"tickets of registration {registration_id} cannot be mailed: {reason}")
+        self.registration_id = registration_id
+        self.reason = reason
+
+
+class TicketNotRendered(Exception):
+    """The PDF renderer failed on a ticket: the same data fails the same way again."""
 
 
 def pdf_key(ticket: Ticket) -> str:
@@ -155,7 +171,12 @@ class Tickets:
 
         organizer = await self.store.get_user(view.event.organizer_id)
         document = self.document(view, organizer.name if organizer else "")
-        return await asyncio.to_thread(render_ticket_pdf, document)
+        try:
+            return await asyncio.to_thread(render_ticket_pdf, document)
+        except Exception as exc:
+            # Whatever the renderer raised, the same ticket raises it again: named here so
+            # that delivery reports it as permanent (and a page answers 500, logged).
+            raise TicketNotRendered(f"ticket {view.ticket.id}: {exc!r}") from exc
 
     async def ensure_pdf(self, view: TicketView) -> RenderedFile:
         """The stored PDF, rendered and stored first if it is missing."""
@@ -181,13 +202,22 @@ class Tickets:
         """After confirmation: render and store every PDF, then mail them to the buyer.
 
         Runs after the answer has gone (a background task). A file or mail service that
-        fails is tried again twice, after 0.5 and 1 s (throttling and brief outages pass
-        that quickly); then the failure is logged with the registration and raised. The
-        tickets themselves are already issued and on "My tickets" either way."""
+        fails (transient: an outage, throttling) is tried again twice, after 0.5 and 1 s;
+        then the failure is logged with the registration and raised. A mail that cannot be
+        built or a ticket that cannot be rendered (permanent) is not retried: it is logged
+        at ERROR and raised as `UndeliverableTickets`. The tickets themselves are already
+        issued and on "My tickets" either way."""
         for attempt in range(1, DELIVERY_ATTEMPTS + 1):
             try:
                 await self._deliver_once(registration_id)
                 return
+            except (MailNotBuilt, TicketNotRendered) as exc:
+                log.error(
+                    "tickets of registration %s cannot be mailed, not retried: %s",
+                    registration_id,
+                    exc,
+                )
+                raise UndeliverableTickets(registration_id, str(exc)) from exc
             except (MailDeliveryFailed, FileStoreFailed) as exc:
                 if attempt == DELIVERY_ATTEMPTS:
                     log.error(
