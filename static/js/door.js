@@ -147,7 +147,8 @@ function start() {
   const overlayOffline = document.getElementById("door-result-offline");
   const offline = new OfflineDoor({
     eventId,
-    user: document.body.dataset.user || "",
+    // Whose admissions these are: only they are ever sent under this log-in.
+    user: root.dataset.user || "",
     listUrl: root.dataset.offlineUrl,
   });
   const opened = offline.open(); // the list and the admissions kept on this phone
