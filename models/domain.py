@@ -55,6 +55,21 @@ class User:
 
 
 NAME_MAX = 100
+
+# What a one-line field (a name, a title, a venue, a gate) may not hold: C0 controls (tab,
+# line feed and carriage return included), DEL, C1 controls, the Unicode line and
+# paragraph separators, and the bidi embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), which make "Ana" display as something else in a list, a mail header or a
+# CSV cell. Multi-line text (a description) is not checked here.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+ONE_LINE_MESSAGE = "Use one line of plain text: no tabs, line breaks or control characters."
+
+
+def one_line_problem(raw: str) -> str | None:
+    """The rule for every single-line text field, in one place."""
+    return ONE_LINE_MESSAGE if _NOT_ONE_LINE.search(raw) else None
+
+
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 EMAIL_MAX = 254
@@ -95,6 +110,8 @@ def name_problem(raw: str) -> str | None:
     name = raw.strip()
     if not name:
         return "Enter your name."
+    if problem := one_line_problem(raw):
+        return problem
     if len(name) > NAME_MAX:
         return f"A name has at most {NAME_MAX} characters."
     return None
@@ -310,6 +327,8 @@ class Registration:
 
 
 def registration_problems(event: Event, quantity: int, names: list[str]) -> dict[str, str]:
+    """`names` as given (only surrounding white space trimmed): a name with a control
+    character is refused, not silently cleaned."""
     problems: dict[str, str] = {}
     if quantity < 1:
         problems["quantity"] = "Choose at least 1 ticket."
@@ -321,6 +340,8 @@ def registration_problems(event: Event, quantity: int, names: list[str]) -> dict
         problems["attendee_names"] = "Give at most one name per ticket."
     elif any(len(name) > ATTENDEE_NAME_MAX for name in names):
         problems["attendee_names"] = f"A name has at most {ATTENDEE_NAME_MAX} characters."
+    elif problem := next(filter(None, map(one_line_problem, names)), None):
+        problems["attendee_names"] = problem
     return problems
 
 

@@ -20,6 +20,7 @@ from models.domain import (
     DEFAULT_MAX_PER_ACCOUNT,
     DEFAULT_MAX_PER_REGISTRATION,
     Event,
+    one_line_problem,
 )
 from models.errors import ValidationFailed
 
@@ -178,12 +179,15 @@ class _Checker:
     def fail(self, name: str, message: str) -> None:
         self.problems.setdefault(name, message)
 
-    def text(self, name: str, low: int, high: int, label: str) -> str:
+    def text(self, name: str, low: int, high: int, label: str, one_line: bool = True) -> str:
         value = self.raw.get(name)
         if value is None:
             value = ""
         if not isinstance(value, str):
             self.fail(name, "Must be text.")
+            return ""
+        if one_line and (problem := one_line_problem(value)):
+            self.fail(name, problem)
             return ""
         value = value.strip().replace("\r\n", "\n")
         if len(value) < low:
@@ -284,7 +288,7 @@ def parse_event_fields(
 ) -> EventFields:
     check = _Checker(raw, source)
     title = check.text("title", 1, TITLE_MAX, "a title")
-    description = check.text("description", 0, DESCRIPTION_MAX, "a description")
+    description = check.text("description", 0, DESCRIPTION_MAX, "a description", one_line=False)
     venue = check.text("venue", 1, VENUE_MAX, "the venue")
     zone = check.zone()
     starts_at = check.moment("starts_at", zone, "it starts")
@@ -298,7 +302,9 @@ def parse_event_fields(
     price = check.price(currency)
     category_raw = raw.get("category") or "other"
     category = category_raw.strip().lower() if isinstance(category_raw, str) else ""
-    if category not in CATEGORIES:
+    if isinstance(category_raw, str) and (problem := one_line_problem(category_raw)):
+        check.fail("category", problem)
+    elif category not in CATEGORIES:
         check.fail("category", f"Choose one of: {', '.join(CATEGORIES)}.")
     per_registration = check.integer(
         "max_per_registration", 1, PER_REGISTRATION_MAX, default=DEFAULT_MAX_PER_REGISTRATION

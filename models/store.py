@@ -29,7 +29,7 @@ from models.domain import (
     User,
 )
 from models.event_rules import EventFields
-from models.tickets import CheckinAttempt, CheckinOutcome, Ticket
+from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
 
 T = TypeVar("T")
 
@@ -285,6 +285,29 @@ class Store(ABC):
 
     @abstractmethod
     async def door_staff_events(self, user_id: str) -> list[str]: ...
+
+    @abstractmethod
+    async def remove_door_staff(self, event_id: str, user_id: str) -> bool:
+        """Take back `user_id`'s access to `event_id`; False if they had none."""
+
+    # -- door staff invited by email (no account with that address yet) -----------------
+
+    @abstractmethod
+    async def add_door_invitation(self, invitation: DoorInvitation) -> DoorInvitation:
+        """Store an invitation unless one for this event and email exists; returns the
+        stored one (the first, when it was there already)."""
+
+    @abstractmethod
+    async def list_door_invitations(self, event_id: str) -> list[DoorInvitation]:
+        """An event's pending invitations, oldest first."""
+
+    @abstractmethod
+    async def door_invitations_for(self, email: str) -> list[DoorInvitation]:
+        """Every pending invitation to this (normalised) email."""
+
+    @abstractmethod
+    async def remove_door_invitation(self, event_id: str, email: str) -> bool:
+        """Delete the invitation of `email` to `event_id`; False if there was none."""
 
     # -- payments (invariant 3: a payment is applied once) --------------------------------
 

@@ -79,6 +79,36 @@ def door_window_result(event: Event, now: datetime, grace: timedelta) -> Checkin
     return None
 
 
+DOOR_STAFF_ENDED = "Your access as door staff ended with this event's check-in window."
+NOT_DOOR_STAFF = "Only this event's door staff and organizer can check tickets."
+
+
+def door_refusal(
+    event: Event, user_id: str, is_staff: bool, now: datetime, grace: timedelta
+) -> str | None:
+    """Why `user_id` may not check tickets of `event` now (None: they may). The organizer
+    always may; door staff only until the check-in window closes (the end plus the
+    grace), so a phone left signed in after the night opens nothing."""
+    if user_id == event.organizer_id:
+        return None
+    if not is_staff:
+        return NOT_DOOR_STAFF
+    if now > event.ends_at + grace:
+        return DOOR_STAFF_ENDED
+    return None
+
+
+@dataclass(frozen=True)
+class DoorInvitation:
+    """Door staff asked for by email before any account used that address: the role
+    applies when someone signs up with it and verifies it (`Accounts`)."""
+
+    id: str
+    event_id: str
+    email: str  # normalised (trimmed, lower-case)
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class CheckinAttempt:
     """One scan as the door sent it; recorded whatever its result."""

@@ -279,6 +279,18 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/organizer/events/{event_id}/cancel", ORGANIZER_POST, fresh="event"),
     Row("GET", "/organizer/events/{event_id}/registrations.csv", ORGANIZER_PAGE),
     Row("POST", "/organizer/events/{event_id}/door-staff", ORGANIZER_POST, body=staff_form),
+    Row(
+        "GET",
+        "/organizer/events/{event_id}/door-staff/{entry_id}/remove",
+        ORGANIZER_PAGE,
+        fresh="staff",
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/door-staff/{entry_id}/remove",
+        ORGANIZER_POST,
+        fresh="staff",
+    ),
     # the door
     Row("GET", "/door", PAGE_SIGNED_IN),
     Row("GET", "/door/{event_id}", DOOR_PAGE),
@@ -319,6 +331,13 @@ ROWS: tuple[Row, ...] = (
         f"{API}/events/{{event_id}}/door-staff",
         "401 403 403 201 404 403 403",
         body=staff_json,
+    ),
+    Row("GET", f"{API}/events/{{event_id}}/door-staff", API_ORGANIZER),
+    Row(
+        "DELETE",
+        f"{API}/events/{{event_id}}/door-staff/{{user_id}}",
+        "401 403 403 204 404 403 403",
+        fresh="staff",
     ),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
@@ -446,6 +465,12 @@ class World:
             return "registration_id", await self.fresh_registration(pay=True)
         if kind == "held":
             return "registration_id", await self.fresh_registration(pay=False)
+        if kind == "staff":  # an invitation to the event's door: an entry to remove
+            event = await self.services.store.get_event(self.objects["event"])
+            assert event is not None
+            address = f"matrix-staff{next(self.counter)}@example.com"
+            entry = await self.services.door_staff.add(self.users["organizer"], event, address)
+            return "entry_id", entry.id
         raise AssertionError(f"no fresh {kind!r}")
 
 
@@ -581,6 +606,8 @@ async def _url(world: World, row: Row) -> str:
     if row.fresh:
         name, made = await world.fresh(row.fresh)
         values[name] = made
+        if name == "entry_id":  # the API calls a door staff entry `user_id`, as API.md does
+            values["user_id"] = made
     return re.sub(r"{(\w+)(?::\w+)?}", lambda match: values[match.group(1)], row.path)
 
 

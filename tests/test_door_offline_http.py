@@ -133,7 +133,7 @@ async def test_the_scanner_session_gets_the_list(
     scanner = await client.get(f"/door/{event_id}")
     assert scanner.status_code == 200
     assert f'data-offline-url="{_path(event_id)}"' in scanner.text
-    assert scanner.headers["cache-control"] == "private, no-cache"
+    assert scanner.headers["cache-control"] == "private, no-store"
     response = await client.get(_path(event_id))
     assert response.status_code == 200
     assert len(response.json()["tickets"]) == 2

@@ -352,9 +352,13 @@ def test_iam_grants_only_the_actions_the_adapters_use(serverless: dict[str, Any]
     assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp", "sqs"}
 
 
-def test_the_queue_grant_is_on_the_delivery_queue_only(serverless: dict[str, Any]) -> None:
+def test_the_queue_grant_is_on_the_delivery_queues_only(serverless: dict[str, Any]) -> None:
     statement = next(s for s in iam_statements(serverless) if s["Sid"] == "DeliveryQueue")
-    assert statement["Resource"] == [{"Fn::GetAtt": ["DeliveryQueue", "Arn"]}]
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": ["DeliveryQueue", "Arn"]},
+        # A delivery that can never succeed goes to the dead-letter queue at once.
+        {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]},
+    ]
 
 
 def test_s3_grant_is_on_the_tickets_bucket_objects_only(serverless: dict[str, Any]) -> None:
@@ -544,6 +548,13 @@ def test_password_policy(resources: dict[str, dict[str, Any]]) -> None:
     assert pool["Properties"]["AutoVerifiedAttributes"] == ["email"]
 
 
+def test_a_changed_email_counts_only_once_verified(resources: dict[str, dict[str, Any]]) -> None:
+    """Fails on the pool before issue 10: a changed email counted before it was verified."""
+    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
+    settings = pool["Properties"]["UserAttributeUpdateSettings"]
+    assert settings["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+
+
 def test_the_three_groups_exist(resources: dict[str, dict[str, Any]]) -> None:
     groups = of_type(resources, "AWS::Cognito::UserPoolGroup").values()
     assert sorted(g["Properties"]["GroupName"] for g in groups) == [
@@ -612,6 +623,7 @@ def test_the_deliverer_reads_the_queue_and_reports_failed_records(
     environment = serverless["provider"]["environment"]
     assert environment["ADMIT_DELIVERY"] == "sqs"
     assert environment["ADMIT_DELIVERY_QUEUE_URL"] == {"Ref": "DeliveryQueue"}
+    assert environment["ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL"] == {"Ref": "DeliveryDeadLetterQueue"}
 
 
 def test_dead_letters_raise_an_alarm(resources: dict[str, dict[str, Any]]) -> None:

@@ -199,3 +199,39 @@ def test_a_registration_that_is_not_confirmed_is_not_mailed_nor_retried(
     }
     assert aws.deliver(sqs_event([message]), None) == {"batchItemFailures": []}
     assert not list((data_dir / "outbox").glob("*.eml"))
+
+
+def test_a_mail_that_cannot_be_built_goes_to_the_dead_letter_queue_at_once(
+    aws: ModuleType,  # noqa: F811
+    sqs: Any,
+    queue_url: str,
+    data_dir: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Fails before issue 10: the record was handed back to SQS and retried five times
+    (with three attempts each) before anyone heard of it."""
+    dead = sqs.create_queue(QueueName=f"{QUEUE}-dlq")["QueueUrl"]
+    monkeypatch.setenv("ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL", dead)
+    organizer = account(aws, "org@example.com", "organizer")
+    # A valid address (internationalised), but not one a mail header can carry.
+    unbuildable = confirmed_registration(aws, organizer, "zoë@example.com", 1)
+    good = confirmed_registration(aws, organizer, "good@example.com", 1)
+    aws.shutdown()
+    messages = receive(sqs, queue_url)
+    assert len(messages) == 2
+
+    with caplog.at_level(logging.ERROR, logger="admit"):
+        result = aws.deliver(sqs_event(messages), None)
+
+    assert result == {"batchItemFailures": []}  # nothing comes back to be retried
+    assert len(ticket_mails(data_dir, "good@example.com")) == 1
+    (set_aside,) = sqs.receive_message(
+        QueueUrl=dead, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert json.loads(set_aside["Body"]) == {"registration_id": unbuildable}
+    assert "cannot be built" in set_aside["MessageAttributes"]["reason"]["StringValue"]
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(unbuildable in m and "dead-letter queue" in m for m in errors)
+    assert any(unbuildable in m and "cannot be mailed" in m for m in errors)
+    assert not any(good in m for m in errors)

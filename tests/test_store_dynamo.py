@@ -16,6 +16,7 @@ from models.errors import StoreNotReady, ValidationFailed
 from tests.moto_server import moto, moto_server  # noqa: F401 (fixtures)
 from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
+from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 
 REGION = "eu-west-1"
@@ -39,7 +40,7 @@ async def store(moto: str) -> AsyncIterator[DynamoStore]:  # noqa: F811
     await store.close()
 
 
-class TestDynamoStore(StoreContract, AttemptsContract, MoneyContract):
+class TestDynamoStore(StoreContract, AttemptsContract, MoneyContract, DoorStaffContract):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
     async def test_a_cursor_of_another_list_is_refused(self, store: DynamoStore) -> None:

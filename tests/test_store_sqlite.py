@@ -13,6 +13,7 @@ from models.errors import StoreNotReady
 from models.sqlite.store import SqliteStore
 from tests.store_contract import StoreContract
 from tests.store_contract_attempts import AttemptsContract
+from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 
 
@@ -21,7 +22,7 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
     return sqlite_store
 
 
-class TestSqliteStore(StoreContract, AttemptsContract, MoneyContract):
+class TestSqliteStore(StoreContract, AttemptsContract, MoneyContract, DoorStaffContract):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

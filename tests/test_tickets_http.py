@@ -315,7 +315,11 @@ async def test_door_search_finds_people_without_a_code(
     )
     items = response.json()["items"]
     assert [item["attendee_name"] for item in items][:1] == ["Ana"]
-    result = await _validate(client, door["staff"], items[0]["code"], event_id)
+    result = await client.post(
+        f"{API}/tickets/validate",
+        json={"ticket_id": items[0]["ticket_id"], "event_id": event_id},
+        headers=door["staff"].headers,
+    )
     assert result.json()["result"] == "admitted"
     response = await client.get(
         f"{API}/events/{event_id}/door-search", params={"q": "an"}, headers=door["stranger"].headers
@@ -327,11 +331,11 @@ async def test_door_staff_assignment_errors(
     client: httpx.AsyncClient, door: dict[str, Any]
 ) -> None:
     path = f"{API}/events/{door['event']['id']}/door-staff"
-    unknown = await client.post(
-        path, json={"email": "nobody@example.com"}, headers=door["organizer"].headers
+    invalid = await client.post(
+        path, json={"email": "nobody at example"}, headers=door["organizer"].headers
     )
-    assert unknown.status_code == 422
-    assert "email" in unknown.json()["error"]["fields"]
+    assert invalid.status_code == 422
+    assert "email" in invalid.json()["error"]["fields"]
     not_theirs = await client.post(
         path, json={"email": door["stranger"].email}, headers=door["staff"].headers
     )

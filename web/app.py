@@ -22,6 +22,7 @@ from web.errors import EXCEPTION_HANDLERS, csrf_failed
 from web.keys import load_or_create_keys
 from web.middleware.body_limit import BodyLimitMiddleware
 from web.middleware.csrf import CSRFMiddleware
+from web.middleware.private_pages import PrivatePagesMiddleware
 from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
 from web.routes import accounts, dev, door, my, organizer, pages, pwa, tickets, webhooks
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     middleware = [
         Middleware(SecurityHeadersMiddleware, hsts=settings.cookies_secure),
+        Middleware(PrivatePagesMiddleware),
         Middleware(GZipMiddleware, minimum_size=800),
         Middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES),
         Middleware(

@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from models.private_paths import private_dir
 from web.settings import Settings, SettingsError
 
 
@@ -69,7 +70,7 @@ def _new_ed25519_pem() -> bytes:
 def _read_or_write(path: Path, make: Callable[[], bytes]) -> bytes:
     if path.exists():
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     # Write aside, then link into place: link fails if another worker won the race, and a
     # reader never sees a half-written key.
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -186,11 +186,16 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
     delivery failed go back to the queue and come again after the visibility timeout;
     after five receives SQS moves one to the dead-letter queue, whose alarm mails a
     person. A record that is not a delivery request (bad JSON, no registration id) can
-    never succeed: it is logged and dropped, not retried. A failure to start (a secret
-    that cannot be read, the store) raises, and the whole batch comes back."""
+    never succeed: it is logged and dropped, not retried. Nor is a delivery whose mail
+    cannot be built (`UndeliverableTickets`): it goes straight to the dead-letter queue
+    (ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL) with the reason, logged at ERROR. A failure to
+    start (a secret that cannot be read, the store) raises, and the whole batch comes
+    back."""
     records = event.get("Records") or []
 
     async def run() -> list[str]:
+        from web.services.tickets import UndeliverableTickets
+
         failed: list[str] = []
         async with _services_for_one_run() as services:
             for record in records:
@@ -201,6 +206,18 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
                     continue
                 try:
                     await services.tickets.deliver(registration_id)
+                except UndeliverableTickets as exc:
+                    # Permanent (the mail cannot be built): straight to the dead-letter
+                    # queue and its alarm, not five pointless receives first.
+                    if await services.deliveries.set_aside(registration_id, exc.reason):
+                        log.error(
+                            "registration %s cannot be delivered (message %s): moved to the "
+                            "dead-letter queue",
+                            registration_id,
+                            message_id,
+                        )
+                    else:
+                        failed.append(message_id)
                 except Exception:
                     # Not swallowed: SQS hands this record back (and, after five tries,
                     # to the dead-letter queue and its alarm). Raising instead would send

@@ -47,7 +47,7 @@ def reset_mail(to: str, code: str, minutes: int, base_url: str) -> Mail:
     )
 
 
-def _plain_mail(to: str, subject: str, paragraphs: list[str]) -> Mail:
+def plain_mail(to: str, subject: str, paragraphs: list[str]) -> Mail:
     text = "\n\n".join(paragraphs) + "\n"
     body = "".join(f"<p>{escape(line)}</p>" for line in paragraphs)
     html = f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
@@ -63,7 +63,7 @@ def _seats(registration: Registration) -> str:
 
 
 def registration_mail(registration: Registration, event: Event, base_url: str) -> Mail:
-    return _plain_mail(
+    return plain_mail(
         registration.buyer_email,
         f"You're going: {event.title}",
         [
@@ -78,7 +78,7 @@ def registration_mail(registration: Registration, event: Event, base_url: str) -
 
 def event_cancelled_mail(registration: Registration, event: Event, base_url: str) -> Mail:
     refund = " Your payment will be refunded in full." if registration.amount else ""
-    return _plain_mail(
+    return plain_mail(
         registration.buyer_email,
         f"Cancelled: {event.title}",
         [
@@ -91,7 +91,7 @@ def event_cancelled_mail(registration: Registration, event: Event, base_url: str
 
 
 def registration_cancelled_mail(registration: Registration, event: Event, base_url: str) -> Mail:
-    return _plain_mail(
+    return plain_mail(
         registration.buyer_email,
         f"Your registration for {event.title} was cancelled",
         [
@@ -104,7 +104,7 @@ def registration_cancelled_mail(registration: Registration, event: Event, base_u
 
 
 def payment_too_late_mail(registration: Registration, event: Event, base_url: str) -> Mail:
-    return _plain_mail(
+    return plain_mail(
         registration.buyer_email,
         f"Refunded: your payment for {event.title} came too late",
         [
@@ -118,7 +118,7 @@ def payment_too_late_mail(registration: Registration, event: Event, base_url: st
 
 
 def refund_mail(registration: Registration, event: Event, base_url: str) -> Mail:
-    return _plain_mail(
+    return plain_mail(
         registration.buyer_email,
         f"Refunded: {event.title}",
         [

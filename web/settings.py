@@ -276,6 +276,12 @@ class Settings:
         "",
         "With `ADMIT_DELIVERY=sqs`: the delivery queue's URL (serverless.yml sets it).",
     )
+    delivery_dead_letter_queue_url: str = setting(
+        "ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL",
+        "",
+        "With `ADMIT_DELIVERY=sqs`: where the deliverer puts a ticket mail that can never be "
+        "built, at once (serverless.yml sets it); without it, SQS retries it five times.",
+    )
     mail_from: str = setting(
         "ADMIT_MAIL_FROM", "Admit <tickets@admit.localhost>", "Sender of every mail.", verbatim
     )

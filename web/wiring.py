@@ -17,6 +17,7 @@ from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
 from web.services.accounts import Accounts
 from web.services.container import Services
+from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.limits import Limiter, LoginLimits
@@ -82,7 +83,12 @@ def build_deliveries(settings: Settings, aws: AwsClients, tickets: Tickets) -> D
         _require("ADMIT_DELIVERY=sqs", ADMIT_DELIVERY_QUEUE_URL=settings.delivery_queue_url)
         from web.adapters.deliveries.sqs import SqsDeliveries
 
-        return SqsDeliveries(aws, settings.delivery_queue_url, tickets)
+        return SqsDeliveries(
+            aws,
+            settings.delivery_queue_url,
+            tickets,
+            dead_letter_url=settings.delivery_dead_letter_queue_url,
+        )
     raise SettingsError(f"ADMIT_DELIVERY={settings.delivery} is not a known adapter.")
 
 
@@ -168,6 +174,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         grace=timedelta(hours=settings.checkin_grace_hours),
         download_ttl=settings.download_ttl,
     )
+    door_staff = DoorStaff(store, identity, mailer, base_url=settings.base_url)
     payments = Payments(
         store, build_payment_provider(settings), tickets, mailer, base_url=settings.base_url
     )
@@ -186,12 +193,17 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         files=files,
         identity=identity,
         accounts=Accounts(
-            store, identity, settings.require_email_verification, Limiter(store, limits)
+            store,
+            identity,
+            settings.require_email_verification,
+            Limiter(store, limits),
+            door_staff=door_staff,
         ),
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,
+        door_staff=door_staff,
         deliveries=build_deliveries(settings, aws, tickets),
         payments=payments,
     )

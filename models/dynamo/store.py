@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.dynamo.attempts import DynamoAttempts
+from models.dynamo.door_staff import DynamoDoorStaff
 from models.dynamo.events import DynamoEvents
 from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
@@ -18,6 +19,7 @@ class DynamoStore(
     DynamoPayments,
     DynamoPartialRefunds,
     DynamoTickets,
+    DynamoDoorStaff,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:

@@ -12,6 +12,7 @@ from typing import Any
 
 from models.dynamo.base import RETRIES, DynamoBase, Refused
 from models.dynamo.codec import event_from_item, iso, ticket_from_item
+from models.dynamo.door_staff import is_invitation
 from models.dynamo.seats import n, s
 from models.errors import Forbidden, NotFound
 from models.tickets import (
@@ -20,6 +21,7 @@ from models.tickets import (
     CheckinResult,
     Ticket,
     TicketStatus,
+    door_refusal,
     door_window_result,
 )
 
@@ -74,10 +76,11 @@ class DynamoTickets(DynamoBase):
         if item is None:
             raise NotFound("This event does not exist.")
         event = event_from_item(item)
-        if event.organizer_id != attempt.by_user_id and not await self.is_door_staff(
+        staff = event.organizer_id != attempt.by_user_id and await self.is_door_staff(
             event.id, attempt.by_user_id
-        ):
-            raise Forbidden("Only this event's door staff and organizer can check tickets.")
+        )
+        if refusal := door_refusal(event, attempt.by_user_id, staff, attempt.at, grace):
+            raise Forbidden(refusal)
         ticket: Ticket | None = None
         result: CheckinResult | None = None
         if attempt.ticket_id is None or code_event_id is None:
@@ -211,6 +214,7 @@ class DynamoTickets(DynamoBase):
                 KeyConditionExpression="event_id = :e",
                 ExpressionAttributeValues={":e": s(event_id)},
             )
+            if not is_invitation(item)  # models/dynamo/door_staff.py
         ]
         return [user_id for _, user_id in sorted(rows)]
 

@@ -19,6 +19,7 @@ from models.tickets import (
     CheckinResult,
     Ticket,
     TicketStatus,
+    door_refusal,
     door_window_result,
 )
 
@@ -33,8 +34,9 @@ def check_in(
     if row is None:
         raise NotFound("This event does not exist.")
     event = event_from_row(dict(row))
-    if event.organizer_id != attempt.by_user_id and not _is_door_staff(connection, attempt):
-        raise Forbidden("Only this event's door staff and organizer can check tickets.")
+    staff = event.organizer_id != attempt.by_user_id and _is_door_staff(connection, attempt)
+    if refusal := door_refusal(event, attempt.by_user_id, staff, attempt.at, grace):
+        raise Forbidden(refusal)
 
     ticket: Ticket | None = None
     result: CheckinResult | None = None

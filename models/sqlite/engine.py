@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
+from models.private_paths import private_file
+
 DEFAULT_BUSY_TIMEOUT = 10.0
 READERS = 4
 T = TypeVar("T")
@@ -79,7 +81,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._hot_lock.close()
 
     def _open_hot(self) -> sqlite3.Connection:
-        self._hot_lock = open(f"{self.path}.hot-lock", "a+b")  # noqa: SIM115 (kept open)
+        lock_path = private_file(Path(f"{self.path}.hot-lock"))
+        self._hot_lock = open(lock_path, "a+b")  # noqa: SIM115 (kept open)
         connection = sqlite3.connect(**self.connection_kwargs)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA foreign_keys = 1")
@@ -170,6 +173,7 @@ def make_engine(path: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Poole
 
 def enable_wal(path: Path) -> None:
     """WAL lets readers run while one writer commits; the mode is stored in the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Made 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+    private_file(path)
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.errors import StoreNotReady
 from models.sqlite.attempts import SqliteAttempts
+from models.sqlite.door_staff import SqliteDoorStaff
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
 from models.sqlite.partial_refunds import SqlitePartialRefunds
@@ -29,6 +30,7 @@ class SqliteStore(
     SqliteTickets,
     SqlitePayments,
     SqlitePartialRefunds,
+    SqliteDoorStaff,
     Store,
 ):
     async def open(self) -> None:

@@ -123,6 +123,16 @@ class DoorStaffRow(Table, tablename="door_staff"):
     created_at = Timestamptz()
 
 
+class DoorInvitationRow(Table, tablename="door_invitations"):
+    """Door staff invited by an email no account used yet (applied at sign-up)."""
+
+    key = Varchar(length=300, primary_key=True)  # "<event id>:<email>"
+    id = Varchar(length=32, unique=True)
+    event_id = Varchar(length=32, index=True)
+    email = Varchar(length=254, index=True)
+    created_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -133,4 +143,5 @@ TABLES: tuple[type[Table], ...] = (
     CheckinRow,
     DoorStaffRow,
     WebhookEventRow,
+    DoorInvitationRow,
 )

@@ -10,6 +10,13 @@
 //   which admits once: invariant 2 stays the server's), then kept as "sent" until a later
 //   list knows the ticket is used. That database is never deleted by a log-out: an
 //   admission that was not sent is never thrown away.
+// - Each admission belongs to the account that made it (`user`, the scanner page's
+//   signed-in user): it is only ever sent under that log-in, since the server records who
+//   admitted whom and the next person on a shared phone must not vouch for scans they did
+//   not make. Another account's admissions stay on the phone (still counting as "used"
+//   for the decisions here) and go out when that account logs in on it again; they are
+//   not discarded at its log-out, because someone was let in on the strength of them.
+//   Admissions saved before owners were recorded have none and are never sent.
 // - The decision follows Store.check_in: not signed by a listed key -> invalid; another
 //   event -> wrong_event; door hours; void; used (on the list, or on this phone) ->
 //   already_used; otherwise admitted. A well-signed ticket that is not on the list was
@@ -140,8 +147,16 @@ export class OfflineDoor {
     return this.list ? this.list.tickets.length : 0;
   }
 
+  // This account's admissions still to send (never another account's: see above).
   pending() {
-    return [...this.local.values()].filter((a) => !a.sent_at).sort((a, b) => a.at.localeCompare(b.at));
+    return [...this.local.values()]
+      .filter((a) => !a.sent_at && this.user && a.user === this.user)
+      .sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  // Unsent admissions made on this phone under another log-in (or before owners were kept).
+  othersWaiting() {
+    return [...this.local.values()].filter((a) => !a.sent_at && !(this.user && a.user === this.user)).length;
   }
 
   // Fetches the list again. Answers "ok", "offline", "session" (logged out or refused) or
@@ -210,6 +225,7 @@ export class OfflineDoor {
       sent_at: now,
       answer: "admitted",
       online: true,
+      user: this.user,
     });
   }
 
@@ -250,6 +266,7 @@ export class OfflineDoor {
       gate,
       device,
       attendee_name: ticket.attendee_name,
+      user: this.user,
       not_listed: !found,
       tries: 0,
       sent_at: 0,

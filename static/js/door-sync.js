@@ -28,6 +28,12 @@ export class SyncPanel {
     }
     const waiting = offline.pending().length;
     if (waiting) parts.push(`${count(waiting, "offline check-in", "offline check-ins")} to send`);
+    const others = offline.othersWaiting();
+    if (others) {
+      parts.push(
+        `${count(others, "offline check-in", "offline check-ins")} of another account, sent when it logs in here again`,
+      );
+    }
     if (!offline.saved) parts.push("not saved on this phone");
     this.status.textContent = parts.join(" · ");
   }

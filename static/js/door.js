@@ -147,7 +147,8 @@ function start() {
   const overlayOffline = document.getElementById("door-result-offline");
   const offline = new OfflineDoor({
     eventId,
-    user: document.body.dataset.user || "",
+    // Whose admissions these are: only they are ever sent under this log-in.
+    user: root.dataset.user || "",
     listUrl: root.dataset.offlineUrl,
   });
   const opened = offline.open(); // the list and the admissions kept on this phone
@@ -162,7 +163,10 @@ function start() {
     gateInput.value = gateInput.value.trim() || "Main gate";
     store("admit.door.gate", gateInput.value);
   });
-  const gate = () => gateInput.value.trim() || "Main gate";
+  // The server refuses a gate with control characters (a one-line field): a pasted tab
+  // must not make a check-in, or an offline one sent later, fail.
+  const NOT_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  const gate = () => gateInput.value.replace(NOT_ONE_LINE, " ").trim() || "Main gate";
 
   // -- messages -------------------------------------------------------------------------
 
@@ -352,20 +356,25 @@ function start() {
     });
   }
 
+  // `code` is a scanned or typed code, or {ticket_id} for a ticket found by name (the
+  // search answers ticket ids, never codes, so those are checked online only).
   async function validate(code, then) {
     if (busy) return;
     busy = true;
     let status = 0;
     let message = "";
+    const byId = typeof code === "object";
     try {
       let response = null;
       if (navigator.onLine) {
+        const which = byId ? { ticket_id: code.ticket_id } : { code };
         try {
-          response = await postValidate({ code, event_id: eventId, gate: gate(), device });
+          response = await postValidate({ ...which, event_id: eventId, gate: gate(), device });
         } catch {
           response = null; // no connection after all: the phone decides
         }
       }
+      if (!response && byId) throw new Error("offline");
       if (!response) {
         await checkOffline(code, then);
         return;
@@ -670,7 +679,7 @@ function start() {
         admit.addEventListener("click", () => {
           unlockAudio();
           clearAlert();
-          validate(item.code, () => search(query));
+          validate({ ticket_id: item.ticket_id }, () => search(query));
         });
         li.append(admit);
       } else {

@@ -517,3 +517,68 @@ def test_a_failed_call_is_decided_offline_but_an_error_answer_is_not(
     expect(status).not_to_contain_text("to send")
     assert api.get_ticket(ana_person, ana["id"])["status"] == "used"
     assert problems.unexpected() == []
+
+
+def test_offline_check_ins_are_only_ever_sent_by_the_account_that_made_them(
+    page: Page, live_server: LiveServer, api: Api, problems: BrowserProblems
+) -> None:
+    """Fails before issue 10: a check-in queued under one log-in was sent under whoever
+    logged in next on the same phone (and recorded as theirs)."""
+    organizer = api.sign_up("Olga Organizer", "olga@example.com", "organizer")
+    event_id = api.open_event(organizer)
+    dora = api.sign_up("Dora Door", "dora@example.com")
+    added = api.http.post(
+        f"/events/{event_id}/door-staff", json={"email": dora.email}, headers=organizer.headers
+    )
+    assert added.status_code == 201, added.text
+    ana_person = api.sign_up("Ana Attendee", "ana@example.com")
+    ana = api.ticket(ana_person, event_id)
+    validate_url = f"**{API}/tickets/validate"
+
+    # Olga admits Ana while the server cannot be reached: queued on the phone, as hers.
+    log_in(page, live_server, organizer, "/organizer")
+    page.goto(live_server.at(f"/door/{event_id}"))
+    expect_offline_list(page, "1 ticket")
+    problems.allow("net::ERR_INTERNET_DISCONNECTED")
+    page.route(validate_url, lambda route: route.abort("internetdisconnected"))
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
+    expect(result.locator(".door-result-offline")).to_be_visible()
+    close(result)
+    status = page.locator("#door-offline-status")
+    expect(status).to_contain_text("1 offline check-in to send")
+
+    # Olga logs out; Dora logs in on the same phone, with the connection back.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    page.unroute(validate_url)
+    sent: list[Request] = []
+    page.on("request", lambda request: sent.append(request) if is_validate(request) else None)
+    log_in(page, live_server, dora, "/")
+    page.goto(live_server.at(f"/door/{event_id}"))
+    expect_offline_list(page, "1 ticket")  # Dora's own sync ran: the page is settled
+    expect(status).to_contain_text(
+        "1 offline check-in of another account, sent when it logs in here again"
+    )
+    expect(status).not_to_contain_text("to send ·")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # another sync
+    expect(status).to_contain_text("of another account")
+    assert sent == []
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "valid"
+    # Olga's admission still stands on this phone: Ana is not admitted twice offline.
+    page.route(validate_url, lambda route: route.abort("internetdisconnected"))
+    result = check_code(page, ana["code"])
+    expect(result.locator(".door-result-title")).to_have_text("ALREADY USED")
+    close(result)
+    page.unroute(validate_url)
+
+    # Back under Olga's log-in, her admission goes out, as hers.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+    sent.clear()
+    log_in(page, live_server, organizer, "/organizer")
+    page.goto(live_server.at(f"/door/{event_id}"))
+    expect(page.locator("#door-sync-summary")).to_have_text("Sent 1 offline check-in: 1 confirmed.")
+    assert api.get_ticket(ana_person, ana["id"])["status"] == "used"
+    assert len(sent) == 1
+    assert problems.unexpected() == []

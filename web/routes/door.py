@@ -15,9 +15,9 @@ from web.services.container import services_of
 from web.services.tickets import DoorList
 from web.templating import render
 
-# Door pages name attendees: a browser or proxy may not share them. The service worker
+# Door pages name attendees: no browser or proxy cache may keep them. The service worker
 # keeps the scanner for its own user (static/sw.js).
-PRIVATE = {"Cache-Control": "private, no-cache"}
+PRIVATE = {"Cache-Control": "private, no-store"}
 
 # One array per ticket in the offline list, in this order; a ticket that was never
 # checked in stops after `seats` (see "The door page" in docs/ARCHITECTURE.md).

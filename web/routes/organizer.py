@@ -127,7 +127,7 @@ async def _dashboard_context(
         "statuses": [s.value for s in RegistrationStatus],
         "more_url": more_url,
         "appending": bool(request.query_params.get("cursor")),
-        "door_staff": await services.tickets.door_staff(event),
+        "door_staff": await services.door_staff.entries(organizer, event),
         "staff_values": {},
         "staff_errors": {},
         **extra,
@@ -141,13 +141,33 @@ async def add_door_staff(request: Request) -> Response:
     event = await services.events.owned(organizer, request.path_params["event_id"])
     values = await read_form(request)
     try:
-        staff = await services.tickets.add_door_staff(organizer, event, values.get("email", ""))
+        entry = await services.door_staff.add(organizer, event, values.get("email", ""))
     except ValidationFailed as exc:
         context = await _dashboard_context(
             request, organizer, event, staff_values=values, staff_errors=exc.fields
         )
         return render(request, "organizer/event.html", context, status_code=422)
-    flash(request, f"{staff.name} ({staff.email}) can now check tickets at the door.")
+    # The same words whether or not the address has an account (no account enumeration).
+    flash(
+        request,
+        f"We mailed {entry.email}: with an Admit account on that address they can check "
+        "tickets at the door.",
+    )
+    return redirect(request, f"/organizer/events/{event.id}#door-staff")
+
+
+async def remove_door_staff(request: Request) -> Response:
+    """GET: the confirmation page; POST: take their access back."""
+    organizer = _organizer(request)
+    services = services_of(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    entry_id = request.path_params["entry_id"]
+    if request.method == "GET":
+        entry = await services.door_staff.entry(organizer, event, entry_id)
+        context = {"event": event, "entry": entry}
+        return render(request, "organizer/remove_door_staff.html", context)
+    entry = await services.door_staff.remove(organizer, event, entry_id)
+    flash(request, f"{entry.email} can no longer check tickets for this event.")
     return redirect(request, f"/organizer/events/{event.id}#door-staff")
 
 
@@ -199,4 +219,9 @@ routes = [
     Route("/organizer/events/{event_id}/cancel", cancel_event, methods=["GET", "POST"]),
     Route("/organizer/events/{event_id}/registrations.csv", export_csv),
     Route("/organizer/events/{event_id}/door-staff", add_door_staff, methods=["POST"]),
+    Route(
+        "/organizer/events/{event_id}/door-staff/{entry_id}/remove",
+        remove_door_staff,
+        methods=["GET", "POST"],
+    ),
 ]

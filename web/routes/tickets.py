@@ -14,7 +14,7 @@ from web.services.container import services_of
 from web.templating import render
 
 # Pages a phone may keep offline (the service worker caches them): never shared caches.
-PRIVATE = {"Cache-Control": "private, no-cache"}
+PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 async def my_tickets(request: Request) -> Response:

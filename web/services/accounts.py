@@ -8,6 +8,7 @@ same bad input with the same field messages.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from models.domain import (
     EMAIL_MAX,
@@ -27,6 +28,9 @@ from models.store import Store
 from web.adapters.identity.port import Identity, SignedIn
 from web.services.limits import Limiter, Rule, wait_text
 
+if TYPE_CHECKING:
+    from web.services.door_staff import DoorStaff
+
 
 class Accounts:
     def __init__(
@@ -35,7 +39,9 @@ class Accounts:
         identity: Identity,
         require_email_verification: bool,
         limiter: Limiter,
+        door_staff: DoorStaff | None = None,
     ) -> None:
+        self.door_staff = door_staff
         self.store = store
         self.identity = identity
         self.require_email_verification = require_email_verification
@@ -69,16 +75,27 @@ class Accounts:
             await self.limiter.note(
                 self.limiter.code_send_rules(stored.email, CodePurpose.VERIFY_EMAIL)
             )
-        return stored
+        return await self._address_proven(stored)
 
     async def confirm_email(self, email: str, code: str) -> User:
         _require_email(email)
         if not code.strip():
             raise ValidationFailed({"code": "Enter the 6-digit code from the mail."})
         address = normalize_email(email)
-        return await self._checking_code(
+        user = await self._checking_code(
             address, lambda: self.identity.confirm_email(address, code)
         )
+        return await self._address_proven(user)
+
+    async def _address_proven(self, user: User) -> User:
+        """Door staff invitations to this address apply once it is verified (local and
+        Cognito accounts alike): never on an address merely typed in. Returns the
+        account as it is now (with the door_staff role when one applied)."""
+        if self.door_staff is None or not user.email_verified:
+            return user
+        if not await self.door_staff.accept_invitations(user):
+            return user
+        return await self.store.get_user(user.id) or user
 
     async def resend_code(self, email: str) -> None:
         _require_email(email)
@@ -142,9 +159,11 @@ class Accounts:
         if problems:
             raise ValidationFailed(problems)
         address = normalize_email(email)
-        return await self._checking_code(
+        user = await self._checking_code(
             address, lambda: self.identity.reset_password(address, code, new_password)
         )
+        # Receiving the reset code proves the address, as a verification code does.
+        return await self._address_proven(user)
 
     # -- the code limits (local accounts and Cognito alike) ------------------------------
 

@@ -12,6 +12,7 @@ from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.services.accounts import Accounts
+from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
@@ -34,6 +35,7 @@ class Services:
     registrations: Registrations
     exports: Exports
     tickets: Tickets
+    door_staff: DoorStaff
     deliveries: Deliveries
     payments: Payments
 

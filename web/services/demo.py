@@ -202,7 +202,7 @@ async def _seed(services: Services) -> None:
         await services.tickets.deliver(booking.id)
     dora = users[ACCOUNTS[3].email]
     for event in (tonight, yoga):
-        await services.tickets.add_door_staff(organizer, event, dora.email)
+        await services.door_staff.add(organizer, event, dora.email)
 
 
 def logins_text() -> str:

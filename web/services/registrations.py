@@ -72,10 +72,12 @@ class Registrations:
         # A draft is invisible to everyone but its organizer, here as on its page.
         if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
             raise NotFound("This event does not exist.")
-        names = [" ".join(name.split()) for name in attendee_names]
-        names = [name for name in names if name]
+        # Checked as typed (a tab or a control character is refused, not cleaned away),
+        # then runs of spaces are made one.
+        names = [name.strip(" ") for name in attendee_names if name.strip()]
         if problems := registration_problems(event, quantity, names):
             raise ValidationFailed(problems)
+        names = [" ".join(name.split()) for name in names]
         now = utcnow()
         # A refusal needs no write lock: when the committed figures already say the seats
         # are not there (and no hold has run out to free some), answer at once. The store

@@ -20,6 +20,7 @@ from models.domain import (
     Role,
     User,
     new_id,
+    one_line_problem,
     utcnow,
 )
 from models.errors import Forbidden, NotFound, ValidationFailed
@@ -32,10 +33,11 @@ from models.tickets import (
     CheckinAttempt,
     CheckinOutcome,
     Ticket,
+    door_refusal,
 )
 from web.adapters.files.port import DownloadLink, Files, FileStoreFailed
 from web.adapters.identity.port import Identity
-from web.adapters.mail.port import Attachment, MailDeliveryFailed, Mailer
+from web.adapters.mail.port import Attachment, MailDeliveryFailed, Mailer, MailNotBuilt
 from web.calendar_file import event_ics
 from web.mails import registration_mail
 from web.rendering.document import RenderedFile, TicketDocument
@@ -65,6 +67,22 @@ class DoorList:
 
 DELIVERY_ATTEMPTS = 3
 log = logging.getLogger("admit")
+
+
+class UndeliverableTickets(Exception):
+    """A registration's ticket mail can never be sent as things stand (it cannot be
+    built, or a ticket cannot be rendered): trying again will not help, a person must look.
+    Logged at ERROR with the registration when raised; the SQS deliverer moves its message
+    to the dead-letter queue (and its alarm) instead of letting it come back."""
+
+    def __init__(self, registration_id: str, reason: str) -> None:
+        super().__init__(f"tickets of registration {registration_id} cannot be mailed: {reason}")
+        self.registration_id = registration_id
+        self.reason = reason
+
+
+class TicketNotRendered(Exception):
+    """The PDF renderer failed on a ticket: the same data fails the same way again."""
 
 
 def pdf_key(ticket: Ticket) -> str:
@@ -153,7 +171,12 @@ class Tickets:
 
         organizer = await self.store.get_user(view.event.organizer_id)
         document = self.document(view, organizer.name if organizer else "")
-        return await asyncio.to_thread(render_ticket_pdf, document)
+        try:
+            return await asyncio.to_thread(render_ticket_pdf, document)
+        except Exception as exc:
+            # Whatever the renderer raised, the same ticket raises it again: named here so
+            # that delivery reports it as permanent (and a page answers 500, logged).
+            raise TicketNotRendered(f"ticket {view.ticket.id}: {exc!r}") from exc
 
     async def ensure_pdf(self, view: TicketView) -> RenderedFile:
         """The stored PDF, rendered and stored first if it is missing."""
@@ -179,13 +202,22 @@ class Tickets:
         """After confirmation: render and store every PDF, then mail them to the buyer.
 
         Runs after the answer has gone (a background task). A file or mail service that
-        fails is tried again twice, after 0.5 and 1 s (throttling and brief outages pass
-        that quickly); then the failure is logged with the registration and raised. The
-        tickets themselves are already issued and on "My tickets" either way."""
+        fails (transient: an outage, throttling) is tried again twice, after 0.5 and 1 s;
+        then the failure is logged with the registration and raised. A mail that cannot be
+        built or a ticket that cannot be rendered (permanent) is not retried: it is logged
+        at ERROR and raised as `UndeliverableTickets`. The tickets themselves are already
+        issued and on "My tickets" either way."""
         for attempt in range(1, DELIVERY_ATTEMPTS + 1):
             try:
                 await self._deliver_once(registration_id)
                 return
+            except (MailNotBuilt, TicketNotRendered) as exc:
+                log.error(
+                    "tickets of registration %s cannot be mailed, not retried: %s",
+                    registration_id,
+                    exc,
+                )
+                raise UndeliverableTickets(registration_id, str(exc)) from exc
             except (MailDeliveryFailed, FileStoreFailed) as exc:
                 if attempt == DELIVERY_ATTEMPTS:
                     log.error(
@@ -218,41 +250,64 @@ class Tickets:
         event = await self.store.get_event(event_id)
         if event is None:
             raise NotFound("This event does not exist.")
-        if event.organizer_id != user.id and not await self.store.is_door_staff(event_id, user.id):
-            raise Forbidden("Only this event's door staff and organizer can check tickets.")
+        staff = event.organizer_id != user.id and await self.store.is_door_staff(event_id, user.id)
+        if refusal := door_refusal(event, user.id, staff, utcnow(), self.grace):
+            raise Forbidden(refusal)
         return event
 
     async def validate(
-        self, user: User, code: str, event_id: str, gate: str = "", device: str = ""
+        self,
+        user: User,
+        code: str,
+        event_id: str,
+        gate: str = "",
+        device: str = "",
+        ticket_id: str | None = None,
     ) -> CheckinOutcome:
-        if len(code) > CODE_MAX:
-            code = ""  # still recorded, as invalid
-        claims = self.verifier.verify(code)
+        """Check one code, or (`ticket_id`, from the door's search by name) one ticket of
+        this event named by its id: door search never hands out codes."""
+        problems = {
+            name: problem
+            for name, value in (("gate", gate), ("device", device))
+            if (problem := one_line_problem(value))
+        }
+        if problems:
+            raise ValidationFailed(problems)
+        if ticket_id is not None:
+            # The store admits it only if it is a ticket of this event (else `invalid`).
+            named = ticket_id.strip()
+            ticket, code_event_id = (named, event_id) if 0 < len(named) <= 64 else (None, None)
+        else:
+            claims = self.verifier.verify(code if len(code) <= CODE_MAX else "")
+            ticket, code_event_id = (claims.ticket_id, claims.event_id) if claims else (None, None)
         attempt = CheckinAttempt(
             id=new_id(),
             event_id=event_id,
-            ticket_id=claims.ticket_id if claims else None,
+            ticket_id=ticket,
             by_user_id=user.id,
             gate=" ".join(gate.split())[:GATE_MAX] or "Main gate",
             device=device.strip()[:DEVICE_MAX],
             at=utcnow(),
         )
-        return await self.store.check_in(attempt, claims.event_id if claims else None, self.grace)
+        return await self.store.check_in(attempt, code_event_id, self.grace)
 
     async def door(self, user: User, event_id: str) -> tuple[Event, int, int]:
         """The door page: its event, admitted so far, and tickets that may enter."""
         event = await self._may_check(user, event_id)
         return event, event.checked_in, event.seats_confirmed
 
-    async def search(self, user: User, event_id: str, text: str) -> list[TicketView]:
+    async def search(self, user: User, event_id: str, text: str) -> list[Ticket]:
+        """Names and ticket ids, never codes: a code is the ticket itself (the QR), and
+        the door admits a ticket found by name through its id (`validate`)."""
         event = await self._may_check(user, event_id)
+        if problem := one_line_problem(text):
+            raise ValidationFailed({"q": problem})
         text = " ".join(text.split())
         if not text:
             return []
         if len(text) > 100:
             raise ValidationFailed({"q": "Search with at most 100 characters."})
-        tickets = await self.store.search_event_tickets(event.id, text, SEARCH_LIMIT)
-        return [self.view(ticket, event) for ticket in tickets]
+        return await self.store.search_event_tickets(event.id, text, SEARCH_LIMIT)
 
     async def checkin_keys(self, user: User, event_id: str) -> list[dict[str, str]]:
         await self._may_check(user, event_id)
@@ -286,31 +341,7 @@ class Tickets:
             for kid, key in unique.items()
         ]
 
-    # -- door staff -----------------------------------------------------------------------
-
-    async def add_door_staff(self, organizer: User, event: Event, email: str) -> User:
-        if event.organizer_id != organizer.id:
-            raise NotFound("This event does not exist.")
-        address = email.strip().lower()
-        if not address:
-            raise ValidationFailed({"email": "Enter the email address of their Admit account."})
-        staff = await self.store.get_user_by_email(address)
-        if staff is None:
-            raise ValidationFailed(
-                {"email": "No Admit account uses this address: ask them to sign up first."}
-            )
-        await self.store.add_door_staff(event.id, staff.id, utcnow())
-        if not staff.has_role(Role.DOOR_STAFF):
-            await self.identity.grant_role(staff, Role.DOOR_STAFF)
-        return staff
-
-    async def door_staff(self, event: Event) -> list[User]:
-        users = []
-        for user_id in await self.store.list_door_staff(event.id):
-            user = await self.store.get_user(user_id)
-            if user is not None:
-                users.append(user)
-        return users
+    # -- where this person may scan ---------------------------------------------------
 
     async def door_events(self, user: User) -> list[Event]:
         """Events not yet over where this person may scan: as door staff or organizer."""

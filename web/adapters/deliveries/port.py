@@ -15,3 +15,9 @@ class Deliveries(ABC):
     @abstractmethod
     async def request(self, registration_id: str) -> None:
         """Make sure this registration's tickets get mailed."""
+
+    async def set_aside(self, registration_id: str, reason: str) -> bool:
+        """Put a delivery that can never succeed where a person will see it (True), instead
+        of letting it be retried. Inline deliveries have no such place: the ERROR log
+        `Tickets.deliver` wrote is the alert (False)."""
+        return False

@@ -21,10 +21,39 @@ log = logging.getLogger("admit.deliveries")
 
 
 class SqsDeliveries(Deliveries):
-    def __init__(self, aws: AwsClients, queue_url: str, tickets: Tickets) -> None:
+    def __init__(
+        self, aws: AwsClients, queue_url: str, tickets: Tickets, dead_letter_url: str = ""
+    ) -> None:
         self.aws = aws
         self.queue_url = queue_url
         self.tickets = tickets
+        self.dead_letter_url = dead_letter_url
+
+    async def set_aside(self, registration_id: str, reason: str) -> bool:
+        """Send the delivery straight to the dead-letter queue (its alarm mails a person),
+        with the reason as a message attribute; False when that fails or no dead-letter
+        queue is configured (then SQS retries it and moves it after five receives)."""
+        from botocore.exceptions import BotoCoreError, ClientError  # late: Lambda cold start
+
+        if not self.dead_letter_url:
+            return False
+        try:
+            sqs = await self.aws.client("sqs")
+            await sqs.send_message(
+                QueueUrl=self.dead_letter_url,
+                MessageBody=json.dumps({"registration_id": registration_id}),
+                MessageAttributes={
+                    "reason": {"DataType": "String", "StringValue": reason[:1000] or "unknown"}
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.error(
+                "could not move registration %s to the dead-letter queue (%s)",
+                registration_id,
+                error_code(exc) or exc,
+            )
+            return False
+        return True
 
     async def request(self, registration_id: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError  # late: Lambda cold start

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from models.private_paths import private_dir
 from web.adapters.files.port import DownloadLink, Files, FileStoreFailed
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,200}$")
@@ -51,7 +52,7 @@ class LocalFiles(Files):
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
         # Write aside and rename, so a reader never sees half a PDF.
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import encoders
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -10,7 +11,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
-from web.adapters.mail.port import Mail
+from web.adapters.mail.port import Mail, MailNotBuilt
 
 
 def address_header(address: str) -> str:
@@ -51,3 +52,14 @@ def build_message(mail: Mail, sender: str) -> Message:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "admit.localhost"
     body["Message-ID"] = make_msgid(domain=domain)
     return body
+
+
+def message_bytes(mail: Mail, sender: str) -> tuple[str, bytes]:
+    """The message's Message-ID and its bytes, or `MailNotBuilt`: a non-ASCII address
+    (UnicodeEncodeError) or a header with a line break (HeaderParseError) fail here, and
+    fail the same way every time."""
+    try:
+        message = build_message(mail, sender)
+        return str(message["Message-ID"]), bytes(message)
+    except (ValueError, MessageError) as exc:  # UnicodeError is a ValueError
+        raise MailNotBuilt(f"the mail to {mail.to!r} cannot be built: {exc}") from exc

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from web.adapters.mail.mime import build_message
+from models.private_paths import write_private
+from web.adapters.mail.mime import message_bytes
 from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
 
 
@@ -41,11 +42,11 @@ class OutboxMailer(Mailer):
     def _deliver(self, mail: Mail) -> None:
         # Building and serialising a MIME message costs about 1.5 ms of CPU: done in the
         # worker thread with the write, not on the event loop.
-        message = build_message(mail, self.sender)
+        message_id, raw = message_bytes(mail, self.sender)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        name = f"{stamp}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / name).write_bytes(bytes(message))
+        name = f"{stamp}-{message_id.strip('<>').split('@')[0]}.eml"
+        # Reset and verification codes: readable by this user only.
+        write_private(self.folder / name, raw)
 
     def list_messages(self, limit: int = 50) -> list[StoredMail]:
         """Newest first."""

@@ -23,7 +23,12 @@ class Mail:
 
 
 class MailDeliveryFailed(RuntimeError):
-    """The mail service refused or could not take the message."""
+    """The mail service refused or could not take the message (may pass: retry)."""
+
+
+class MailNotBuilt(RuntimeError):
+    """The mail cannot be made into a message at all (an address or a header that cannot
+    be encoded): sending it again will never work, so it is not retried."""
 
 
 class Mailer(ABC):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 
 from web.adapters.aws_clients import AwsClients, error_code
-from web.adapters.mail.mime import address_header, build_message
-from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
+from web.adapters.mail.mime import address_header, message_bytes
+from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer, MailNotBuilt
 
 
 class SesMailer(Mailer):
@@ -24,12 +24,16 @@ class SesMailer(Mailer):
 
         # Building and serialising a MIME message costs CPU (base64 of the PDFs): done in
         # a worker thread, not on the event loop.
-        raw = await asyncio.to_thread(lambda: bytes(build_message(mail, self.sender)))
+        _, raw = await asyncio.to_thread(message_bytes, mail, self.sender)
+        try:
+            destination = address_header(mail.to)
+        except ValueError as exc:
+            raise MailNotBuilt(f"the address {mail.to!r} cannot be encoded: {exc}") from exc
         try:
             ses = await self.aws.client("ses")
             await ses.send_raw_email(
                 Source=self.sender,
-                Destinations=[address_header(mail.to)],
+                Destinations=[destination],
                 RawMessage={"Data": raw},
             )
         except ClientError as exc:

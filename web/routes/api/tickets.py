@@ -13,6 +13,7 @@ from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, rfc3339, strings
 from web.services.container import services_of
+from web.services.door_staff import DoorStaffEntry
 from web.services.tickets import TicketView
 
 
@@ -42,9 +43,19 @@ async def get_ticket(request: Request) -> Response:
 
 async def validate(request: Request) -> Response:
     user = require_user(request)
-    body = strings(await json_object(request), "code", "event_id", optional=("gate", "device"))
+    body = strings(
+        await json_object(request), "event_id", optional=("code", "ticket_id", "gate", "device")
+    )
+    if ("code" in body) == ("ticket_id" in body):
+        message = "Give the ticket's code (or, for a ticket found by name, its ticket_id)."
+        raise ValidationFailed({"code": message})
     outcome = await services_of(request).tickets.validate(
-        user, body["code"], body["event_id"], body.get("gate", ""), body.get("device", "")
+        user,
+        body.get("code", ""),
+        body["event_id"],
+        body.get("gate", ""),
+        body.get("device", ""),
+        ticket_id=body.get("ticket_id"),
     )
     ticket = outcome.ticket
     first_at = first_gate = None
@@ -76,35 +87,53 @@ async def checkin_keys(request: Request) -> Response:
 
 async def door_search(request: Request) -> Response:
     user = require_user(request)
-    views = await services_of(request).tickets.search(
+    tickets = await services_of(request).tickets.search(
         user, request.path_params["event_id"], request.query_params.get("q", "")
     )
+    # No `code`: it is the ticket itself. The door admits a ticket found by name with
+    # `POST /tickets/validate {ticket_id, event_id}`.
     items = [
         {
-            "ticket_id": v.ticket.id,
-            "attendee_name": v.ticket.attendee_name,
-            "buyer_name": v.ticket.buyer_name,
-            "seat_label": v.ticket.seat_label,
-            "status": v.ticket.status.value,
-            "code": v.code,
+            "ticket_id": ticket.id,
+            "attendee_name": ticket.attendee_name,
+            "buyer_name": ticket.buyer_name,
+            "seat_label": ticket.seat_label,
+            "status": ticket.status.value,
         }
-        for v in views
+        for ticket in tickets
     ]
     return JSONResponse({"items": items})
 
 
+def _entry_json(event_id: str, entry: DoorStaffEntry) -> dict[str, str]:
+    return {"event_id": event_id, "id": entry.id, "email": entry.email}
+
+
 async def add_door_staff(request: Request) -> Response:
+    """The same answer whether or not the address has an account (API.md): the person is
+    mailed either way, and an invitation waits for their sign-up."""
     organizer = require_user(request, Role.ORGANIZER)
     services = services_of(request)
-    body = await json_object(request)
-    if not isinstance(body.get("email"), str):
-        raise ValidationFailed({"email": "Give the email address of an existing account."})
+    body = strings(await json_object(request), "email")
     event = await services.events.owned(organizer, request.path_params["event_id"])
-    staff = await services.tickets.add_door_staff(organizer, event, body["email"])
-    return JSONResponse(
-        {"event_id": event.id, "user": {"id": staff.id, "email": staff.email, "name": staff.name}},
-        status_code=201,
-    )
+    entry = await services.door_staff.add(organizer, event, body["email"])
+    return JSONResponse(_entry_json(event.id, entry), status_code=201)
+
+
+async def list_door_staff(request: Request) -> Response:
+    organizer = require_user(request, Role.ORGANIZER)
+    services = services_of(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    entries = await services.door_staff.entries(organizer, event)
+    return JSONResponse({"items": [_entry_json(event.id, entry) for entry in entries]})
+
+
+async def remove_door_staff(request: Request) -> Response:
+    organizer = require_user(request, Role.ORGANIZER)
+    services = services_of(request)
+    event = await services.events.owned(organizer, request.path_params["event_id"])
+    await services.door_staff.remove(organizer, event, request.path_params["user_id"])
+    return Response(status_code=204)
 
 
 routes = [
@@ -113,4 +142,6 @@ routes = [
     Route("/events/{event_id}/checkin-keys", checkin_keys, methods=["GET"]),
     Route("/events/{event_id}/door-search", door_search, methods=["GET"]),
     Route("/events/{event_id}/door-staff", add_door_staff, methods=["POST"]),
+    Route("/events/{event_id}/door-staff", list_door_staff, methods=["GET"]),
+    Route("/events/{event_id}/door-staff/{user_id}", remove_door_staff, methods=["DELETE"]),
 ]
