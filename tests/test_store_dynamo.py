@@ -14,6 +14,7 @@ from models.dynamo import LAYOUT, DynamoStore, create_tables
 from models.dynamo.tables import table_definition
 from models.errors import StoreNotReady, ValidationFailed
 from tests.moto_server import moto, moto_server  # noqa: F401 (fixtures)
+from tests.session_contract import SessionStoreContract
 from tests.store_contract import StoreContract, make_event
 
 REGION = "eu-west-1"
@@ -37,7 +38,7 @@ async def store(moto: str) -> AsyncIterator[DynamoStore]:  # noqa: F811
     await store.close()
 
 
-class TestDynamoStore(StoreContract):
+class TestDynamoStore(StoreContract, SessionStoreContract):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
     async def test_a_cursor_of_another_list_is_refused(self, store: DynamoStore) -> None:

@@ -11,6 +11,7 @@ import pytest
 from models.domain import CodePurpose, OneTimeCode, utcnow
 from models.errors import StoreNotReady
 from models.sqlite.store import SqliteStore
+from tests.session_contract import SessionStoreContract
 from tests.store_contract import StoreContract
 
 
@@ -19,7 +20,7 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
     return sqlite_store
 
 
-class TestSqliteStore(StoreContract):
+class TestSqliteStore(StoreContract, SessionStoreContract):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

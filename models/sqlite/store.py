@@ -13,6 +13,7 @@ from models.sqlite.migrate import migration_ids
 from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
+from models.sqlite.sessions import SqliteSessions
 from models.sqlite.tables import TABLES
 from models.sqlite.tickets import SqliteTickets
 from models.sqlite.users import SqliteUsers
@@ -20,7 +21,13 @@ from models.store import Store
 
 
 class SqliteStore(
-    SqliteUsers, SqliteEvents, SqliteRegistrations, SqliteTickets, SqlitePayments, Store
+    SqliteUsers,
+    SqliteEvents,
+    SqliteRegistrations,
+    SqliteTickets,
+    SqlitePayments,
+    SqliteSessions,
+    Store,
 ):
     async def open(self) -> None:
         if not self.path.exists():
