@@ -21,6 +21,7 @@ from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
 from web.services.registrations import Registrations
+from web.services.sessions import Sessions
 from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
 
@@ -177,19 +178,24 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         hold=timedelta(minutes=settings.hold_minutes),
         base_url=settings.base_url,
     )
+    accounts = Accounts(store, identity, settings.require_email_verification, limits)
+    sessions = Sessions(
+        store, identity, accounts, lifetime=timedelta(seconds=settings.session_max_age)
+    )
     return Services(
         aws=aws,
         store=store,
         mailer=mailer,
         files=files,
         identity=identity,
-        accounts=Accounts(store, identity, settings.require_email_verification, limits),
+        accounts=accounts,
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,
         deliveries=build_deliveries(settings, aws, tickets),
         payments=payments,
+        sessions=sessions,
     )
 
 

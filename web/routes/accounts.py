@@ -74,7 +74,7 @@ async def signup(request: Request) -> Response:
     if not user.email_verified:
         flash(request, f"We sent a 6-digit code to {user.email}. Enter it below.", "info")
         return _redirect(request, "/verify", email=user.email)
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, f"Welcome to Admit, {user.name}.")
     return _redirect(request, user.home_path)
 
@@ -98,7 +98,7 @@ async def verify(request: Request) -> Response:
         return _form(
             request, "accounts/verify.html", values, {"code": exc.message}, status_code=400
         )
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, "Your email address is confirmed. Welcome to Admit.")
     return _redirect(request, user.home_path)
 
@@ -153,12 +153,12 @@ async def login(request: Request) -> Response:
             message=message,
             headers={"Retry-After": str(exc.retry_after)},
         )
-    log_in_session(request, signed_in.user)
+    await log_in_session(request, signed_in.user)
     return _redirect(request, next_path or signed_in.user.home_path)
 
 
 async def logout(request: Request) -> Response:
-    log_out_session(request)
+    await log_out_session(request)
     flash(request, "You are logged out.", "info")
     return _redirect(request, "/")
 
@@ -188,7 +188,8 @@ async def reset_confirm(request: Request) -> Response:
         )
     values = await read_form(request)
     try:
-        user = await services_of(request).accounts.reset_password(
+        # Through Sessions: a reset also ends every session and token of the account.
+        user = await services_of(request).sessions.reset_password(
             values.get("email", ""), values.get("code", ""), values.get("password", "")
         )
     except ValidationFailed as exc:
@@ -197,7 +198,7 @@ async def reset_confirm(request: Request) -> Response:
         return _form(
             request, "accounts/reset_confirm.html", values, {"code": exc.message}, status_code=400
         )
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, "Your password is changed and you are logged in.")
     return _redirect(request, user.home_path)
 

@@ -16,6 +16,7 @@ from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
 from web.services.registrations import Registrations
+from web.services.sessions import Sessions
 from web.services.tickets import Tickets
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Services:
     tickets: Tickets
     deliveries: Deliveries
     payments: Payments
+    sessions: Sessions
 
 
 def services_of(connection: HTTPConnection) -> Services:
