@@ -96,3 +96,37 @@ def token_accepted(user: User, generation: int | None, issued_at: int | None) ->
     if issued_at is None:
         return False
     return issued_at > int(user.tokens_valid_after.timestamp())
+
+
+# Order matters: Edge and Opera say "Chrome" too, Chrome says "Safari", iPads may say "Mac".
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str) -> str:
+    """A short name a person recognises their device by ("Firefox on Android"), from
+    the User-Agent the browser sent when the session began."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or f"A browser on {system}"
+    return "Unknown device" if not user_agent else "Another app or script"
