@@ -170,7 +170,11 @@ SETTINGS_DOCS: tuple[SettingDoc, ...] = (
         "Lifetime of a signed ticket download link, in seconds (at most 900).",
     ),
     SettingDoc("ADMIT_ACCESS_TOKEN_TTL", "3600", "Lifetime of API bearer tokens, in seconds."),
-    SettingDoc("ADMIT_SESSION_MAX_AGE", "1209600", "Lifetime of a log-in session, in seconds."),
+    SettingDoc(
+        "ADMIT_SESSION_MAX_AGE",
+        "1209600",
+        "How long a log-in session lasts after it was last used, in seconds.",
+    ),
     SettingDoc(
         "ADMIT_CODE_TTL", "900", "Lifetime of a mailed verification or reset code, in seconds."
     ),
