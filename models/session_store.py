@@ -42,6 +42,11 @@ class SessionStore(ABC):
         """End every session of the person but `except_id`; the number ended."""
 
     @abstractmethod
+    async def purge_expired_sessions(self, now: datetime) -> int:
+        """Delete sessions that ran out before `now`; the number deleted. (DynamoDB's
+        TTL does this by itself: 0.)"""
+
+    @abstractmethod
     async def revoke_user_tokens(self, user_id: str, now: datetime) -> User:
         """Move the account's token generation on by one and set `tokens_valid_after` to
         `now`, atomically (concurrent calls each count). Raises `NotFound`."""

@@ -133,6 +133,17 @@ class SessionStoreContract:
             assert await store.get_session(session.id, utcnow()) is None
         assert await store.list_user_sessions(user.id, utcnow()) == []
 
+    async def test_purging_leaves_live_sessions_alone(self, store: Store) -> None:
+        user = await _user(store)
+        now = utcnow()
+        live = _session(user, "Live")
+        gone = _session(user, "Gone", expires_at=now - timedelta(minutes=1))
+        await store.create_session(live)
+        await store.create_session(gone)
+        assert await store.purge_expired_sessions(now) in (0, 1)  # 0: DynamoDB's TTL does it
+        assert await store.get_session(live.id, now) == live
+        assert await store.get_session(gone.id, now) is None
+
     async def test_revoking_tokens_moves_the_generation_once_per_call(self, store: Store) -> None:
         """Concurrent revocations each count: the generation is one atomic counter."""
         user = await _user(store)

@@ -96,6 +96,16 @@ class SqliteSessions(SqliteBase):
             rows = await SessionRow.delete().where(condition).returning(SessionRow.id).run()
         return len(rows)
 
+    async def purge_expired_sessions(self, now: datetime) -> int:
+        async with self.write_transaction():
+            rows = (
+                await SessionRow.delete()
+                .where(SessionRow.expires_at <= now)
+                .returning(SessionRow.id)
+                .run()
+            )
+        return len(rows)
+
     async def revoke_user_tokens(self, user_id: str, now: datetime) -> User:
         async with self.write_transaction():
             rows = (

@@ -189,6 +189,10 @@ class Sessions:
         await self.store.delete_user_sessions(user.id)
         return fresh
 
+    async def purge_expired(self) -> int:
+        """Forget sessions that ran out (the clock job; DynamoDB's TTL needs none)."""
+        return await self.store.purge_expired_sessions(utcnow())
+
     # -- passwords ------------------------------------------------------------------------
 
     async def change_password(
