@@ -522,3 +522,29 @@ async def test_a_bearer_token_sees_no_this_device(client: httpx.AsyncClient, bro
         assert page.status_code == 200
         assert "This device" not in page.text
         assert "Chrome on Android" in page.text
+
+
+async def test_a_browser_script_changing_the_password_stays_logged_in(
+    client: httpx.AsyncClient, browser
+) -> None:
+    person = await sign_up(client, "scriptpw@example.com")
+    async with browser(LAPTOP) as laptop:
+        await log_in(laptop, person.email)
+        await log_in(client, person.email)
+        before = client.cookies["admit_session"]
+        page = await client.get("/account/sessions")
+        response = await client.post(
+            f"{API}/auth/password",
+            json={"current_password": GOOD_PASSWORD, "new_password": NEW_PASSWORD},
+            headers={"X-CSRF-Token": csrf_of(page)},
+        )
+        assert response.status_code == 204, response.text
+        assert client.cookies["admit_session"] != before  # a new session, same browser
+        assert await signed_in_as(client) == person.email
+        assert await signed_in_as(laptop) is None
+        # The page's CSRF token still works for its next write.
+        response = await client.post(
+            f"{API}/auth/logout-everywhere", headers={"X-CSRF-Token": csrf_of(page)}
+        )
+        assert response.status_code == 204
+        assert await signed_in_as(client) is None
