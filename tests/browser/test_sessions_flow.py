@@ -36,9 +36,7 @@ def test_password_change_and_the_sessions_page(
     try:
         log_in(laptop, live_server, email, GOOD_PASSWORD)
 
-        page.get_by_role("navigation", name="Your account").get_by_role(
-            "link", name="Change password"
-        ).click()
+        page.get_by_role("contentinfo").get_by_role("link", name="Change password").click()
         expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
         page.get_by_label("Current password", exact=True).fill("Wr0ngGuess1")
         page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
