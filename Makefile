@@ -155,7 +155,7 @@ AWS_TESTS := tests/test_api_accounts.py tests/test_accounts_pages.py tests/test_
 	tests/test_organizer_pages.py tests/test_tickets_http.py tests/test_payments_simulator.py \
 	tests/test_security.py tests/test_oversell_http.py tests/test_door_offline_http.py \
 	tests/test_client_address.py tests/test_deliveries_sqs.py \
-	tests/test_authorization_matrix.py
+	tests/test_authorization_matrix.py tests/test_sessions_http.py
 
 test-aws: install vendor
 	$(BIN)/pytest --adapters=aws -m "not browser" $(AWS_TESTS)

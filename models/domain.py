@@ -44,6 +44,12 @@ class User:
     roles: frozenset[Role]
     email_verified: bool
     created_at: datetime
+    # Moved on by a password change or reset and by "log out everywhere": sessions and
+    # tokens of an earlier generation are refused (models/sessions.py).
+    token_generation: int = 0
+    # When the generation last moved: providers whose tokens cannot carry a generation
+    # (Cognito) have their tokens compared with it by issue time.
+    tokens_valid_after: datetime | None = None
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles

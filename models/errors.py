@@ -31,6 +31,18 @@ class ValidationFailed(AdmitError):
         self.fields = fields
 
 
+class WrongPassword(ValidationFailed):
+    """The current password given to change it is not the account's (a field error, but
+    not a malformed request: scripts tell it apart by its code)."""
+
+    status = 400
+    code = "wrong_password"
+    message = "The current password is not correct."
+
+    def __init__(self, field: str = "current_password") -> None:
+        super().__init__({field: "That is not your current password."})
+
+
 class NotFound(AdmitError):
     status = 404
     code = "not_found"

@@ -29,6 +29,7 @@ from models.domain import (
     User,
 )
 from models.event_rules import EventFields
+from models.session_store import SessionStore
 from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ class RegistrationQuery:
     status: RegistrationStatus | None = None
 
 
-class Store(ABC):
+class Store(SessionStore, ABC):
     @abstractmethod
     async def open(self) -> None:
         """Connect and check the schema is current (raises `StoreNotReady` if not)."""

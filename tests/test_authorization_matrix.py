@@ -167,6 +167,16 @@ def validate_json(world: World) -> dict[str, Any]:
     return {"json": {"code": world.ticket_code, "event_id": world.objects["event"]}}
 
 
+def wrong_password_form(world: World) -> dict[str, Any]:
+    # A wrong current password: authorization decides whether the form is read at all,
+    # and nothing changes for the cells after it.
+    return {"data": {"current_password": "Wrong-Passw0rd", "new_password": "An0ther-Passw0rd"}}
+
+
+def wrong_password_json(world: World) -> dict[str, Any]:
+    return {"json": wrong_password_form(world)["data"]}
+
+
 def webhook_body(world: World) -> dict[str, Any]:
     return {"content": b'{"id": "evt_1", "type": "payment_intent.succeeded"}'}
 
@@ -208,7 +218,9 @@ ROWS: tuple[Row, ...] = (
     ),
     # accounts
     Row("GET", "/signup", ALL_200),
-    Row("POST", "/signup", "303 303 303 303 303 303 303", body=signup_form),
+    # Signing up on a signed-in browser logs that browser in as the new account, ending
+    # the session it had: a session of its own, then.
+    Row("POST", "/signup", "303 303 303 303 303 303 303", body=signup_form, last=True),
     Row("GET", "/verify", ALL_200),
     Row("POST", "/verify", "400 400 400 400 400 400 400", body=wrong_code_form),
     Row("POST", "/verify/resend", "303 303 303 303 303 303 303", body=email_form),
@@ -219,6 +231,23 @@ ROWS: tuple[Row, ...] = (
     Row("POST", "/password-reset", "303 303 303 303 303 303 303", body=email_form),
     Row("GET", "/password-reset/confirm", ALL_200),
     Row("POST", "/password-reset/confirm", "400 400 400 400 400 400 400", body=wrong_code_form),
+    # an account's security pages
+    Row("GET", "/account/password", PAGE_SIGNED_IN),
+    Row("POST", "/account/password", "login 400 400 400 400 400 400", body=wrong_password_form),
+    Row("GET", "/account/sessions", PAGE_SIGNED_IN),
+    # Someone else's (or no) session: "already ended", and nothing of theirs changes.
+    Row(
+        "POST",
+        "/account/sessions/{session_id:str}/end",
+        "login 303 303 303 303 303 303",
+        url=lambda w: f"/account/sessions/{'0' * 64}/end",
+    ),
+    Row("POST", "/account/sessions/end-others", "login 303 303 303 303 303 303", last=True),
+    Row("GET", "/account/logout-everywhere", PAGE_SIGNED_IN),
+    # Both answers send to the log-in page: the signed-in one after ending every session.
+    Row(
+        "POST", "/account/logout-everywhere", "login login login login login login login", last=True
+    ),
     # the attendee's pages
     Row("GET", "/my/registrations", PAGE_SIGNED_IN),
     Row("GET", "/my/registrations/{registration_id}", OWNER_PAGE),
@@ -315,6 +344,8 @@ ROWS: tuple[Row, ...] = (
         body=wrong_code_json,
     ),
     Row("GET", f"{API}/me", "401 200 200 200 200 200 200"),
+    Row("POST", f"{API}/auth/password", "401 400 400 400 400 400 400", body=wrong_password_json),
+    Row("POST", f"{API}/auth/logout-everywhere", "401 204 204 204 204 204 204", last=True),
     Row("GET", f"{API}/openapi.json", ALL_200),
     # API: events
     Row("GET", f"{API}/events", ALL_200),

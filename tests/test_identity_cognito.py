@@ -26,6 +26,7 @@ from models.errors import (
     InvalidCode,
     InvalidCredentials,
     ValidationFailed,
+    WrongPassword,
 )
 from models.sqlite.store import SqliteStore
 from tests.cognito_pool import REGION, Pool, mailed_code, make_pool, moto_user
@@ -198,7 +199,48 @@ async def test_password_reset_with_the_mailed_code(identity: CognitoIdentity, po
         await identity.reset_password("ghost@example.com", "123456", "N3wPass1")
 
 
-# -- bearer tokens ----------------------------------------------------------------------
+# -- password change and revocation -------------------------------------------------------
+
+
+async def test_change_password_checks_the_current_one(identity: CognitoIdentity) -> None:
+    """Fails on the old code: the adapter had no way to change a password."""
+    user = await identity.sign_up(make_user("cy@example.com", email_verified=True), PASSWORD)
+    with pytest.raises(WrongPassword) as wrong:
+        await identity.change_password(user, "Wr0ngPassword", "N3wPassword")
+    assert set(wrong.value.fields) == {"current_password"}
+    with pytest.raises(ValidationFailed) as weak:
+        await identity.change_password(user, PASSWORD, "weak")
+    assert set(weak.value.fields) == {"new_password"}
+    await identity.change_password(user, PASSWORD, "N3wPassword")
+    with pytest.raises(InvalidCredentials):
+        await identity.authenticate("cy@example.com", PASSWORD)
+    assert (await identity.authenticate("cy@example.com", "N3wPassword")).user.id == user.id
+
+
+async def test_revoked_tokens_are_refused_by_our_own_check(
+    identity: CognitoIdentity, pool: Pool, store
+) -> None:
+    """Fails on the old code: a JWKS-checked token stayed good until it expired. Our check
+    does not rely on moto enforcing global sign-out: it refuses by the token's `iat`."""
+    user = await identity.sign_up(make_user("di@example.com", email_verified=True), PASSWORD)
+    before = (await identity.authenticate("di@example.com", PASSWORD)).access_token.token
+    assert await identity.user_for_access_token(before) is not None
+
+    revoked = await identity.revoke_tokens(user)
+    assert revoked.token_generation == user.token_generation + 1
+    assert revoked.tokens_valid_after is not None
+    assert await identity.subject_for_access_token(before) == user.id  # genuine still...
+    assert await identity.user_for_access_token(before) is None  # ...but revoked
+    # A copy of the same token minted with moto's key: refused just the same.
+    assert (
+        await identity.user_for_access_token(
+            _mint(jwt.decode(before, options={"verify_signature": False}))
+        )
+        is None
+    )
+
+    after = (await identity.authenticate("di@example.com", PASSWORD)).access_token.token
+    assert await identity.user_for_access_token(after) is not None
 
 
 def _moto_signing_key() -> Any:

@@ -236,6 +236,7 @@ REQUIRED_INDEXES = {
                      "by_event": ["event_id", "created_at"]},
     "DoorStaffTable": {"by_user": ["user_id", "event_id"]},
     "CheckinsTable": {"by_event": ["event_id", "at"]},
+    "SessionsTable": {"by_user": ["user_id", "created_at"]},
 }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from models.dynamo import LAYOUT, DynamoStore, create_tables
 from models.dynamo.tables import table_definition
 from models.errors import StoreNotReady, ValidationFailed
 from tests.moto_server import moto, moto_server  # noqa: F401 (fixtures)
+from tests.session_contract import SessionStoreContract
 from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
@@ -40,7 +41,9 @@ async def store(moto: str) -> AsyncIterator[DynamoStore]:  # noqa: F811
     await store.close()
 
 
-class TestDynamoStore(StoreContract, AttemptsContract, MoneyContract, DoorStaffContract):
+class TestDynamoStore(
+    StoreContract, AttemptsContract, MoneyContract, DoorStaffContract, SessionStoreContract
+):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
     async def test_a_cursor_of_another_list_is_refused(self, store: DynamoStore) -> None:

@@ -10,8 +10,10 @@ import pytest
 
 from models.domain import CodePurpose, OneTimeCode, utcnow
 from models.errors import StoreNotReady
+from models.sessions import new_session_secret, start_session
 from models.sqlite.store import SqliteStore
-from tests.store_contract import StoreContract
+from tests.session_contract import SessionStoreContract
+from tests.store_contract import StoreContract, make_user
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
@@ -22,7 +24,9 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
     return sqlite_store
 
 
-class TestSqliteStore(StoreContract, AttemptsContract, MoneyContract, DoorStaffContract):
+class TestSqliteStore(
+    StoreContract, AttemptsContract, MoneyContract, DoorStaffContract, SessionStoreContract
+):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -56,3 +60,21 @@ async def test_purge_forgets_expired_codes_and_failures_the_limits_no_longer_cou
     failures = await store.login_failures("client:203.0.113.7", now - timedelta(days=1))
     assert failures.count == 1
     assert await store.purge_spent(now, now - timedelta(minutes=15)) == 0
+
+
+async def test_purge_deletes_run_out_sessions(store: SqliteStore) -> None:
+    user = make_user("old@example.com")
+    await store.create_user(user, None)
+    now = utcnow()
+    for days in (1, 2):
+        await store.create_session(
+            start_session(
+                user, new_session_secret(), "", now - timedelta(days=days), timedelta(hours=1)
+            )
+        )
+    kept = start_session(user, new_session_secret(), "", now, timedelta(hours=1))
+    await store.create_session(kept)
+    assert await store.purge_expired_sessions(now) == 0  # the new session took them along
+    await store.touch_session(kept.id, now, now - timedelta(seconds=1))
+    assert await store.purge_expired_sessions(now) == 1
+    assert await store.purge_expired_sessions(now) == 0

@@ -25,10 +25,22 @@ from web.middleware.csrf import CSRFMiddleware
 from web.middleware.private_pages import PrivatePagesMiddleware
 from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
-from web.routes import accounts, dev, door, my, organizer, pages, pwa, tickets, webhooks
+from web.routes import (
+    accounts,
+    dev,
+    door,
+    my,
+    organizer,
+    pages,
+    pwa,
+    sessions,
+    tickets,
+    webhooks,
+)
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
 from web.routes.api import registrations as api_registrations
+from web.routes.api import sessions as api_sessions
 from web.routes.api import tickets as api_tickets
 from web.services.container import Services
 from web.settings import Settings
@@ -51,6 +63,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         "/api/v1",
         routes=[
             *api_accounts.routes,
+            *api_sessions.routes,
             *api_events.routes,
             *api_registrations.routes,
             *api_tickets.routes,
@@ -60,6 +73,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *pages.routes,
         *accounts.routes,
+        *sessions.routes,
         *my.routes,
         *organizer.routes,
         *pwa.routes,

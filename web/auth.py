@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from starlette.authentication import (
     AuthCredentials,
     AuthenticationBackend,
@@ -13,9 +11,18 @@ from starlette.requests import HTTPConnection, Request
 
 from models.domain import Role, User
 from models.errors import Forbidden, NotAuthenticated
+from models.sessions import Session
+from web.middleware.csrf import SESSION_ID
 from web.services.container import Services
 
-SESSION_USER = "uid"
+# SESSION_ID ("sid") is the one key of the signed cookie that grants anything: the
+# secret naming a session record in the Store (web/services/sessions.py). Everything
+# else in the cookie (the CSRF token, flash messages) is anonymous data: a visitor who
+# only looks at events or opens the log-in form gets them without a write to the Store,
+# so bots and crawlers cannot grow the sessions table, and the signed cookie is enough
+# to keep them honest. Only signing in makes a server-side record, because only that
+# needs to be ended for good.
+SESSION_SCOPE_KEY = "admit.session"
 
 
 class SignedIn(BaseUser):
@@ -31,39 +38,9 @@ class SignedIn(BaseUser):
         return self.user.name
 
 
-class RecentUsers:
-    """Users looked up a moment ago, by id.
-
-    A door phone or a script sends requests for the same account hundreds of times a
-    minute; reading the account once every few seconds instead of on every request takes
-    a database read off the hot path. The token or session itself is still checked every
-    time; a change of name or roles shows to API calls within `ttl` seconds (pages read
-    the account every time).
-    """
-
-    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._entries: dict[str, tuple[float, User]] = {}
-
-    def get(self, user_id: str) -> User | None:
-        entry = self._entries.get(user_id)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, user: User) -> None:
-        if len(self._entries) >= self.size:
-            self._entries.clear()  # rare: cheaper than tracking order
-        self._entries[user.id] = (time.monotonic() + self.ttl, user)
-
-
 class SessionOrBearerBackend(AuthenticationBackend):
     """A bearer header, when present, is the only credential looked at: a script's
     request never picks up a browser session by accident."""
-
-    def __init__(self) -> None:
-        self.recent = RecentUsers()
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         if conn.url.path.startswith("/static/"):
@@ -75,33 +52,25 @@ class SessionOrBearerBackend(AuthenticationBackend):
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
                 return None
-            subject = await services.identity.subject_for_access_token(token)
-            user = await self._user(services, subject) if subject else None
+            user = await services.sessions.user_for_token(token)
         else:
-            user_id = conn.session.get(SESSION_USER)
-            if not user_id:
+            secret = conn.session.get(SESSION_ID)
+            if not isinstance(secret, str) or not secret:
                 return None
-            if conn.url.path.startswith("/api/"):
-                # The page's own scripts (the door scanner validates a code a second):
-                # as for tokens, the account read a moment ago will do.
-                user = await self._user(services, user_id)
-            else:
-                # Pages read the account on every request: a role given a moment ago
-                # (door staff added by an organizer) must show on the very next page.
-                user = await services.store.get_user(user_id)
-            if user is None:
+            # The page's own scripts (the door scanner validates a code a second) may use
+            # the session and account read a moment ago; pages read both every time, so a
+            # role given a moment ago (door staff added) shows on the very next page.
+            cached = conn.url.path.startswith("/api/")
+            resolved = await services.sessions.resolve(secret, cached=cached)
+            if resolved is None:
+                # Logged out elsewhere, ended, expired: this cookie's data is stale.
                 conn.session.clear()
+                return None
+            conn.scope[SESSION_SCOPE_KEY] = resolved.session
+            user = resolved.user
         if user is None:
             return None
         return AuthCredentials(["authenticated", *user.roles]), SignedIn(user)
-
-    async def _user(self, services: Services, user_id: str) -> User | None:
-        user = self.recent.get(user_id)
-        if user is None:
-            user = await services.store.get_user(user_id)
-            if user is not None:
-                self.recent.put(user)
-        return user
 
 
 def current_user(request: Request) -> User | None:
@@ -119,11 +88,31 @@ def require_user(request: Request, role: Role | None = None) -> User:
     return user
 
 
-def log_in_session(request: Request, user: User) -> None:
-    """A new session on log-in: drops anything an attacker may have planted before."""
+def current_session(request: Request) -> Session | None:
+    """The session record of this request's cookie (None for bearer tokens)."""
+    session = request.scope.get(SESSION_SCOPE_KEY)
+    return session if isinstance(session, Session) else None
+
+
+async def log_in_session(request: Request, user: User) -> None:
+    """A new session on log-in: drops anything an attacker may have planted before, and
+    ends the session this browser had (another account's, say)."""
+    services: Services = request.state.services
+    if isinstance(earlier := request.session.get(SESSION_ID), str):
+        await services.sessions.end(earlier)
+    secret = await services.sessions.start(user, request.headers.get("user-agent", ""))
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.session[SESSION_ID] = secret
 
 
-def log_out_session(request: Request) -> None:
+def replace_session(request: Request, secret: str) -> None:
+    """This browser carries on under a new session (after a password change); the rest
+    of the cookie (its CSRF token, which open pages still send) stays."""
+    request.session[SESSION_ID] = secret
+
+
+async def log_out_session(request: Request) -> None:
+    """Ends the session on the server too: a copy of the cookie no longer works."""
+    if isinstance(secret := request.session.get(SESSION_ID), str):
+        await request.state.services.sessions.end(secret)
     request.session.clear()

@@ -20,6 +20,9 @@ async def run_clock_jobs(services: Services) -> None:
     purged = await services.accounts.purge_spent()
     if purged:
         log.info("forgot %d expired codes and old failed log-ins", purged)
+    ended = await services.sessions.purge_expired()
+    if ended:
+        log.info("forgot %d run-out sessions", ended)
 
 
 async def _every(interval: float, services: Services) -> None:

@@ -333,7 +333,7 @@ class Settings:
     session_max_age: int = setting(
         "ADMIT_SESSION_MAX_AGE",
         14 * 24 * 3600,
-        "Lifetime of a log-in session, in seconds.",
+        "How long a log-in session lasts after it was last used, in seconds.",
         number(int),
     )
     code_ttl: int = setting(

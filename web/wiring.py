@@ -23,6 +23,7 @@ from web.services.exports import Exports
 from web.services.limits import Limiter, LoginLimits
 from web.services.payments import Payments
 from web.services.registrations import Registrations
+from web.services.sessions import Sessions
 from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
 
@@ -186,19 +187,23 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         hold=timedelta(minutes=settings.hold_minutes),
         base_url=settings.base_url,
     )
+    accounts = Accounts(
+        store,
+        identity,
+        settings.require_email_verification,
+        Limiter(store, limits),
+        door_staff=door_staff,
+    )
+    sessions = Sessions(
+        store, identity, accounts, lifetime=timedelta(seconds=settings.session_max_age)
+    )
     return Services(
         aws=aws,
         store=store,
         mailer=mailer,
         files=files,
         identity=identity,
-        accounts=Accounts(
-            store,
-            identity,
-            settings.require_email_verification,
-            Limiter(store, limits),
-            door_staff=door_staff,
-        ),
+        accounts=accounts,
         events=events,
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
@@ -206,6 +211,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         door_staff=door_staff,
         deliveries=build_deliveries(settings, aws, tickets),
         payments=payments,
+        sessions=sessions,
     )
 
 

@@ -60,7 +60,7 @@ class DynamoBase:
 
     async def open(self) -> None:
         """Make the client. The tables are not described here: on Lambda this runs in
-        every cold start, where nine DescribeTable calls cost more than they tell (the
+        every cold start, where ten DescribeTable calls cost more than they tell (the
         stack creates the tables with the function). A missing table shows at its first
         use instead, as StoreNotReady naming it."""
         from web.adapters.aws_clients import shared_session  # late: Lambda cold start

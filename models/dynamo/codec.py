@@ -98,6 +98,8 @@ def user_item(user: User, password_hash: str | None) -> Item:
             "email_verified": user.email_verified,
             "password_hash": password_hash,
             "created_at": user.created_at,
+            "token_generation": user.token_generation,
+            "tokens_valid_after": user.tokens_valid_after,
         }
     )
 
@@ -113,6 +115,8 @@ def user_from_item(item: Item) -> User | None:
         roles=frozenset(Role(r) for r in values.get("roles", ())),
         email_verified=bool(values.get("email_verified", False)),
         created_at=from_iso(values["created_at"]),
+        token_generation=int(values.get("token_generation", 0)),
+        tokens_valid_after=_time(values, "tokens_valid_after"),
     )
 
 

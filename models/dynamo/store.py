@@ -1,4 +1,4 @@
-"""DynamoStore: the Store on nine DynamoDB tables through aiobotocore (see __init__)."""
+"""DynamoStore: the Store on ten DynamoDB tables through aiobotocore (see __init__)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from models.dynamo.door_staff import DynamoDoorStaff
 from models.dynamo.events import DynamoEvents
 from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
+from models.dynamo.sessions import DynamoSessions
 from models.dynamo.tickets import DynamoTickets
 from models.dynamo.users import DynamoUsers
 from models.store import Store
@@ -20,10 +21,11 @@ class DynamoStore(
     DynamoPartialRefunds,
     DynamoTickets,
     DynamoDoorStaff,
+    DynamoSessions,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
     `tables` maps the logical names of models/dynamo/tables.py (users, codes,
-    login_failures, events, registrations, tickets, checkins, door_staff, webhook_events)
-    to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client
+    login_failures, events, registrations, tickets, checkins, door_staff, webhook_events,
+    sessions) to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client
     (a missing table raises `StoreNotReady` at its first use); `close()` closes it."""

@@ -1,4 +1,4 @@
-"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the nine tables.
+"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the ten tables.
 
 `create_tables(client, names)` builds the same tables (for tests against moto and for a
 local DynamoDB); production tables come from the CloudFormation file. Keep both in step:
@@ -76,6 +76,9 @@ LAYOUT: dict[str, Table] = {
         "event_id", "user_id", indexes=(Index("by_user", "user_id", "event_id", "KEYS_ONLY"),)
     ),
     "webhook_events": Table("id", ttl="expires_ttl"),
+    "sessions": Table(
+        "id", indexes=(Index("by_user", "user_id", "created_at"),), ttl="expires_ttl"
+    ),
 }
 
 

@@ -43,6 +43,8 @@ def user_from_row(row: dict[str, Any]) -> User:
         roles=frozenset(roles_from_text(row["roles"])),
         email_verified=bool(row["email_verified"]),
         created_at=utc(row["created_at"]),
+        token_generation=row.get("token_generation") or 0,
+        tokens_valid_after=utc_or_none(row.get("tokens_valid_after")),
     )
 
 

@@ -16,6 +16,7 @@ from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
+from models.sqlite.sessions import SqliteSessions
 from models.sqlite.tables import TABLES
 from models.sqlite.tickets import SqliteTickets
 from models.sqlite.users import SqliteUsers
@@ -31,6 +32,7 @@ class SqliteStore(
     SqlitePayments,
     SqlitePartialRefunds,
     SqliteDoorStaff,
+    SqliteSessions,
     Store,
 ):
     async def open(self) -> None:

@@ -19,6 +19,8 @@ class UserRow(Table, tablename="users"):
     email_verified = Boolean(default=False)
     password_hash = Text(null=True, default=None)
     created_at = Timestamptz()
+    token_generation = Integer(default=0)
+    tokens_valid_after = Timestamptz(null=True, default=None)
 
 
 class CodeRow(Table, tablename="one_time_codes"):
@@ -133,6 +135,19 @@ class DoorInvitationRow(Table, tablename="door_invitations"):
     created_at = Timestamptz()
 
 
+class SessionRow(Table, tablename="sessions"):
+    """A signed-in browser (models/sessions.py); the cookie holds the secret whose hash
+    is `id`."""
+
+    id = Varchar(length=64, primary_key=True)
+    user_id = Varchar(length=64, index=True)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    user_agent = Varchar(length=300)
+    generation = Integer(default=0)
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -144,4 +159,5 @@ TABLES: tuple[type[Table], ...] = (
     DoorStaffRow,
     WebhookEventRow,
     DoorInvitationRow,
+    SessionRow,
 )

@@ -17,6 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# The cookie's key for the secret of a signed-in session (web/auth.py explains the
+# cookie): with it, the cookie carries authority that a forged request could use.
+SESSION_ID = "sid"
+
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -74,7 +78,7 @@ class CSRFMiddleware:
             if headers.get(b"authorization", b"").lower().startswith(b"bearer "):
                 return True
             # No one logged in through this cookie: nothing for a forged request to use.
-            return "uid" not in scope.get("session", {})
+            return SESSION_ID not in scope.get("session", {})
         return False
 
 

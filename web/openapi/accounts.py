@@ -134,10 +134,45 @@ PATHS: dict[str, Any] = {
                 obj(["email", "code", "password"], email=EMAIL, code=STRING, password=PASSWORD)
             ),
             "responses": {
-                "200": answer("Password changed", obj(["user"], user=ref("User"))),
+                "200": answer(
+                    "Password changed; every session and token of the account has ended",
+                    obj(["user"], user=ref("User")),
+                ),
                 "400": error("invalid_code"),
                 "422": error("validation_failed"),
                 "429": TOO_MANY,
+            },
+        }
+    },
+    "/api/v1/auth/password": {
+        "post": {
+            "summary": "Change your password; every session and access token ends",
+            "description": "Every session and bearer token of the account stops working, "
+            "the one making this call included; a browser calling with its session cookie "
+            "(and CSRF token) carries on under a new session.",
+            "security": BEARER,
+            "requestBody": body(
+                obj(
+                    ["current_password", "new_password"],
+                    current_password=STRING,
+                    new_password=PASSWORD,
+                )
+            ),
+            "responses": {
+                "204": answer("Changed"),
+                "400": error("wrong_password (fields: current_password), or invalid_json"),
+                "401": error("not_authenticated"),
+                "422": error("validation_failed, with fields"),
+            },
+        }
+    },
+    "/api/v1/auth/logout-everywhere": {
+        "post": {
+            "summary": "End every session and access token of your account",
+            "security": BEARER,
+            "responses": {
+                "204": answer("Every session and token of the account has ended"),
+                "401": error("not_authenticated"),
             },
         }
     },

@@ -88,7 +88,7 @@ async def signup(request: Request) -> Response:
     if not user.email_verified:
         flash(request, f"We sent a 6-digit code to {user.email}. Enter it below.", "info")
         return _redirect(request, "/verify", email=user.email)
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, f"Welcome to Admit, {user.name}.")
     return _redirect(request, user.home_path)
 
@@ -114,7 +114,7 @@ async def verify(request: Request) -> Response:
         )
     except TooManyAttempts as exc:
         return _too_many(request, "accounts/verify.html", values, exc)
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, "Your email address is confirmed. Welcome to Admit.")
     return _redirect(request, user.home_path)
 
@@ -159,12 +159,12 @@ async def login(request: Request) -> Response:
         )
     except TooManyAttempts as exc:
         return _too_many(request, "accounts/login.html", values, exc)
-    log_in_session(request, signed_in.user)
+    await log_in_session(request, signed_in.user)
     return _redirect(request, next_path or signed_in.user.home_path)
 
 
 async def logout(request: Request) -> Response:
-    log_out_session(request)
+    await log_out_session(request)
     flash(request, "You are logged out.", "info")
     return _redirect(request, "/")
 
@@ -196,7 +196,8 @@ async def reset_confirm(request: Request) -> Response:
         )
     values = await read_form(request)
     try:
-        user = await services_of(request).accounts.reset_password(
+        # Through Sessions: a reset also ends every session and token of the account.
+        user = await services_of(request).sessions.reset_password(
             values.get("email", ""), values.get("code", ""), values.get("password", "")
         )
     except ValidationFailed as exc:
@@ -207,7 +208,7 @@ async def reset_confirm(request: Request) -> Response:
         )
     except TooManyAttempts as exc:
         return _too_many(request, "accounts/reset_confirm.html", values, exc)
-    log_in_session(request, user)
+    await log_in_session(request, user)
     flash(request, "Your password is changed and you are logged in.")
     return _redirect(request, user.home_path)
 

@@ -17,6 +17,7 @@ from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
 from web.services.registrations import Registrations
+from web.services.sessions import Sessions
 from web.services.tickets import Tickets
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Services:
     door_staff: DoorStaff
     deliveries: Deliveries
     payments: Payments
+    sessions: Sessions
 
 
 def services_of(connection: HTTPConnection) -> Services:

@@ -10,7 +10,10 @@ be made there (DEPLOYMENT.md).
 
 Bearer tokens are the pool's access tokens, checked here without a call to Cognito:
 RS256 signature against the pool's JWKS (fetched once, again when a token names an
-unknown key), issuer, `client_id`, `token_use` = access, and expiry.
+unknown key), issuer, `client_id`, `token_use` = access, and expiry. A token checked
+that way stays good until it expires, whatever Cognito's global sign-out did to it, so
+revoking also stamps the profile's `tokens_valid_after` and tokens issued before it are
+refused by their `iat` (models/sessions.py `token_accepted`).
 """
 
 from __future__ import annotations
@@ -32,10 +35,17 @@ from models.errors import (
     InvalidCredentials,
     TooManyAttempts,
     ValidationFailed,
+    WrongPassword,
 )
 from models.store import Store
 from web.adapters.aws_clients import AwsClients, error_code
-from web.adapters.identity.port import AccessToken, Identity, IdentityUnavailable, SignedIn
+from web.adapters.identity.port import (
+    AccessClaims,
+    AccessToken,
+    Identity,
+    IdentityUnavailable,
+    SignedIn,
+)
 
 log = logging.getLogger("admit")
 
@@ -210,6 +220,48 @@ class CognitoIdentity(Identity):
             raise _translated(exc, field="password") from exc
         return await self._reload(user.id)
 
+    async def change_password(self, user: User, current_password: str, new_password: str) -> None:
+        # ChangePassword wants the person's own access token; the pages keep none, so the
+        # current password is checked by signing in with it, which also yields one.
+        try:
+            answer = await self._call(
+                "initiate_auth",
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": user.email, "PASSWORD": current_password},
+            )
+        except Exception as exc:
+            if error_code(exc) in ("NotAuthorizedException", "UserNotFoundException"):
+                raise WrongPassword() from exc
+            raise _translated(exc) from exc
+        result = answer.get("AuthenticationResult") or {}
+        if "AccessToken" not in result:
+            raise WrongPassword()
+        try:
+            await self._call(
+                "change_password",
+                PreviousPassword=current_password,
+                ProposedPassword=new_password,
+                AccessToken=result["AccessToken"],
+            )
+        except Exception as exc:
+            raise _translated(exc, field="new_password") from exc
+
+    async def revoke_tokens(self, user: User) -> User:
+        try:
+            await self._call(
+                "admin_user_global_sign_out", UserPoolId=self.user_pool_id, Username=user.email
+            )
+        except Exception as exc:
+            raise _translated(exc) from exc
+        now = utcnow()
+        revoked = await self.store.revoke_user_tokens(user.id, now)
+        # Cognito's `iat` counts whole seconds: a token it issues later in this same
+        # second would look as old as the ones just revoked, so this waits the second out
+        # (at most a second, on a rare request) before anyone can sign in again.
+        await asyncio.sleep(max(0.0, int(now.timestamp()) + 1 - time.time()))
+        return revoked
+
     async def grant_role(self, user: User, role: Role) -> None:
         await self._add_to_group(user.email, role)
         await self.store.add_role(user.id, role)
@@ -270,7 +322,7 @@ class CognitoIdentity(Identity):
 
     # -- tokens -------------------------------------------------------------------------
 
-    async def subject_for_access_token(self, token: str) -> str | None:
+    async def access_claims(self, token: str) -> AccessClaims | None:
         import jwt
 
         try:
@@ -283,19 +335,17 @@ class CognitoIdentity(Identity):
                 key=key,
                 algorithms=["RS256"],
                 issuer=self.issuer,
-                options={"require": ["exp", "iss", "sub", "token_use", "client_id"]},
+                options={"require": ["exp", "iat", "iss", "sub", "token_use", "client_id"]},
                 leeway=5,
             )
         except jwt.PyJWTError:
             return None
         if claims.get("token_use") != "access" or claims.get("client_id") != self.client_id:
             return None
-        subject = claims.get("sub")
-        return subject if isinstance(subject, str) and subject else None
-
-    async def user_for_access_token(self, token: str) -> User | None:
-        subject = await self.subject_for_access_token(token)
-        return await self.store.get_user(subject) if subject else None
+        subject, issued_at = claims.get("sub"), claims.get("iat")
+        if not isinstance(subject, str) or not subject or type(issued_at) is not int:
+            return None
+        return AccessClaims(subject=subject, issued_at=issued_at)
 
 
 class _Jwks:

@@ -13,9 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from models.domain import CodePurpose, OneTimeCode, Role, User, clean_code, new_code, utcnow
-from models.errors import EmailNotVerified, InvalidCode, InvalidCredentials
+from models.errors import EmailNotVerified, InvalidCode, InvalidCredentials, WrongPassword
 from models.store import Store
-from web.adapters.identity.port import AccessToken, Identity, SignedIn
+from web.adapters.identity.port import AccessClaims, AccessToken, Identity, SignedIn
 from web.adapters.mail.port import Mailer
 from web.mails import reset_mail, verification_mail
 
@@ -97,26 +97,39 @@ class LocalIdentity(Identity):
             await self.store.mark_email_verified(user.id)
         return await self._reload(user)
 
+    async def change_password(self, user: User, current_password: str, new_password: str) -> None:
+        stored = await self.store.get_password_hash(user.id)
+        if not await asyncio.to_thread(_verify, stored or _DUMMY_HASH, current_password):
+            raise WrongPassword()
+        await self.store.set_password_hash(
+            user.id, await asyncio.to_thread(_HASHER.hash, new_password)
+        )
+
+    async def revoke_tokens(self, user: User) -> User:
+        return await self.store.revoke_user_tokens(user.id, utcnow())
+
     async def grant_role(self, user: User, role: Role) -> None:
         await self.store.add_role(user.id, role)
 
     # -- tokens -------------------------------------------------------------------------
 
     def issue_access_token(self, user: User) -> AccessToken:
-        """A bearer token for `user` (also used by tests and tools to skip the password)."""
-        return AccessToken(token=self.tokens.dumps({"sub": user.id}), expires_in=self.token_ttl)
+        """A bearer token for `user` (also used by tests and tools to skip the password),
+        valid while the account stays in its current token generation."""
+        claims = {"sub": user.id, "gen": user.token_generation}
+        return AccessToken(token=self.tokens.dumps(claims), expires_in=self.token_ttl)
 
-    async def subject_for_access_token(self, token: str) -> str | None:
+    async def access_claims(self, token: str) -> AccessClaims | None:
         try:
             claims = self.tokens.loads(token, max_age=self.token_ttl)
         except BadSignature:
             return None
-        subject = claims.get("sub") if isinstance(claims, dict) else None
-        return subject if isinstance(subject, str) else None
-
-    async def user_for_access_token(self, token: str) -> User | None:
-        subject = await self.subject_for_access_token(token)
-        return await self.store.get_user(subject) if subject else None
+        if not isinstance(claims, dict):
+            return None
+        subject, generation = claims.get("sub"), claims.get("gen", 0)
+        if not isinstance(subject, str) or not subject or type(generation) is not int:
+            return None
+        return AccessClaims(subject=subject, generation=generation)
 
     # -- codes --------------------------------------------------------------------------
 

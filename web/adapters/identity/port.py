@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from models.domain import Role, User
+from models.sessions import token_accepted
+from models.store import Store
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,17 @@ class AccessToken:
     token: str
     expires_in: int
     token_type: str = "bearer"  # noqa: S105 (the OAuth token type)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a genuine, unexpired bearer token says: whose it is, and when it was issued
+    (the account's token generation for local tokens, the issue time in epoch seconds for
+    the provider's), so that tokens from before a revocation can be refused."""
+
+    subject: str
+    generation: int | None = None
+    issued_at: int | None = None
 
 
 class IdentityUnavailable(RuntimeError):
@@ -35,6 +48,8 @@ class SignedIn:
 
 
 class Identity(ABC):
+    store: Store
+
     @abstractmethod
     async def sign_up(self, user: User, password: str) -> User:
         """Create the account (raises `EmailTaken`); a code is mailed when `user` is
@@ -65,9 +80,29 @@ class Identity(ABC):
         """Give `user` another role (door staff added to an event)."""
 
     @abstractmethod
-    async def subject_for_access_token(self, token: str) -> str | None:
-        """The user id a genuine, unexpired token names; None otherwise. No storage read."""
+    async def change_password(self, user: User, current_password: str, new_password: str) -> None:
+        """Raises `WrongPassword` when `current_password` is not the account's, and
+        `ValidationFailed` on `new_password` when the provider refuses it."""
 
     @abstractmethod
+    async def revoke_tokens(self, user: User) -> User:
+        """Every access token issued for `user` so far stops working (the account's token
+        generation moves on); returns the account as it is now."""
+
+    @abstractmethod
+    async def access_claims(self, token: str) -> AccessClaims | None:
+        """The claims of a genuine, unexpired token; None otherwise. No storage read."""
+
+    async def subject_for_access_token(self, token: str) -> str | None:
+        """The user id a genuine, unexpired token names; None otherwise. No storage read
+        (and so no revocation check: `user_for_access_token` makes that)."""
+        claims = await self.access_claims(token)
+        return claims.subject if claims else None
+
     async def user_for_access_token(self, token: str) -> User | None:
-        """The token's user, or None for a forged, expired or unknown token."""
+        """The token's user, or None for a forged, expired, unknown or revoked token."""
+        claims = await self.access_claims(token)
+        user = await self.store.get_user(claims.subject) if claims else None
+        if user is None or claims is None:
+            return None
+        return user if token_accepted(user, claims.generation, claims.issued_at) else None

@@ -66,7 +66,8 @@ async def password_reset(request: Request) -> Response:
 
 async def password_reset_confirm(request: Request) -> Response:
     body = strings(await json_object(request), "email", "code", "password")
-    user = await services_of(request).accounts.reset_password(
+    # Through Sessions: a reset also ends every session and token of the account.
+    user = await services_of(request).sessions.reset_password(
         body["email"], body["code"], body["password"]
     )
     return JSONResponse({"user": user_json(user)})
