@@ -170,17 +170,6 @@ class OneTimeCode:
 
 
 @dataclass(frozen=True)
-class LoginFailures:
-    count: int
-    oldest: datetime | None
-
-    def retry_after(self, window: timedelta, now: datetime) -> int:
-        if self.oldest is None:
-            return 0
-        return max(1, int((self.oldest + window - now).total_seconds()) + 1)
-
-
-@dataclass(frozen=True)
 class Attempt:
     """What `Store.take_attempt` did: took an attempt (`token` names it, for
     `release_attempt`), or took none because the limit was reached (`oldest` is when the
@@ -194,7 +183,10 @@ class Attempt:
         return self.token is not None
 
     def retry_after(self, window: timedelta, now: datetime) -> int:
-        return LoginFailures(0, self.oldest).retry_after(window, now)
+        """Seconds until the oldest attempt counted leaves the window."""
+        if self.oldest is None:
+            return 0
+        return max(1, int((self.oldest + window - now).total_seconds()) + 1)
 
 
 # ----------------------------------------------------------------------------- events

@@ -20,7 +20,6 @@ from models.domain import (
     CodePurpose,
     Event,
     EventStatus,
-    LoginFailures,
     OneTimeCode,
     PaymentOutcome,
     Registration,
@@ -115,13 +114,7 @@ class Store(SessionStore, ABC):
     @abstractmethod
     async def delete_code(self, email: str, purpose: CodePurpose) -> None: ...
 
-    # -- failed log-ins (rate limits shared by every worker) -----------------------------
-
-    @abstractmethod
-    async def record_login_failure(self, keys: Sequence[str], at: datetime) -> None: ...
-
-    @abstractmethod
-    async def login_failures(self, key: str, since: datetime) -> LoginFailures: ...
+    # -- spent codes and attempts --------------------------------------------------------
 
     @abstractmethod
     async def purge_spent(self, codes_expired_before: datetime, failures_before: datetime) -> int:

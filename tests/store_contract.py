@@ -186,20 +186,6 @@ class StoreContract:
         assert sorted(r for r in results if r >= 0) == list(range(CODE_ATTEMPTS))
         assert results.count(-1) == 30 - CODE_ATTEMPTS
 
-    # -- failed log-ins -----------------------------------------------------------------
-
-    async def test_login_failures_count_within_window(self, store: Store) -> None:
-        now = utcnow().replace(microsecond=0)
-        await store.record_login_failure(["account:a", "client:1"], now - timedelta(minutes=20))
-        await store.record_login_failure(["account:a", "client:1"], now - timedelta(minutes=5))
-        await store.record_login_failure(["account:a"], now)
-        failures = await store.login_failures("account:a", now - timedelta(minutes=15))
-        assert failures.count == 2
-        assert failures.oldest == now - timedelta(minutes=5)
-        assert (await store.login_failures("client:1", now - timedelta(minutes=15))).count == 1
-        empty = await store.login_failures("account:b", now - timedelta(minutes=15))
-        assert (empty.count, empty.oldest) == (0, None)
-
     # -- events -------------------------------------------------------------------------
 
     async def test_event_round_trip(self, store: Store) -> None:

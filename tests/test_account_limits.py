@@ -74,6 +74,31 @@ def _limited(response: httpx.Response, longest: int) -> None:
 
 
 @pytest.mark.settings(require_email_verification=False)
+async def test_wrong_current_passwords_count_as_failed_log_ins(
+    clients: Clients, settings: Settings
+) -> None:
+    """Someone holding a stolen session or token guesses the current password on the
+    change form: before, every guess was free."""
+    owner = clients(OWNER_ADDRESS)
+    await _signup(owner)
+    token = (await _token(owner, GOOD_PASSWORD)).json()["access_token"]
+    thief = clients(ATTACKER_ADDRESS)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def change(current: str) -> httpx.Response:
+        body = {"current_password": current, "new_password": "An0ther-Passw0rd"}
+        return await thief.post("/api/v1/auth/password", json=body, headers=headers)
+
+    for guess in range(settings.login_limit_per_account_client):
+        answer = await change(f"Guess-{guess}-Passw0rd")
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["code"] == "wrong_password"
+    _limited(await change(GOOD_PASSWORD), settings.login_window)
+    # The owner, on their own phone, still logs in.
+    assert (await _token(owner, GOOD_PASSWORD)).status_code == 200
+
+
+@pytest.mark.settings(require_email_verification=False)
 async def test_a_strangers_guesses_do_not_lock_the_owner_out(
     clients: Clients, settings: Settings
 ) -> None:

@@ -51,14 +51,15 @@ async def test_purge_forgets_expired_codes_and_failures_the_limits_no_longer_cou
     purpose = CodePurpose.VERIFY_EMAIL
     await store.put_code(OneTimeCode("old@example.com", purpose, "h1", now - timedelta(seconds=1)))
     await store.put_code(OneTimeCode("new@example.com", purpose, "h2", now + timedelta(minutes=9)))
-    await store.record_login_failure(["client:203.0.113.7"], now - timedelta(hours=1))
-    await store.record_login_failure(["client:203.0.113.7"], now - timedelta(minutes=1))
+    key, day_ago = "login:client:203.0.113.7", now - timedelta(days=1)
+    await store.take_attempt(key, now - timedelta(hours=1), day_ago, 10)
+    await store.take_attempt(key, now - timedelta(minutes=1), day_ago, 10)
 
     assert await store.purge_spent(now, now - timedelta(minutes=15)) == 2
     assert await store.get_code("old@example.com", purpose) is None
     assert await store.get_code("new@example.com", purpose) is not None
-    failures = await store.login_failures("client:203.0.113.7", now - timedelta(days=1))
-    assert failures.count == 1
+    # One attempt is left: a limit of one over the last day is reached.
+    assert (await store.take_attempt(key, now, day_ago, 1)).token is None
     assert await store.purge_spent(now, now - timedelta(minutes=15)) == 0
 
 

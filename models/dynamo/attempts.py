@@ -1,22 +1,25 @@
 """Attempts under a limit on DynamoDB: `limit` numbered slots per key.
 
 DynamoDB cannot count and write in one step, so an attempt takes a slot: one item per
-(key, slot number) in the failed log-ins table, under `slot#<key>` so `login_failures`
-never sees them. A conditional put claims a slot only when it is empty or its attempt
-is older than the window; with at most `limit` slots, at most `limit` attempts fall in
-any window, however many callers race. Old slots expire by TTL like failed log-ins.
+(key, slot number) in the failed log-ins table, under `slot#<key>`. A conditional put
+claims a slot only when it is empty or its attempt is older than the window; with at most
+`limit` slots, at most `limit` attempts fall in any window, however many callers race.
+Old slots expire by TTL.
 """
 
 from __future__ import annotations
 
 import random
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models.domain import Attempt
 from models.dynamo.base import RETRIES, DynamoBase
 from models.dynamo.codec import from_iso, iso
-from models.dynamo.users import LOGIN_FAILURE_TTL
+
+# Attempts older than this are of no use to any limit (the longest looks back a day);
+# DynamoDB's TTL drops them.
+ATTEMPT_TTL = timedelta(days=2)
 
 
 def _slot_key(key: str) -> str:
@@ -53,7 +56,7 @@ class DynamoAttempts(DynamoBase):
                     "at": {"S": slot},
                     "taken_at": {"S": iso(at)},
                     "token": {"S": token},
-                    "expires_ttl": {"N": str(int((at + LOGIN_FAILURE_TTL).timestamp()))},
+                    "expires_ttl": {"N": str(int((at + ATTEMPT_TTL).timestamp()))},
                 },
                 ConditionExpression="attribute_not_exists(#key) OR taken_at <= :after",
                 ExpressionAttributeNames={"#key": "key"},

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from models.domain import CodePurpose, LoginFailures, OneTimeCode, Role, User
+from models.domain import CodePurpose, OneTimeCode, Role, User
 from models.dynamo.base import RETRIES, DynamoBase, Refused
 from models.dynamo.codec import from_iso, iso, user_from_item, user_item
 from models.errors import EmailTaken
-
-# Failed log-ins older than this are of no use to any rate limit; DynamoDB's TTL drops them.
-LOGIN_FAILURE_TTL = timedelta(days=2)
 
 
 def _code_key(email: str, purpose: CodePurpose) -> str:
@@ -161,29 +156,3 @@ class DynamoUsers(DynamoBase):
         )
 
     # -- failed log-ins -----------------------------------------------------------------
-
-    async def record_login_failure(self, keys: Sequence[str], at: datetime) -> None:
-        for key in keys:
-            await self.client.put_item(
-                TableName=self.t("login_failures"),
-                Item={
-                    "key": {"S": key},
-                    "at": {"S": f"{iso(at)}#{secrets.token_hex(8)}"},
-                    "expires_ttl": {"N": _epoch(at + LOGIN_FAILURE_TTL)},
-                },
-            )
-
-    async def login_failures(self, key: str, since: datetime) -> LoginFailures:
-        count, oldest = 0, None
-        # "#~" sorts after every "#<hex>" suffix: strictly later than `since`.
-        async for item in self.query_all(
-            "login_failures",
-            KeyConditionExpression="#key = :key AND #at > :since",
-            ExpressionAttributeNames={"#key": "key", "#at": "at"},
-            ExpressionAttributeValues={":key": {"S": key}, ":since": {"S": f"{iso(since)}#~"}},
-            ProjectionExpression="#at",
-        ):
-            if oldest is None:
-                oldest = from_iso(item["at"]["S"].split("#", 1)[0])
-            count += 1
-        return LoginFailures(count=count, oldest=oldest)

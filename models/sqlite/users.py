@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 
-from models.domain import CodePurpose, LoginFailures, OneTimeCode, Role, User
+from models.domain import CodePurpose, OneTimeCode, Role, User
 from models.errors import EmailTaken
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import roles_from_text, roles_to_text, user_from_row, utc
@@ -115,13 +114,7 @@ class SqliteUsers(SqliteBase):
         async with self.write_transaction():
             await CodeRow.delete().where(CodeRow.key == _code_key(email, purpose)).run()
 
-    # -- failed log-ins -----------------------------------------------------------------
-
-    async def record_login_failure(self, keys: Sequence[str], at: datetime) -> None:
-        if not keys:
-            return
-        async with self.write_transaction():
-            await LoginFailureRow.insert(*(LoginFailureRow(key=key, at=at) for key in keys)).run()
+    # -- spent codes and attempts -------------------------------------------------------
 
     async def purge_spent(self, codes_expired_before: datetime, failures_before: datetime) -> int:
         async with self.write_transaction():
@@ -138,12 +131,3 @@ class SqliteUsers(SqliteBase):
                 .run()
             )
         return len(codes) + len(failures)
-
-    async def login_failures(self, key: str, since: datetime) -> LoginFailures:
-        rows = (
-            await LoginFailureRow.select(LoginFailureRow.at)
-            .where((LoginFailureRow.key == key) & (LoginFailureRow.at > since))
-            .order_by(LoginFailureRow.at)
-            .run()
-        )
-        return LoginFailures(count=len(rows), oldest=utc(rows[0]["at"]) if rows else None)

@@ -163,6 +163,7 @@ PATHS: dict[str, Any] = {
                 "400": error("wrong_password (fields: current_password), or invalid_json"),
                 "401": error("not_authenticated"),
                 "422": error("validation_failed, with fields"),
+                "429": TOO_MANY,
             },
         }
     },

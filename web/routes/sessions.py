@@ -9,9 +9,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models.domain import User
-from models.errors import ValidationFailed
+from models.errors import TooManyAttempts, ValidationFailed
 from models.sessions import Session, device_name
 from web.auth import current_session, log_out_session, replace_session, require_user
+from web.client_address import client_address
 from web.flash import flash
 from web.forms import read_form
 from web.services.container import services_of
@@ -26,16 +27,21 @@ def _signed_in(request: Request) -> tuple[User, Session | None]:
 
 
 def _password_form(
-    request: Request, errors: dict[str, str] | None = None, *, status_code: int = 200
+    request: Request,
+    errors: dict[str, str] | None = None,
+    *,
+    status_code: int = 200,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     return render(
         request,
         "account/password.html",
         # The form has nothing but passwords, and those are never sent back.
-        {"values": {}, "errors": errors or {}, "message": None},
+        {"values": {}, "errors": errors or {}, "message": message},
         status_code=status_code,
         block="form",
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
 
 
@@ -50,10 +56,18 @@ async def password(request: Request) -> Response:
             values.get("current_password", ""),
             values.get("new_password", ""),
             keep_signed_in=session is not None,
+            client=client_address(request),
             user_agent=request.headers.get("user-agent", ""),
         )
     except ValidationFailed as exc:
         return _password_form(request, exc.fields, status_code=exc.status)
+    except TooManyAttempts as exc:
+        return _password_form(
+            request,
+            status_code=429,
+            message=exc.message,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if secret is not None:
         replace_session(request, secret)
     flash(

@@ -23,7 +23,7 @@ from models.domain import (
     signup_problems,
     utcnow,
 )
-from models.errors import InvalidCode, InvalidCredentials, ValidationFailed
+from models.errors import InvalidCode, InvalidCredentials, ValidationFailed, WrongPassword
 from models.store import Store
 from web.adapters.identity.port import Identity, SignedIn
 from web.services.limits import Limiter, Rule, wait_text
@@ -120,19 +120,30 @@ class Accounts:
         address = normalize_email(email)
         if len(address) > EMAIL_MAX:
             address = ""  # no account has it; and it would not fit a DynamoDB key
-        rules = self.limiter.login_rules(address, client)
-        taken = await self.limiter.take(rules, _login_refusal)
-        failed = False
-        try:
+
+        async def authenticate() -> SignedIn:
             if not address or not password:
                 raise InvalidCredentials()
             return await self.identity.authenticate(address, password)
-        except InvalidCredentials:
-            failed = True
-            raise
-        finally:
-            if not failed:
-                await self.limiter.release(taken)
+
+        return await self.limiter.counting_failures(
+            self.limiter.login_rules(address, client),
+            _login_refusal,
+            InvalidCredentials,
+            authenticate,
+        )
+
+    async def change_password(
+        self, user: User, current_password: str, new_password: str, client: str
+    ) -> None:
+        """A wrong current password is a guess at it, as a wrong log-in is: it counts
+        against the same limits, so a stolen session gets no unlimited guesses."""
+        await self.limiter.counting_failures(
+            self.limiter.login_rules(user.email, client),
+            _login_refusal,
+            WrongPassword,
+            lambda: self.identity.change_password(user, current_password, new_password),
+        )
 
     async def purge_spent(self) -> int:
         """Forget codes that expired and attempts that no limit counts any more."""
@@ -172,17 +183,9 @@ class Accounts:
         counter for both kinds and for every code sent, so asking for new codes never
         brings more guesses. A right code (or any refusal that is not about the code)
         does not count."""
-        rule = self.limiter.code_check_rule(address)
-        taken = await self.limiter.take([rule], _code_check_refusal)
-        wrong = False
-        try:
-            return await check()
-        except InvalidCode:
-            wrong = True
-            raise
-        finally:
-            if not wrong:
-                await self.limiter.release(taken)
+        return await self.limiter.counting_failures(
+            [self.limiter.code_check_rule(address)], _code_check_refusal, InvalidCode, check
+        )
 
     async def _sending_code(
         self, address: str, purpose: CodePurpose, send: Callable[[], Awaitable[None]]

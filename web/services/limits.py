@@ -10,13 +10,16 @@ released again, so only failures count.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from models.domain import CodePurpose, utcnow
 from models.errors import TooManyAttempts
 from models.store import Store
+
+T = TypeVar("T")
 
 # Wrong verification or reset codes per account, shared by both kinds of code and by
 # every code sent: guessing one of a million codes stays hopeless however many codes
@@ -111,6 +114,27 @@ class Limiter:
                 raise TooManyAttempts(retry_after, refusal(rule, retry_after))
             taken.append((rule.key, attempt.token))
         return Taken(tuple(taken))
+
+    async def counting_failures(
+        self,
+        rules: list[Rule],
+        refusal: Callable[[Rule, int], str],
+        failure: type[Exception],
+        attempt: Callable[[], Awaitable[T]],
+    ) -> T:
+        """Run `attempt` under `rules`, counting it only if it raises `failure`: the
+        attempt is taken before it runs, so parallel tries cannot pass a limit by all
+        reading the count first, and given back when it turns out not to be a failure."""
+        taken = await self.take(rules, refusal)
+        try:
+            result = await attempt()
+        except failure:
+            raise
+        except BaseException:
+            await self.release(taken)
+            raise
+        await self.release(taken)
+        return result
 
     async def release(self, taken: Taken) -> None:
         for key, token in taken.attempts:

@@ -202,6 +202,7 @@ class Sessions:
         new_password: str,
         *,
         keep_signed_in: bool,
+        client: str,
         user_agent: str = "",
     ) -> str | None:
         """Change the password and end every session and token of the account. With
@@ -216,7 +217,7 @@ class Sessions:
             problems["new_password"] = "Choose one other than your current password."  # noqa: S105
         if problems:
             raise ValidationFailed(problems)
-        await self.identity.change_password(user, current_password, new_password)
+        await self.accounts.change_password(user, current_password, new_password, client)
         fresh = await self.end_everywhere(user)
         return await self.start(fresh, user_agent) if keep_signed_in else None
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from web.auth import current_session, replace_session, require_user
+from web.client_address import client_address
 from web.routes.api.common import json_object, strings
 from web.services.container import services_of
 
@@ -22,6 +23,7 @@ async def change_password(request: Request) -> Response:
         body["current_password"],
         body["new_password"],
         keep_signed_in=keep,
+        client=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     if secret is not None:
