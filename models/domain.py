@@ -92,6 +92,10 @@ def email_problem(raw: str) -> str | None:
         return "Enter your email address."
     if len(email) > EMAIL_MAX:
         return f"An email address has at most {EMAIL_MAX} characters."
+    if not email.isascii():
+        # A mail header cannot carry it without SMTPUTF8, which not every mail service
+        # takes: refused here, not half-way through sending a code or an invitation.
+        return "Enter the address in plain letters, without accents: our mail cannot reach it."
     # Imported here: 20 ms that a Lambda cold start serving a page need not pay.
     from email_validator import EmailNotValidError, validate_email
 

@@ -78,6 +78,13 @@ async def test_signup_field_errors(client: httpx.AsyncClient) -> None:
     assert error["message"]
 
 
+async def test_signup_refuses_an_address_our_mail_cannot_reach(client: httpx.AsyncClient) -> None:
+    """Before, the account was made and the verification mail then failed to build (500)."""
+    response = await _signup(client, email="zoë@example.com")
+    assert response.status_code == 422
+    assert "accents" in response.json()["error"]["fields"]["email"]
+
+
 async def test_signup_missing_and_mistyped_fields(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/auth/signup", json={"email": 5, "name": "X"})
     assert response.status_code == 422

@@ -290,3 +290,14 @@ async def test_organizer_page_lists_door_staff_with_remove_and_confirmation(
     page = (await client.get(page_path)).text
     assert "can no longer check tickets" in page
     assert "gate@example.com" not in page.split('id="door-staff"')[1].split("</section>")[0]
+
+
+async def test_an_address_our_mail_cannot_reach_is_refused_before_anything_is_stored(
+    client: httpx.AsyncClient, event: dict[str, Any], services: Services
+) -> None:
+    """Before, an address with an accent was stored as an invitation, then the mail could
+    not be built: a 500 with the invitation half-written."""
+    response = await _add(client, event, "zoë@example.com")
+    assert response.status_code == 422, response.text
+    assert "email" in response.json()["error"]["fields"]
+    assert await services.store.list_door_invitations(event["event"]["id"]) == []
