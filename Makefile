@@ -38,7 +38,7 @@ help:
 	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
 	@echo "make demo         add demo accounts and events (to an empty database)"
 	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
-	@echo "make lint         ruff check and ruff format --check"
+	@echo "make lint         ruff check, ruff format --check and mypy (strict)"
 	@echo "make infra-check  serverless package --stage ci (offline) and cfn-lint on the template"
 	@echo "make infra-package  the real Lambda bundle (arm64 wheels from PyPI), STAGE=prod"
 	@echo "make format       ruff format and ruff check --fix"
@@ -113,6 +113,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

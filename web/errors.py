@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -40,7 +41,7 @@ def api_error(
     code: str,
     message: str,
     fields: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     error: dict[str, Any] = {"code": code, "message": message, **extra}

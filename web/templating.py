@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ def render(
     *,
     status_code: int = 200,
     block: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Render `name`; for an htmx swap with `block` given, only that block."""
     templates: Jinja2Blocks = request.app.state.templates
@@ -71,7 +72,7 @@ def render(
         context or {},
         status_code=status_code,
         headers=headers,
-        **({"block_name": block} if fragment else {}),
+        block_name=block if fragment else None,
     )
     response.headers.append("Vary", "HX-Request")
     return response

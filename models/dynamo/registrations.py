@@ -52,11 +52,11 @@ class DynamoRegistrations(DynamoSeats):
             )
             if held:
                 expression = "ADD seats_held :q, seats_taken :q"
-                mine = registration.hold_expires_at
-                assert mine is not None
-                if event.holds_expire_next is None or mine < event.holds_expire_next:
+                expires = registration.hold_expires_at
+                assert expires is not None
+                if event.holds_expire_next is None or expires < event.holds_expire_next:
                     expression += " SET holds_expire_next = :mine"
-                    values[":mine"] = s(iso(mine))
+                    values[":mine"] = s(iso(expires))
             else:
                 expression = (
                     "ADD seats_confirmed :q, seats_taken :q, registrations :one, revenue :amount"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from models.domain import CodePurpose, OneTimeCode, Role, User
 from models.dynamo.base import RETRIES, DynamoBase, Refused
@@ -76,7 +77,7 @@ class DynamoUsers(DynamoBase):
         items = response.get("Items", ())
         return user_from_item(items[0]) if items else None
 
-    async def _update_user(self, user_id: str, expression: str, values: dict) -> None:
+    async def _update_user(self, user_id: str, expression: str, values: dict[str, Any]) -> None:
         await self.conditional(
             "update_item",
             TableName=self.t("users"),

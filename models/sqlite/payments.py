@@ -118,6 +118,7 @@ class SqlitePayments(SqliteBase):
                 .first()
                 .run()
             )
+        assert row is not None  # read in the transaction that found it
         return registration_from_row(row)
 
     async def webhook_event_seen(self, event_id: str) -> bool:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+
+from piccolo.columns import Column
 
 from models.domain import Event, Registration, RegistrationStatus
 from models.errors import NotEnoughSeats, NotFound
@@ -65,6 +68,7 @@ async def _next_expiry(event_id: str) -> datetime | None:
 
 async def give_back(registration: Registration) -> None:
     """Return the seats of a registration that held or confirmed them."""
+    changes: dict[Column | str, Any]
     if registration.status is RegistrationStatus.HELD:
         changes = {EventRow.seats_held: EventRow.seats_held - registration.quantity}
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from models.domain import User
 from models.errors import NotFound
 from models.sessions import Session
@@ -81,7 +83,7 @@ class SqliteSessions(SqliteBase):
         return [_session(row) for row in rows]
 
     async def delete_session(self, session_id: str, user_id: str | None = None) -> bool:
-        condition = SessionRow.id == session_id
+        condition: Combinable = SessionRow.id == session_id
         if user_id is not None:
             condition &= SessionRow.user_id == user_id
         async with self.write_transaction():
@@ -89,7 +91,7 @@ class SqliteSessions(SqliteBase):
         return bool(rows)
 
     async def delete_user_sessions(self, user_id: str, except_id: str | None = None) -> int:
-        condition = SessionRow.user_id == user_id
+        condition: Combinable = SessionRow.user_id == user_id
         if except_id is not None:
             condition &= SessionRow.id != except_id
         async with self.write_transaction():

@@ -53,7 +53,7 @@ class AwsClients:
                 )
                 made = await self._stack.enter_async_context(
                     shared_session().create_client(
-                        service,  # type: ignore[call-overload]
+                        service,
                         region_name=self.region,
                         endpoint_url=self.endpoint_url,
                         config=config,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -30,7 +31,7 @@ FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 FailureResponder = Callable[[Request], Awaitable[Response]]
 
 
-def csrf_token(session: dict) -> str:
+def csrf_token(session: dict[str, Any]) -> str:
     """The session's token, created on first use (a page render that shows a form)."""
     token = session.get(SESSION_KEY)
     if not token:

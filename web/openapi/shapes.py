@@ -40,7 +40,7 @@ PASSWORD = {
     "maxLength": 256,
     "description": "At least 8 characters with a digit and an upper-case letter.",
 }
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 SCHEMAS: dict[str, Any] = {
     "Error": obj(

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 from itertools import pairwise
+from typing import Literal, cast
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
-from qrcode.util import ALPHA_NUM, MODE_ALPHA_NUM, QRData, mask_func
+from qrcode.util import ALPHA_NUM, QRData, mask_func
+
+# qrcode.util.MODE_ALPHA_NUM, as the literal the stubs' QRData asks for.
+_ALPHA_NUM_MODE: Literal[2] = 2
 
 QUIET_ZONE = 4  # modules of light border on every side (ISO/IEC 18004 minimum)
 
@@ -30,7 +34,7 @@ def qr_matrix(code: str) -> list[list[bool]]:
     """The QR symbol for `code`, quiet zone included: rows of modules, True = dark."""
     qr = _QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     if code and set(code) <= _ALPHA_NUM_CHARS:
-        qr.add_data(QRData(code.encode("ascii"), mode=MODE_ALPHA_NUM))
+        qr.add_data(QRData(code.encode("ascii"), mode=_ALPHA_NUM_MODE))
     else:
         # Anything else: qrcode splits it into numeric, alphanumeric and byte (UTF-8)
         # segments, whichever is shortest.
@@ -40,7 +44,7 @@ def qr_matrix(code: str) -> list[list[bool]]:
     return [list(row) for row in qr.get_matrix()]
 
 
-class _QRCode(qrcode.QRCode):
+class _QRCode(qrcode.QRCode):  # type: ignore[type-arg]  # generic only in the stubs
     """qrcode's encoder, choosing the same mask pattern about three times faster.
 
     qrcode lays out the symbol under each of the 8 masks and scores each in pure Python,
@@ -53,7 +57,7 @@ class _QRCode(qrcode.QRCode):
 
     _data_modules: list[list[bool]]
 
-    def map_data(self, data: bytes, mask_pattern: int) -> None:
+    def map_data(self, data: Sequence[int], mask_pattern: int) -> None:
         # The modules map_data fills (the rest are finder, timing and format patterns).
         self._data_modules = [[module is None for module in row] for row in self.modules]
         super().map_data(data, mask_pattern)
@@ -66,7 +70,8 @@ class _QRCode(qrcode.QRCode):
     def masked_candidates(self) -> list[list[int]]:
         """The symbol under each mask (in qrcode's test mode), rows as bit integers."""
         self.makeImpl(True, 0)
-        rows = [_row_bits(row) for row in self.modules]
+        # Once laid out, every module is set: none is None any more.
+        rows = [_row_bits(cast("list[bool]", row)) for row in self.modules]
         flips = _mask_flips(self.modules_count, tuple(map(_row_bits, self._data_modules)))
         return [[row ^ flip for row, flip in zip(rows, mask, strict=True)] for mask in flips]
 

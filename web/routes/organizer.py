@@ -35,7 +35,9 @@ def _organizer(request: Request) -> User:
     return require_user(request, Role.ORGANIZER)
 
 
-def _form_context(values: dict[str, str], errors: dict[str, str], **extra: object) -> dict:
+def _form_context(
+    values: dict[str, str], errors: dict[str, str], **extra: object
+) -> dict[str, object]:
     return {
         "values": values,
         "errors": errors,

@@ -121,7 +121,7 @@ class StripePayments(PaymentProvider):
             intent = await asyncio.to_thread(
                 self.client.v1.payment_intents.retrieve,
                 ref,
-                params,  # type: ignore[arg-type]
+                params,
             )
         return intent.to_dict()
 
@@ -154,7 +154,7 @@ class StripePayments(PaymentProvider):
             with self._errors("start the payment"):
                 created = await asyncio.to_thread(
                     self.client.v1.payment_intents.create,
-                    params,  # type: ignore[arg-type]
+                    params,
                     {"idempotency_key": f"admit-pi-{registration.id}"},
                 )
             intent = created.to_dict()
