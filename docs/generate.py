@@ -8,14 +8,17 @@
   is read with `ast` (nothing is imported), put into the box of its layer, and an arrow
   drawn for each import between two boxes (but for the composition root's, which reach
   every adapter on purpose).
+- docs/REFERENCE.md: every route the app serves (from its router), every module (from its
+  docstring) and every Store operation (from the abstract methods of `models.store`).
 
-`tests/test_docs.py` runs the check, so neither can drift from the code.
+`tests/test_docs.py` runs the check, so none of them can drift from the code.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -112,10 +115,74 @@ def settings_table() -> str:
     return settings_table()
 
 
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
+
+
+def routes_table() -> str:
+    """Method, path and handler of every route, in the router's order."""
+    sys.path.insert(0, str(ROOT))
+    from starlette.routing import Mount, Route
+
+    from web.app import create_app
+    from web.settings import Settings
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        app = create_app(Settings(data_dir=Path(data_dir)))
+
+    rows = ["| method | path | handler |", "|---|---|---|"]
+
+    def walk(routes: list[object], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, Mount):
+                if route.routes:
+                    walk(list(route.routes), prefix + route.path)
+                else:
+                    rows.append(f"| GET | `{prefix}{route.path}/…` | static files |")
+            elif isinstance(route, Route):
+                methods = sorted((route.methods or {"GET"}) - {"HEAD"})
+                handler = f"`{route.endpoint.__module__}.{route.endpoint.__name__}`"
+                rows.append(f"| {', '.join(methods)} | `{prefix}{route.path}` | {handler} |")
+
+    walk(list(app.routes), "")
+    return "\n".join(rows)
+
+
+def modules_table() -> str:
+    """Every module of web/ and models/ with the first paragraph of its docstring."""
+    rows = ["| module | what it is |", "|---|---|"]
+    for _, path in modules():
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        relative = path.relative_to(ROOT).as_posix()
+        rows.append(f"| `{relative}` | {_first_line(doc)} |")
+    return "\n".join(rows)
+
+
+def store_table() -> str:
+    """The Store's operations (its abstract methods) with the first paragraph of each
+    docstring."""
+    sys.path.insert(0, str(ROOT))
+    import inspect
+
+    from models.store import Store
+
+    rows = ["| operation | what it does |", "|---|---|"]
+    for name in sorted(Store.__abstractmethods__):
+        method = getattr(Store, name)
+        signature = str(inspect.signature(method)).replace("self, ", "").replace("(self)", "()")
+        signature = signature.replace("'", "")  # annotations are strings (PEP 563)
+        doc = _first_line(inspect.getdoc(method)) or "(see the name)"
+        rows.append(f"| `{name}{signature}` | {doc} |")
+    return "\n".join(rows)
+
+
 # (file, marker name, what goes between the markers)
 GENERATED = (
     ("README.md", "settings", settings_table),
     ("docs/ARCHITECTURE.md", "layers", picture),
+    ("docs/REFERENCE.md", "routes", routes_table),
+    ("docs/REFERENCE.md", "modules", modules_table),
+    ("docs/REFERENCE.md", "store", store_table),
 )
 
 
