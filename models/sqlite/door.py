@@ -37,15 +37,14 @@ def check_in(
     event = event_from_row(dict(row))
     staff = event.organizer_id != attempt.by_user_id and _is_door_staff(connection, attempt)
     scanner = scanner_of(event, attempt.by_user_id, staff)
-    decision = decide_check_in(
-        event,
-        scanner,
-        attempt.ticket_id,
-        code_event_id,
-        _ticket(connection, attempt.ticket_id),
-        attempt.at,
-        grace,
-    )
+
+    def decide() -> CheckinDecision:
+        ticket = _ticket(connection, attempt.ticket_id)
+        return decide_check_in(
+            event, scanner, attempt.ticket_id, code_event_id, ticket, attempt.at, grace
+        )
+
+    decision = decide()
     if decision.result is CheckinResult.ADMITTED:
         assert decision.ticket is not None
         if _admit(connection, decision.ticket, attempt):
@@ -57,16 +56,8 @@ def check_in(
                 checked_in_gate=attempt.gate,
             )
             decision = CheckinDecision(CheckinResult.ADMITTED, used)
-        else:  # the transaction holds the lock, so this is unreachable; decide again
-            decision = decide_check_in(
-                event,
-                scanner,
-                attempt.ticket_id,
-                code_event_id,
-                _ticket(connection, attempt.ticket_id),
-                attempt.at,
-                grace,
-            )
+        else:  # the transaction holds the lock, so this is unreachable: decide again
+            decision = decide()
     recorded = {
         "id": attempt.id,
         "event_id": event.id,
