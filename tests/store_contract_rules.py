@@ -196,7 +196,8 @@ class RulesContract:
             await scan(tickets[2], closes + SECOND)
         assert await scan(tickets[2], closes - SECOND) is CheckinResult.ADMITTED
         valid = await store.get_ticket(tickets[3].id)
-        assert valid is not None and valid.status is TicketStatus.VALID
+        assert valid is not None
+        assert valid.status is TicketStatus.VALID
 
     async def test_scans_of_used_void_unknown_and_other_events_tickets(self, store: Store) -> None:
         event, tickets = await self._door(store)
@@ -233,7 +234,8 @@ class RulesContract:
         await store.cancel_registration(registration_id, RegistrationStatus.CANCELLED, at)
         void = await store.check_in(attempt(tickets[1].id), event.id, DEFAULT_GRACE)
         assert void.result is CheckinResult.VOID
-        assert void.ticket is not None and void.ticket.id == tickets[1].id
+        assert void.ticket is not None
+        assert void.ticket.id == tickets[1].id
         used = await store.check_in(attempt(tickets[0].id), event.id, DEFAULT_GRACE)
         assert used.result is CheckinResult.ALREADY_USED  # used stays used when cancelled
         with pytest.raises(Forbidden):
