@@ -29,9 +29,10 @@ class DynamoRegistrations(DynamoSeats):
     async def hold_seats(
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
-        """One TransactWriteItems: the event's counters (conditioned on the version and
-        `seats_taken <= capacity - q`), the account's counter (conditioned on
-        `seats <= max_per_account - q`), the registration put, and its tickets' puts."""
+        """One TransactWriteItems of what `decide_hold` returns: the event's counters
+        (conditioned on the version and `seats_taken <= capacity - q`), the account's
+        counter (conditioned on `seats <= max_per_account - q`), the registration put,
+        and its tickets' puts."""
         for attempt in range(RETRIES):
             event, version = await self._event(registration.event_id)
             if event.is_on_sale(now) and event.has_expired_holds(now):
