@@ -6,6 +6,7 @@ prove that each store reads the right rows and writes what the decision says."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from models.domain import (
     RegistrationStatus,
     new_id,
 )
-from models.errors import AccountLimit, Forbidden
+from models.errors import AccountLimit, AdmitError, Forbidden
 from models.store import Store
 from models.tickets import (
     DEFAULT_GRACE,
@@ -240,3 +241,38 @@ class RulesContract:
         assert used.result is CheckinResult.ALREADY_USED  # used stays used when cancelled
         with pytest.raises(Forbidden):
             await store.check_in(attempt(tickets[2].id, "stranger"), event.id, DEFAULT_GRACE)
+
+    async def test_late_payments_and_new_holds_racing_never_oversell(self, store: Store) -> None:
+        """Invariant 1 through the payment decision: three late payments (one of them
+        repeated) and five new buyers race for four seats."""
+        event = make_event(capacity=4, price=1000)
+        await store.create_event(event)
+        now = event.starts_at - timedelta(days=1)
+        lates = [await held_at(store, event, now, 60 * SECOND, quantity=2) for _ in range(2)]
+        at = now + 120 * SECOND
+        lates.append(await held_at(store, event, at, 60 * SECOND, quantity=1))
+
+        async def buy() -> bool:
+            try:
+                await store.hold_seats(make_registration(event, 1), at)
+            except AdmitError:
+                return False
+            return True
+
+        async def pay(late: Registration) -> PaymentOutcome:
+            return await store.confirm_payment(late.id, tickets_for(late, at), at)
+
+        results = await asyncio.gather(
+            *(pay(late) for late in [*lates, lates[0]]), *(buy() for _ in range(5))
+        )
+        outcomes = [r for r in results if isinstance(r, PaymentOutcome)]
+        bought = sum(1 for r in results if r is True)
+        paid = 0
+        for late in lates:
+            if await status_of(store, late.id) is RegistrationStatus.CONFIRMED:
+                paid += late.quantity
+        confirmed, held, _, _ = await figures(store, event.id)
+        assert (confirmed, held) == (paid + bought, 0)
+        assert confirmed <= 4
+        assert outcomes[2] is PaymentOutcome.CONFIRMED  # a live hold keeps its seat
+        assert outcomes.count(PaymentOutcome.ALREADY_CONFIRMED) <= 1  # the repeat, if it won
