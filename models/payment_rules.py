@@ -1,11 +1,16 @@
-"""Does this payment belong to this registration, and what did a refund do: pure
-decisions on what the payment provider reports, applied by web/services/payments.py."""
+"""Payments as pure decisions: does a payment belong to this registration and what did a
+refund do (applied by web/services/payments.py), and what a successful payment does to
+the registration and the seats (`decide_payment`, called by both stores inside the
+transaction that confirms it: invariant 3)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
-from models.domain import Registration
+from models.domain import Event, PaymentOutcome, Registration, RegistrationStatus
+from models.seat_rules import SeatChange, hold_refusal
 
 
 def payment_mismatches(
@@ -49,3 +54,63 @@ def refund_kind(amount: int, amount_refunded: int) -> RefundKind:
     if amount_refunded >= amount:
         return RefundKind.FULL
     return RefundKind.PARTIAL
+
+
+def partial_refund_increase(registration: Registration, amount_refunded: int) -> int:
+    """How much of a reported refund total (`amount_refunded`, in all) is new to a
+    confirmed registration; 0 when nothing is to be recorded (a late or repeated report
+    of a smaller total, a registration that is not confirmed)."""
+    if registration.status is not RegistrationStatus.CONFIRMED:
+        return 0
+    return max(0, min(amount_refunded, registration.amount) - registration.refunded_amount)
+
+
+@dataclass(frozen=True)
+class PaymentDecision:
+    """What a successful payment does: the outcome, and for `CONFIRMED` the change to
+    the event's counters (its `taken` > 0 when the payment takes seats afresh, which the
+    store conditions on the capacity and the account's limit)."""
+
+    outcome: PaymentOutcome
+    change: SeatChange | None = None
+
+
+def decide_payment(
+    registration: Registration, event: Event, account_seats: int, now: datetime
+) -> PaymentDecision:
+    """Apply a successful payment to `registration`, as read inside the store's
+    transaction (after the event's run-out holds were swept), with its `event` and the
+    seats the same account holds or has confirmed for the event in other registrations.
+
+    - Confirmed already: `ALREADY_CONFIRMED`, nothing changes (a repeated webhook).
+    - Cancelled or refunded: `NOT_PAYABLE` (the service refunds the payment).
+    - The event was cancelled or has ended (`Event.is_on_sale` is false): `NOT_PAYABLE`,
+      even on a hold that has not run out. DESIGN's invariant 3 gives a late payment
+      seats "if any are free", but API.md closes sales when the event ends and a
+      cancelled event has refunded everyone: seats of an event that is over or called
+      off are never free to buy, so the payment is refunded, never confirmed. (Before
+      this rule SQLite refused such a payment on an expired hold with `NO_SEATS` and
+      DynamoDB confirmed it when the hold had not been swept yet.)
+    - A live hold: its own seats move from held to confirmed (no capacity check: they
+      are counted already).
+    - The hold ran out (swept to `expired`, or still `held` past its expiry): the
+      payment gets seats only if that many are free now and the account's limit allows
+      them, as a new hold would (`hold_refusal`); else `NO_SEATS` (refund). A hold not
+      swept yet still counts its own seats as held: those are free for it.
+    """
+    status = registration.status
+    if status is RegistrationStatus.CONFIRMED:
+        return PaymentDecision(PaymentOutcome.ALREADY_CONFIRMED)
+    if status not in (RegistrationStatus.HELD, RegistrationStatus.EXPIRED):
+        return PaymentDecision(PaymentOutcome.NOT_PAYABLE)
+    if not event.is_on_sale(now):
+        return PaymentDecision(PaymentOutcome.NOT_PAYABLE)
+    q, amount = registration.quantity, registration.amount
+    own = q if status is RegistrationStatus.HELD else 0  # still counted as held
+    confirm = SeatChange(held=-own, confirmed=q, registrations=1, revenue=amount)
+    if status is RegistrationStatus.HELD and not registration.hold_expired(now):
+        return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)
+    without_own = replace(event, seats_held=event.seats_held - own)
+    if hold_refusal(without_own, q, account_seats, now) is not None:
+        return PaymentDecision(PaymentOutcome.NO_SEATS)
+    return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)

@@ -191,7 +191,7 @@ class Store(SessionStore, ABC):
         (a free event) takes them for good and stores its `tickets` in the same step.
         Expired holds of the event are released first. In the same step, the seats the
         registration's account holds and has confirmed for the event stay within the
-        event's `max_per_account` (`models.seat_rules.hold_refusal`). Raises `NotFound`,
+        event's `max_per_account` (`models.seat_rules.decide_hold`). Raises `NotFound`,
         `EventNotOpen`, `SoldOut`, `NotEnoughSeats` or `AccountLimit`.
         """
 
@@ -265,7 +265,7 @@ class Store(SessionStore, ABC):
         of concurrent scans of one ticket exactly one is admitted. `code_event_id` is the
         event the signed code names (None when the code did not verify). Raises
         `NotFound` for an unknown event, `Forbidden` unless `attempt.by_user_id` is the
-        event's organizer or door staff."""
+        event's organizer or door staff (the decision: `models.tickets.decide_check_in`)."""
 
     @abstractmethod
     async def add_door_staff(self, event_id: str, user_id: str, now: datetime) -> bool:
@@ -315,8 +315,9 @@ class Store(SessionStore, ABC):
         """Apply a successful payment atomically. A live hold becomes `confirmed` with
         `tickets`; a repeat changes nothing (`ALREADY_CONFIRMED`); a payment after the
         hold ran out gets seats only if that many are free now and the account's limit
-        allows them (else `NO_SEATS`); a cancelled or refunded registration is
-        `NOT_PAYABLE`. Raises `NotFound`."""
+        allows them (else `NO_SEATS`); a cancelled or refunded registration, or an event
+        cancelled or ended, is `NOT_PAYABLE`. The decision is
+        `models.payment_rules.decide_payment`. Raises `NotFound`."""
 
     @abstractmethod
     async def refund_registration(self, registration_id: str, now: datetime) -> Registration:

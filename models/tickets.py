@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from models.domain import Event, Registration, new_id
+from models.errors import Forbidden
 
 
 class TicketStatus(StrEnum):
@@ -70,11 +71,26 @@ GATE_MAX = 60
 DEVICE_MAX = 64
 
 
+@dataclass(frozen=True)
+class DoorHours:
+    """When the door checks tickets of an event: from `opens_at` (the doors) to
+    `closes_at` (the end plus the grace), both included. The offline list carries these
+    two times, so the phone decides with the same edges."""
+
+    opens_at: datetime
+    closes_at: datetime
+
+
+def door_hours(event: Event, grace: timedelta) -> DoorHours:
+    return DoorHours(event.effective_doors_open_at, event.ends_at + grace)
+
+
 def door_window_result(event: Event, now: datetime, grace: timedelta) -> CheckinResult | None:
     """`not_yet_open` before the doors open, `event_over` after the end plus a grace."""
-    if now < event.effective_doors_open_at:
+    hours = door_hours(event, grace)
+    if now < hours.opens_at:
         return CheckinResult.NOT_YET_OPEN
-    if now > event.ends_at + grace:
+    if now > hours.closes_at:
         return CheckinResult.EVENT_OVER
     return None
 
@@ -83,19 +99,85 @@ DOOR_STAFF_ENDED = "Your access as door staff ended with this event's check-in w
 NOT_DOOR_STAFF = "Only this event's door staff and organizer can check tickets."
 
 
+class Scanner(StrEnum):
+    """Who scans: the event's organizer, its door staff, or someone who is neither."""
+
+    ORGANIZER = "organizer"
+    DOOR_STAFF = "door_staff"
+    OTHER = "other"
+
+
+def scanner_of(event: Event, user_id: str, is_staff: bool) -> Scanner:
+    if user_id == event.organizer_id:
+        return Scanner.ORGANIZER
+    return Scanner.DOOR_STAFF if is_staff else Scanner.OTHER
+
+
+def scanner_refusal(event: Event, scanner: Scanner, now: datetime, grace: timedelta) -> str | None:
+    """Why this scanner may not check tickets of `event` now (None: they may). The
+    organizer always may; door staff only until the check-in window closes (the end plus
+    the grace), so a phone left signed in after the night opens nothing."""
+    if scanner is Scanner.ORGANIZER:
+        return None
+    if scanner is Scanner.OTHER:
+        return NOT_DOOR_STAFF
+    if now > door_hours(event, grace).closes_at:
+        return DOOR_STAFF_ENDED
+    return None
+
+
 def door_refusal(
     event: Event, user_id: str, is_staff: bool, now: datetime, grace: timedelta
 ) -> str | None:
-    """Why `user_id` may not check tickets of `event` now (None: they may). The organizer
-    always may; door staff only until the check-in window closes (the end plus the
-    grace), so a phone left signed in after the night opens nothing."""
-    if user_id == event.organizer_id:
-        return None
-    if not is_staff:
-        return NOT_DOOR_STAFF
-    if now > event.ends_at + grace:
-        return DOOR_STAFF_ENDED
-    return None
+    """`scanner_refusal` for the account `user_id` (door staff of the event or not)."""
+    return scanner_refusal(event, scanner_of(event, user_id, is_staff), now, grace)
+
+
+@dataclass(frozen=True)
+class CheckinDecision:
+    """The answer to one scan, and the ticket it names (None for a code that is not
+    ours or is another event's). `ADMITTED` is the one write: the store marks the ticket
+    used on condition that it is still valid, and decides again on the ticket read anew
+    if that condition fails (invariant 2)."""
+
+    result: CheckinResult
+    ticket: Ticket | None
+
+
+def decide_check_in(
+    event: Event,
+    scanner: Scanner,
+    code_ticket_id: str | None,
+    code_event_id: str | None,
+    ticket: Ticket | None,
+    now: datetime,
+    grace: timedelta,
+) -> CheckinDecision:
+    """Does this scan admit. Input, read inside the store's transaction: the event the
+    door checks, who scans, what the code says (the ticket and event it was signed for;
+    None when it is not a code we signed) and the ticket with that id (None if none).
+
+    In this order: a scanner who may not check is refused (raises `Forbidden`); a code
+    not ours is `invalid`; another event's code is `wrong_event`; a ticket we do not
+    have (or of another event) is `invalid`; outside the door hours `not_yet_open` or
+    `event_over` (the edges themselves are inside); then `void`, `already_used`, and
+    otherwise `admitted`. The door's offline decision (static/js/door-offline.js) follows
+    the same order, and models/checkin_cases.json holds the cases both are tested on."""
+    if refusal := scanner_refusal(event, scanner, now, grace):
+        raise Forbidden(refusal)
+    if code_ticket_id is None or code_event_id is None:
+        return CheckinDecision(CheckinResult.INVALID, None)
+    if code_event_id != event.id:
+        return CheckinDecision(CheckinResult.WRONG_EVENT, None)
+    if ticket is None or ticket.id != code_ticket_id or ticket.event_id != event.id:
+        return CheckinDecision(CheckinResult.INVALID, None)
+    if outside := door_window_result(event, now, grace):
+        return CheckinDecision(outside, ticket)
+    if ticket.status is TicketStatus.VOID:
+        return CheckinDecision(CheckinResult.VOID, ticket)
+    if ticket.status is TicketStatus.USED:
+        return CheckinDecision(CheckinResult.ALREADY_USED, ticket)
+    return CheckinDecision(CheckinResult.ADMITTED, ticket)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
+from tests.store_contract_rules import RulesContract
 
 REGION = "eu-west-1"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -42,7 +43,12 @@ async def store(moto: str) -> AsyncIterator[DynamoStore]:  # noqa: F811
 
 
 class TestDynamoStore(
-    StoreContract, AttemptsContract, MoneyContract, DoorStaffContract, SessionStoreContract
+    StoreContract,
+    AttemptsContract,
+    MoneyContract,
+    DoorStaffContract,
+    SessionStoreContract,
+    RulesContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

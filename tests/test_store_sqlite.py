@@ -17,6 +17,7 @@ from tests.store_contract import StoreContract, make_user
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
+from tests.store_contract_rules import RulesContract
 
 
 @pytest.fixture
@@ -25,7 +26,12 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
 
 
 class TestSqliteStore(
-    StoreContract, AttemptsContract, MoneyContract, DoorStaffContract, SessionStoreContract
+    StoreContract,
+    AttemptsContract,
+    MoneyContract,
+    DoorStaffContract,
+    SessionStoreContract,
+    RulesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:

@@ -11,6 +11,7 @@ from models.dynamo.codec import iso
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.payment_rules import partial_refund_increase
 
 
 class DynamoPartialRefunds(DynamoRegistrations):
@@ -23,8 +24,8 @@ class DynamoPartialRefunds(DynamoRegistrations):
             registration = await self.get_registration(registration_id)
             if registration is None:
                 raise NotFound("This registration does not exist.")
-            more = min(amount_refunded, registration.amount) - registration.refunded_amount
-            if registration.status is not RegistrationStatus.CONFIRMED or more <= 0:
+            more = partial_refund_increase(registration, amount_refunded)
+            if not more:
                 return registration
             seen = "refunded_amount = :old"
             if registration.refunded_amount == 0:  # stored before the attribute existed

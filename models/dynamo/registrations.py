@@ -17,10 +17,10 @@ from models.dynamo.codec import (
     registration_item,
     ticket_item,
 )
-from models.dynamo.seats import HELD, DynamoSeats, n, next_expiry_condition, s
+from models.dynamo.seats import HELD, DynamoSeats, next_expiry_condition, s
 from models.dynamo.tables import LAYOUT
 from models.errors import Conflict, NotEnoughSeats, NotFound
-from models.seat_rules import hold_refusal
+from models.seat_rules import decide_hold, seats_back
 from models.store import Page, RegistrationQuery
 from models.tickets import Ticket, TicketStatus
 
@@ -29,50 +29,34 @@ class DynamoRegistrations(DynamoSeats):
     async def hold_seats(
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
-        """One TransactWriteItems: the event's counters (conditioned on the version and
-        `seats_taken <= capacity - q`), the account's counter (conditioned on
-        `seats <= max_per_account - q`), the registration put, and its tickets' puts."""
-        held = registration.status is RegistrationStatus.HELD
-        q = registration.quantity
+        """One TransactWriteItems of what `decide_hold` returns: the event's counters
+        (conditioned on the version and `seats_taken <= capacity - q`), the account's
+        counter (conditioned on `seats <= max_per_account - q`), the registration put,
+        and its tickets' puts."""
         for attempt in range(RETRIES):
             event, version = await self._event(registration.event_id)
             if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 event, version = await self._event(event.id)
             mine = await self.account_seats(event.id, registration.user_id)
-            if refusal := hold_refusal(event, q, mine, now):
-                raise refusal
-            values: dict[str, Any] = {
-                ":q": n(q),
-                ":version": n(version),
-                ":limit": n(event.capacity - q),
-            }
-            condition = "version = :version AND seats_taken <= :limit AND " + (
-                next_expiry_condition(event.holds_expire_next, values)
+            decision = decide_hold(event, registration, mine, now)
+            update = self.event_change(
+                event.id, decision.change, version=version, capacity=event.capacity
+            )["Update"]
+            values = update["ExpressionAttributeValues"]
+            update["ConditionExpression"] += " AND " + next_expiry_condition(
+                event.holds_expire_next, values
             )
-            if held:
-                expression = "ADD seats_held :q, seats_taken :q"
-                expires = registration.hold_expires_at
-                assert expires is not None
-                if event.holds_expire_next is None or expires < event.holds_expire_next:
-                    expression += " SET holds_expire_next = :mine"
-                    values[":mine"] = s(iso(expires))
-            else:
-                expression = (
-                    "ADD seats_confirmed :q, seats_taken :q, registrations :one, revenue :amount"
-                )
-                values[":one"] = n(1)
-                values[":amount"] = n(registration.amount)
+            if decision.holds_expire_next != event.holds_expire_next:
+                assert decision.holds_expire_next is not None
+                update["UpdateExpression"] += " SET holds_expire_next = :next"
+                values[":next"] = s(iso(decision.holds_expire_next))
+            account = self.account_change(
+                event.id, registration.user_id, decision.change, event.max_per_account
+            )
             items: list[dict[str, Any]] = [
-                {
-                    "Update": {
-                        **self._event_key(event.id),
-                        "UpdateExpression": expression,
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-                self.account_take(event, registration.user_id, q),
+                {"Update": update},
+                *account,
                 {
                     "Put": {
                         "TableName": self.t("registrations"),
@@ -80,21 +64,12 @@ class DynamoRegistrations(DynamoSeats):
                         "ConditionExpression": "attribute_not_exists(id)",
                     }
                 },
-            ]
-            items += [
-                {
-                    "Put": {
-                        "TableName": self.t("tickets"),
-                        "Item": ticket_item(ticket),
-                        "ConditionExpression": "attribute_not_exists(id)",
-                    }
-                }
-                for ticket in tickets
+                *self.ticket_puts(tickets),
             ]
             try:
                 await self.transact(items)
             except Refused as refused:
-                if any(refused.failed(i) for i in range(2, len(items))):
+                if any(refused.failed(i) for i in range(1 + len(account), len(items))):
                     raise Conflict("This registration exists already.") from refused
                 await self.backoff(attempt)  # the counters moved: read them again
                 continue
@@ -146,15 +121,12 @@ class DynamoRegistrations(DynamoSeats):
             statuses = [TicketStatus(item["status"]["S"]) for item in tickets]
             if refusal := cancellation_refusal(registration, event, statuses, now, by):
                 raise refusal
-            back = self.seats_back(registration)
-            back["Update"]["ConditionExpression"] = "version = :version"
-            back["Update"]["ExpressionAttributeValues"][":version"] = n(version)
+            back = seats_back(registration)
             items = [
                 self.status_change(registration, to, now),
-                back,
-                self.account_back(
-                    registration.event_id, registration.user_id, registration.quantity
-                ),
+                # The version: the window decided on is the event's current one.
+                self.event_change(event.id, back, version=version),
+                *self.account_change(event.id, registration.user_id, back),
                 *self.void_ticket_items(tickets),
             ]
             try:
@@ -166,6 +138,18 @@ class DynamoRegistrations(DynamoSeats):
             assert updated is not None
             return updated
         raise Conflict("The registration is being changed by someone else; try again.")
+
+    def ticket_puts(self, tickets: Sequence[Ticket]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self.t("tickets"),
+                    "Item": ticket_item(ticket),
+                    "ConditionExpression": "attribute_not_exists(id)",
+                }
+            }
+            for ticket in tickets
+        ]
 
     def status_change(
         self, registration: Registration, to: RegistrationStatus, now: datetime

@@ -25,6 +25,7 @@ from models.domain import Event, Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, DynamoBase, Refused
 from models.dynamo.codec import Item, event_from_item, iso
 from models.errors import NotFound
+from models.seat_rules import SeatChange, seats_back
 from models.tickets import TicketStatus
 
 HELD = RegistrationStatus.HELD.value
@@ -56,27 +57,53 @@ class DynamoSeats(DynamoBase):
     def _event_key(self, event_id: str) -> dict[str, Any]:
         return {"TableName": self.t("events"), "Key": {"id": s(event_id)}}
 
-    def seats_back(self, registration: Registration) -> dict[str, Any]:
-        """The event update giving back a held or confirmed registration's seats."""
-        q = registration.quantity
-        if registration.status is RegistrationStatus.HELD:
-            expression = "ADD seats_held :minus, seats_taken :minus"
-            values = {":minus": n(-q)}
-        else:
-            # What a partial refund gave back has left the revenue already.
-            kept = registration.amount - registration.refunded_amount
-            expression = (
-                "ADD seats_confirmed :minus, seats_taken :minus, registrations :one,"
-                " revenue :amount"
-            )
-            values = {":minus": n(-q), ":one": n(-1), ":amount": n(-kept)}
-        return {
-            "Update": {
-                **self._event_key(registration.event_id),
-                "UpdateExpression": expression,
-                "ExpressionAttributeValues": values,
-            }
+    def event_change(
+        self,
+        event_id: str,
+        change: SeatChange,
+        *,
+        version: int | None = None,
+        capacity: int | None = None,
+    ) -> dict[str, Any]:
+        """The event update writing a decision's `SeatChange` (`seats_taken` moves with
+        held + confirmed). Conditioned on the `version` read when given, and a change
+        that takes seats on the `capacity` read (which that version guards)."""
+        terms = {
+            "seats_held": change.held,
+            "seats_confirmed": change.confirmed,
+            "seats_taken": change.taken,
+            "registrations": change.registrations,
+            "revenue": change.revenue,
         }
+        values = {f":{name}": n(value) for name, value in terms.items() if value}
+        update: dict[str, Any] = {
+            **self._event_key(event_id),
+            "UpdateExpression": "ADD "
+            + ", ".join(f"{name} :{name}" for name in terms if terms[name]),
+            "ExpressionAttributeValues": values,
+        }
+        conditions = []
+        if version is not None:
+            conditions.append("version = :version")
+            values[":version"] = n(version)
+        if change.taken > 0:
+            assert capacity is not None
+            conditions.append("seats_taken <= :limit")
+            values[":limit"] = n(capacity - change.taken)
+        if conditions:
+            update["ConditionExpression"] = " AND ".join(conditions)
+        return {"Update": update}
+
+    def seats_back(self, registration: Registration) -> list[dict[str, Any]]:
+        """The writes giving back a registration's seats (`models.seat_rules.seats_back`):
+        the event's counters and the account's; none when it holds no seats."""
+        change = seats_back(registration)
+        if not change:
+            return []
+        return [
+            self.event_change(registration.event_id, change),
+            *self.account_change(registration.event_id, registration.user_id, change),
+        ]
 
     # -- the seats of one account (max_per_account) --------------------------------------
 
@@ -87,28 +114,25 @@ class DynamoSeats(DynamoBase):
         item = await self.get("events", {"id": f"account#{event_id}#{user_id}"})
         return int(item["seats"]["N"]) if item and "seats" in item else 0
 
-    def account_take(self, event: Event, user_id: str, q: int) -> dict[str, Any]:
-        """Add `q` seats to the account's counter, only while it stays within the
-        event's limit (the limit read is guarded by the event's version in the same
-        transaction)."""
-        return {
-            "Update": {
-                **self._account_key(event.id, user_id),
-                "UpdateExpression": "ADD seats :q",
-                "ConditionExpression": "attribute_not_exists(seats) OR seats <= :most",
-                "ExpressionAttributeValues": {":q": n(q), ":most": n(event.max_per_account - q)},
-            }
+    def account_change(
+        self, event_id: str, user_id: str, change: SeatChange, most: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The account's counter moved by `change.taken`: a take only while it stays
+        within `most` (the event's limit, read under the version the event's update is
+        conditioned on); nothing when the change takes and gives nothing."""
+        q = change.taken
+        if not q:
+            return []
+        update: dict[str, Any] = {
+            **self._account_key(event_id, user_id),
+            "UpdateExpression": "ADD seats :q",
+            "ExpressionAttributeValues": {":q": n(q)},
         }
-
-    def account_back(self, event_id: str, user_id: str, q: int) -> dict[str, Any]:
-        """Give `q` seats back to the account's allowance."""
-        return {
-            "Update": {
-                **self._account_key(event_id, user_id),
-                "UpdateExpression": "ADD seats :minus",
-                "ExpressionAttributeValues": {":minus": n(-q)},
-            }
-        }
+        if q > 0:
+            assert most is not None
+            update["ConditionExpression"] = "attribute_not_exists(seats) OR seats <= :most"
+            update["ExpressionAttributeValues"][":most"] = n(most - q)
+        return [{"Update": update}]
 
     async def registration_ticket_items(self, registration_id: str) -> list[Item]:
         return [
@@ -171,6 +195,7 @@ class DynamoSeats(DynamoBase):
         freed = 0
         for item in await self._expired_holds(event_id, now):
             quantity = int(item["quantity"]["N"])
+            gone = SeatChange(held=-quantity)
             for attempt in range(RETRIES):
                 try:
                     await self.transact(
@@ -192,14 +217,8 @@ class DynamoSeats(DynamoBase):
                                     },
                                 }
                             },
-                            {
-                                "Update": {
-                                    **self._event_key(event_id),
-                                    "UpdateExpression": "ADD seats_held :minus, seats_taken :minus",
-                                    "ExpressionAttributeValues": {":minus": n(-quantity)},
-                                }
-                            },
-                            self.account_back(event_id, item["user_id"]["S"], quantity),
+                            self.event_change(event_id, gone),
+                            *self.account_change(event_id, item["user_id"]["S"], gone),
                         ]
                     )
                 except Refused as refused:

@@ -14,15 +14,16 @@ from models.dynamo.base import RETRIES, DynamoBase, Refused
 from models.dynamo.codec import event_from_item, iso, ticket_from_item
 from models.dynamo.door_staff import is_invitation
 from models.dynamo.seats import n, s
-from models.errors import Forbidden, NotFound
+from models.errors import Conflict, NotFound
 from models.tickets import (
     CheckinAttempt,
+    CheckinDecision,
     CheckinOutcome,
     CheckinResult,
     Ticket,
     TicketStatus,
-    door_refusal,
-    door_window_result,
+    decide_check_in,
+    scanner_of,
 )
 
 
@@ -72,6 +73,10 @@ class DynamoTickets(DynamoBase):
     async def check_in(
         self, attempt: CheckinAttempt, code_event_id: str | None, grace: timedelta
     ) -> CheckinOutcome:
+        """Read, `decide_check_in`, and write what it says: an admission is one
+        transaction conditioned on the ticket being valid still; a scan that loses that
+        condition reads the ticket again and is decided anew (`already_used`, or `void`
+        when a cancellation came first). Every scan is recorded."""
         item = await self.get("events", {"id": attempt.event_id})
         if item is None:
             raise NotFound("This event does not exist.")
@@ -79,112 +84,87 @@ class DynamoTickets(DynamoBase):
         staff = event.organizer_id != attempt.by_user_id and await self.is_door_staff(
             event.id, attempt.by_user_id
         )
-        if refusal := door_refusal(event, attempt.by_user_id, staff, attempt.at, grace):
-            raise Forbidden(refusal)
-        ticket: Ticket | None = None
-        result: CheckinResult | None = None
-        if attempt.ticket_id is None or code_event_id is None:
-            result = CheckinResult.INVALID
-        elif code_event_id != event.id:
-            result = CheckinResult.WRONG_EVENT
+        scanner = scanner_of(event, attempt.by_user_id, staff)
+        for retry in range(RETRIES):
+            ticket = await self.get_ticket(attempt.ticket_id) if attempt.ticket_id else None
+            decision = decide_check_in(
+                event, scanner, attempt.ticket_id, code_event_id, ticket, attempt.at, grace
+            )
+            if decision.result is not CheckinResult.ADMITTED:
+                await self._record(attempt, decision)
+                break
+            assert decision.ticket is not None
+            try:
+                await self.transact(self._admission(attempt, decision))
+            except Refused as refused:
+                if not refused.failed(0):
+                    await self.backoff(retry)
+                continue
+            decision = CheckinDecision(decision.result, await self.get_ticket(decision.ticket.id))
+            break
         else:
-            ticket = await self.get_ticket(attempt.ticket_id)
-            if ticket is None or ticket.event_id != event.id:
-                result, ticket = CheckinResult.INVALID, None
-            else:
-                result = door_window_result(event, attempt.at, grace)
-        if result is None and ticket is not None:
-            if ticket.status is TicketStatus.VOID:
-                result = CheckinResult.VOID
-                await self._record(attempt, ticket, result)
-            else:
-                result = await self._admit(ticket, attempt)
-            ticket = await self.get_ticket(ticket.id)
-        else:
-            await self._record(attempt, ticket, result)
-        assert result is not None
+            raise Conflict("This ticket is being checked elsewhere; scan it again.")
         fresh = await self.get("events", {"id": event.id})
         counts = event_from_item(fresh) if fresh else event
-        return CheckinOutcome(result, ticket, counts.checked_in, counts.seats_confirmed)
+        return CheckinOutcome(
+            decision.result, decision.ticket, counts.checked_in, counts.seats_confirmed
+        )
 
-    def _checkin(
-        self, attempt: CheckinAttempt, ticket: Ticket | None, result: CheckinResult | None
-    ) -> dict[str, Any]:
-        assert result is not None
+    def _checkin(self, attempt: CheckinAttempt, decision: CheckinDecision) -> dict[str, Any]:
         item = {
             "id": s(attempt.id),
             "event_id": s(attempt.event_id),
             "by_user_id": s(attempt.by_user_id),
             "gate": s(attempt.gate),
             "device": s(attempt.device),
-            "result": s(result.value),
+            "result": s(decision.result.value),
             "at": s(iso(attempt.at)),
         }
-        ticket_id = ticket.id if ticket else attempt.ticket_id
+        ticket_id = decision.ticket.id if decision.ticket else attempt.ticket_id
         if ticket_id:
             item["ticket_id"] = s(ticket_id)
         return item
 
-    async def _admit(self, ticket: Ticket, attempt: CheckinAttempt) -> CheckinResult:
-        """Admit once: `admitted` when this scan used the ticket; otherwise `void` when a
-        cancellation voided it since it was read, else `already_used`. Records the scan
-        either way."""
-        for retry in range(RETRIES):
-            try:
-                await self.transact(
-                    [
-                        {
-                            "Update": {
-                                "TableName": self.t("tickets"),
-                                "Key": {"id": s(ticket.id)},
-                                "UpdateExpression": (
-                                    "SET #status = :used, checked_in_at = :at,"
-                                    " checked_in_gate = :gate"
-                                ),
-                                "ConditionExpression": "#status = :valid",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": {
-                                    ":used": s(TicketStatus.USED.value),
-                                    ":valid": s(TicketStatus.VALID.value),
-                                    ":at": s(iso(attempt.at)),
-                                    ":gate": s(attempt.gate),
-                                },
-                            }
-                        },
-                        {
-                            "Update": {
-                                "TableName": self.t("events"),
-                                "Key": {"id": s(ticket.event_id)},
-                                "UpdateExpression": "ADD checked_in :one",
-                                "ExpressionAttributeValues": {":one": n(1)},
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self.t("checkins"),
-                                "Item": self._checkin(attempt, ticket, CheckinResult.ADMITTED),
-                            }
-                        },
-                    ]
-                )
-                return CheckinResult.ADMITTED
-            except Refused as refused:
-                if refused.failed(0):
-                    break
-                await self.backoff(retry)
-        now = await self.get_ticket(ticket.id)
-        result = CheckinResult.ALREADY_USED
-        if now is not None and now.status is TicketStatus.VOID:
-            result = CheckinResult.VOID
-        await self._record(attempt, ticket, result)
-        return result
+    def _admission(
+        self, attempt: CheckinAttempt, decision: CheckinDecision
+    ) -> list[dict[str, Any]]:
+        """The ticket used (on condition that it is valid still), the event's admitted
+        counter, and the scan's record, in one transaction."""
+        ticket = decision.ticket
+        assert ticket is not None
+        return [
+            {
+                "Update": {
+                    "TableName": self.t("tickets"),
+                    "Key": {"id": s(ticket.id)},
+                    "UpdateExpression": (
+                        "SET #status = :used, checked_in_at = :at, checked_in_gate = :gate"
+                    ),
+                    "ConditionExpression": "#status = :valid",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":used": s(TicketStatus.USED.value),
+                        ":valid": s(TicketStatus.VALID.value),
+                        ":at": s(iso(attempt.at)),
+                        ":gate": s(attempt.gate),
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.t("events"),
+                    "Key": {"id": s(ticket.event_id)},
+                    "UpdateExpression": "ADD checked_in :one",
+                    "ExpressionAttributeValues": {":one": n(1)},
+                }
+            },
+            {"Put": {"TableName": self.t("checkins"), "Item": self._checkin(attempt, decision)}},
+        ]
 
-    async def _record(
-        self, attempt: CheckinAttempt, ticket: Ticket | None, result: CheckinResult | None
-    ) -> None:
+    async def _record(self, attempt: CheckinAttempt, decision: CheckinDecision) -> None:
         """Record a scan that admitted nobody."""
         await self.client.put_item(
-            TableName=self.t("checkins"), Item=self._checkin(attempt, ticket, result)
+            TableName=self.t("checkins"), Item=self._checkin(attempt, decision)
         )
 
     # -- door staff ---------------------------------------------------------------------

@@ -52,8 +52,13 @@ def cancel(
         (to.value, now, registration_id),
     )
     seats.give_back_sync(connection, registration)
+    void_valid_tickets(connection, registration_id)
+    return read_registration(connection, registration_id)
+
+
+def void_valid_tickets(connection: sqlite3.Connection, registration_id: str) -> None:
+    """Void the registration's tickets that were not used: a used one stays used."""
     connection.execute(
         "UPDATE tickets SET status = ? WHERE registration_id = ? AND status = ?",
         (TicketStatus.VOID.value, registration_id, TicketStatus.VALID.value),
     )
-    return read_registration(connection, registration_id)

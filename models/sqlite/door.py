@@ -11,16 +11,17 @@ import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
-from models.errors import Forbidden, NotFound
+from models.errors import NotFound
 from models.sqlite.rows import event_from_row, insert_sql, ticket_from_row
 from models.tickets import (
     CheckinAttempt,
+    CheckinDecision,
     CheckinOutcome,
     CheckinResult,
     Ticket,
     TicketStatus,
-    door_refusal,
-    door_window_result,
+    decide_check_in,
+    scanner_of,
 )
 
 
@@ -35,65 +36,62 @@ def check_in(
         raise NotFound("This event does not exist.")
     event = event_from_row(dict(row))
     staff = event.organizer_id != attempt.by_user_id and _is_door_staff(connection, attempt)
-    if refusal := door_refusal(event, attempt.by_user_id, staff, attempt.at, grace):
-        raise Forbidden(refusal)
+    scanner = scanner_of(event, attempt.by_user_id, staff)
 
-    ticket: Ticket | None = None
-    result: CheckinResult | None = None
-    if attempt.ticket_id is None or code_event_id is None:
-        result = CheckinResult.INVALID
-    elif code_event_id != event.id:
-        result = CheckinResult.WRONG_EVENT
-    else:
-        found = connection.execute(
-            "SELECT * FROM tickets WHERE id = ?", (attempt.ticket_id,)
-        ).fetchone()
-        ticket = ticket_from_row(dict(found)) if found else None
-        if ticket is None or ticket.event_id != event.id:
-            result, ticket = CheckinResult.INVALID, None
-        else:
-            result = door_window_result(event, attempt.at, grace)
-    if result is None and ticket is not None:
-        result = _admit(connection, ticket, attempt)
-        if result is CheckinResult.ADMITTED:
-            ticket = replace(
-                ticket,
+    def decide() -> CheckinDecision:
+        ticket = _ticket(connection, attempt.ticket_id)
+        return decide_check_in(
+            event, scanner, attempt.ticket_id, code_event_id, ticket, attempt.at, grace
+        )
+
+    decision = decide()
+    if decision.result is CheckinResult.ADMITTED:
+        assert decision.ticket is not None
+        if _admit(connection, decision.ticket, attempt):
+            event = replace(event, checked_in=event.checked_in + 1)
+            used = replace(
+                decision.ticket,
                 status=TicketStatus.USED,
                 checked_in_at=attempt.at,
                 checked_in_gate=attempt.gate,
             )
-            event = replace(event, checked_in=event.checked_in + 1)
-    assert result is not None
+            decision = CheckinDecision(CheckinResult.ADMITTED, used)
+        else:  # the transaction holds the lock, so this is unreachable: decide again
+            decision = decide()
     recorded = {
         "id": attempt.id,
         "event_id": event.id,
-        "ticket_id": ticket.id if ticket else attempt.ticket_id,
+        "ticket_id": decision.ticket.id if decision.ticket else attempt.ticket_id,
         "by_user_id": attempt.by_user_id,
         "gate": attempt.gate,
         "device": attempt.device,
-        "result": result.value,
+        "result": decision.result.value,
         "at": attempt.at,
     }
     connection.execute(insert_sql("checkins", recorded), recorded)
-    return CheckinOutcome(result, ticket, event.checked_in, event.seats_confirmed)
+    return CheckinOutcome(decision.result, decision.ticket, event.checked_in, event.seats_confirmed)
 
 
-def _admit(
-    connection: sqlite3.Connection, ticket: Ticket, attempt: CheckinAttempt
-) -> CheckinResult:
-    if ticket.status is TicketStatus.VOID:
-        return CheckinResult.VOID
+def _ticket(connection: sqlite3.Connection, ticket_id: str | None) -> Ticket | None:
+    if ticket_id is None:
+        return None
+    found = connection.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return ticket_from_row(dict(found)) if found else None
+
+
+def _admit(connection: sqlite3.Connection, ticket: Ticket, attempt: CheckinAttempt) -> bool:
+    """Mark the ticket used, on condition that it is still valid (invariant 2)."""
     admitted = connection.execute(
         "UPDATE tickets SET status = ?, checked_in_at = ?, checked_in_gate = ? "
         "WHERE id = ? AND status = ?",
         (TicketStatus.USED.value, attempt.at, attempt.gate, ticket.id, TicketStatus.VALID.value),
     ).rowcount
     if admitted != 1:
-        return CheckinResult.ALREADY_USED
+        return False
     connection.execute(
         "UPDATE events SET checked_in = checked_in + 1 WHERE id = ?", (ticket.event_id,)
     )
-    return CheckinResult.ADMITTED
+    return True
 
 
 def _is_door_staff(connection: sqlite3.Connection, attempt: CheckinAttempt) -> bool:

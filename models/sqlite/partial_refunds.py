@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from models.domain import Registration, RegistrationStatus
+from models.domain import Registration
+from models.payment_rules import partial_refund_increase
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration
 
@@ -15,8 +16,8 @@ def record(
     connection: sqlite3.Connection, registration_id: str, amount_refunded: int, now: datetime
 ) -> Registration:
     registration = read_registration(connection, registration_id)
-    more = min(amount_refunded, registration.amount) - registration.refunded_amount
-    if registration.status is not RegistrationStatus.CONFIRMED or more <= 0:
+    more = partial_refund_increase(registration, amount_refunded)
+    if not more:
         return registration
     connection.execute(
         "UPDATE registrations SET refunded_amount = refunded_amount + ?, updated_at = ?"

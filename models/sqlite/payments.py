@@ -8,66 +8,54 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
-from models.errors import NotFound
-from models.seat_rules import hold_refusal
+from models.payment_rules import decide_payment
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
-from models.sqlite.rows import insert_sql, registration_from_row, ticket_columns
+from models.sqlite.cancelling import read_registration, void_valid_tickets
 from models.sqlite.tables import RegistrationRow, WebhookEventRow
-from models.sqlite.tickets import void_unused_tickets
 from models.tickets import Ticket
-
-
-def _registration(connection: sqlite3.Connection, registration_id: str) -> Registration:
-    row = connection.execute(
-        "SELECT * FROM registrations WHERE id = ?", (registration_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound("This registration does not exist.")
-    return registration_from_row(dict(row))
 
 
 def confirm(
     connection: sqlite3.Connection, registration_id: str, tickets: Sequence[Ticket], now: datetime
 ) -> PaymentOutcome:
-    """Apply a successful payment, once, inside the caller's BEGIN IMMEDIATE transaction."""
-    registration = _registration(connection, registration_id)
-    if registration.status is RegistrationStatus.CONFIRMED:
-        return PaymentOutcome.ALREADY_CONFIRMED
-    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REFUNDED):
-        return PaymentOutcome.NOT_PAYABLE
-    quantity, amount = registration.quantity, registration.amount
-    if registration.status is RegistrationStatus.HELD and not registration.hold_expired(now):
-        # The seats are this registration's own: move them from held to confirmed.
-        connection.execute(
-            "UPDATE events SET seats_held = seats_held - ?, seats_confirmed = seats_confirmed + ?,"
-            " registrations = registrations + 1, revenue = revenue + ? WHERE id = ?",
-            (quantity, quantity, amount, registration.event_id),
-        )
-    else:
-        # The hold ran out: the payment gets seats only if that many are free now.
-        # So do the account's limit: its other seats may have filled it meanwhile.
-        seats.release_expired_sync(connection, registration.event_id, now)
-        event = seats.read_event(connection, registration.event_id)
-        mine = seats.account_seats(connection, event.id, registration.user_id, now)
-        if hold_refusal(event, quantity, mine, now) is not None:
-            return PaymentOutcome.NO_SEATS
-        updated = connection.execute(
-            "UPDATE events SET seats_confirmed = seats_confirmed + ?,"
-            " registrations = registrations + 1, revenue = revenue + ?"
-            " WHERE id = ? AND seats_confirmed + seats_held + ? <= capacity",
-            (quantity, amount, registration.event_id, quantity),
-        ).rowcount
-        if updated != 1:
-            return PaymentOutcome.NO_SEATS
+    """Apply a successful payment as `decide_payment` says, once, inside the caller's
+    BEGIN IMMEDIATE transaction."""
+    registration = read_registration(connection, registration_id)
+    event = seats.read_event(connection, registration.event_id)
+    if event.has_expired_holds(now):
+        event = seats.sweep_if_due(connection, event, now)
+        registration = read_registration(connection, registration_id)
+    mine = seats.account_seats(
+        connection, event.id, registration.user_id, now, besides=registration.id
+    )
+    decision = decide_payment(registration, event, mine, now)
+    if decision.outcome is not PaymentOutcome.CONFIRMED:
+        return decision.outcome
+    assert decision.change is not None
+    if not seats.write_change(connection, event.id, decision.change):
+        return PaymentOutcome.NO_SEATS  # the decision read these counters: made certain here
     connection.execute(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
         (RegistrationStatus.CONFIRMED.value, now, registration.id),
     )
-    for ticket in tickets:
-        row = ticket_columns(ticket)
-        connection.execute(insert_sql("tickets", row), row)
+    seats.insert_tickets(connection, tickets)
     return PaymentOutcome.CONFIRMED
+
+
+def refund(connection: sqlite3.Connection, registration_id: str, now: datetime) -> Registration:
+    """Mark a registration refunded (once), giving back the seats it held or confirmed
+    and voiding its unused tickets."""
+    registration = read_registration(connection, registration_id)
+    if registration.status is RegistrationStatus.REFUNDED:
+        return registration
+    seats.give_back_sync(connection, registration)
+    connection.execute(
+        "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
+        (RegistrationStatus.REFUNDED.value, now, registration_id),
+    )
+    void_valid_tickets(connection, registration_id)
+    return read_registration(connection, registration_id)
 
 
 class SqlitePayments(SqliteBase):
@@ -88,38 +76,10 @@ class SqlitePayments(SqliteBase):
             )
 
     async def refund_registration(self, registration_id: str, now: datetime) -> Registration:
-        async with self.write_transaction():
-            row = (
-                await RegistrationRow.select()
-                .where(RegistrationRow.id == registration_id)
-                .first()
-                .run()
+        async with self._write_lock:
+            return await self.engine.in_hot_transaction(
+                lambda connection: refund(connection, registration_id, now)
             )
-            if row is None:
-                raise NotFound("This registration does not exist.")
-            registration = registration_from_row(row)
-            if registration.status is not RegistrationStatus.REFUNDED:
-                if registration.status in (RegistrationStatus.HELD, RegistrationStatus.CONFIRMED):
-                    await seats.give_back(registration)
-                await (
-                    RegistrationRow.update(
-                        {
-                            RegistrationRow.status: RegistrationStatus.REFUNDED.value,
-                            RegistrationRow.updated_at: now,
-                        }
-                    )
-                    .where(RegistrationRow.id == registration_id)
-                    .run()
-                )
-                await void_unused_tickets(registration_id)
-            row = (
-                await RegistrationRow.select()
-                .where(RegistrationRow.id == registration_id)
-                .first()
-                .run()
-            )
-        assert row is not None  # read in the transaction that found it
-        return registration_from_row(row)
 
     async def webhook_event_seen(self, event_id: str) -> bool:
         return await WebhookEventRow.exists().where(WebhookEventRow.id == event_id).run()

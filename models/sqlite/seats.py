@@ -9,13 +9,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-from piccolo.columns import Column
 
 from models.domain import Event, Registration, RegistrationStatus
 from models.errors import NotEnoughSeats, NotFound
-from models.seat_rules import hold_refusal
+from models.seat_rules import HoldDecision, SeatChange, decide_hold, seats_back
 from models.sqlite.rows import event_from_row, insert_sql, registration_columns, ticket_columns
 from models.sqlite.tables import EventRow, RegistrationRow
 from models.tickets import Ticket
@@ -66,39 +63,46 @@ async def _next_expiry(event_id: str) -> datetime | None:
     return row["hold_expires_at"] if row else None
 
 
-async def give_back(registration: Registration) -> None:
-    """Return the seats of a registration that held or confirmed them."""
-    changes: dict[Column | str, Any]
-    if registration.status is RegistrationStatus.HELD:
-        changes = {EventRow.seats_held: EventRow.seats_held - registration.quantity}
-    else:
-        changes = {
-            EventRow.seats_confirmed: EventRow.seats_confirmed - registration.quantity,
-            EventRow.registrations: EventRow.registrations - 1,
-            # What a partial refund gave back has left the revenue already.
-            EventRow.revenue: EventRow.revenue
-            - (registration.amount - registration.refunded_amount),
-        }
-    await EventRow.update(changes).where(EventRow.id == registration.event_id).run()
+def write_change(
+    connection: sqlite3.Connection,
+    event_id: str,
+    decided: SeatChange | HoldDecision,
+) -> bool:
+    """Write a decision's `SeatChange` (and for a hold, the event's next hold expiry);
+    a change that takes seats is conditioned on the capacity. False when the condition
+    failed: inside BEGIN IMMEDIATE the decision read the same counters, so only a
+    decision that allowed too much could get there."""
+    change = decided.change if isinstance(decided, HoldDecision) else decided
+    sql = (
+        "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
+        " registrations = registrations + ?, revenue = revenue + ?"
+    )
+    values: list[object] = [change.held, change.confirmed, change.registrations, change.revenue]
+    if isinstance(decided, HoldDecision):
+        sql += ", holds_expire_next = ?"
+        values.append(decided.holds_expire_next)
+    sql += " WHERE id = ?"
+    values.append(event_id)
+    if change.taken > 0:
+        sql += " AND seats_confirmed + seats_held + ? <= capacity"
+        values.append(change.taken)
+    return connection.execute(sql, values).rowcount == 1
 
 
 def give_back_sync(connection: sqlite3.Connection, registration: Registration) -> None:
-    """`give_back` on the hot path's connection, inside the caller's transaction."""
-    if registration.status is RegistrationStatus.HELD:
-        connection.execute(
-            "UPDATE events SET seats_held = seats_held - ? WHERE id = ?",
-            (registration.quantity, registration.event_id),
-        )
-        return
-    connection.execute(
-        "UPDATE events SET seats_confirmed = seats_confirmed - ?,"
-        " registrations = registrations - 1, revenue = revenue - ? WHERE id = ?",
-        (
-            registration.quantity,
-            registration.amount - registration.refunded_amount,
-            registration.event_id,
-        ),
-    )
+    """Return the seats of a registration that held or confirmed them (`seats_back`),
+    inside the caller's transaction."""
+    if change := seats_back(registration):
+        write_change(connection, registration.event_id, change)
+
+
+def sweep_if_due(connection: sqlite3.Connection, event: Event, now: datetime) -> Event:
+    """Expire the event's run-out holds before a decision counts its seats; the event as
+    it is then."""
+    if not event.has_expired_holds(now):
+        return event
+    release_expired_sync(connection, event.id, now)
+    return read_event(connection, event.id)
 
 
 # -- the hot path: one transaction in one thread hop (see PooledSQLiteEngine.in_hot_thread)
@@ -110,56 +114,44 @@ def hold(
     tickets: Sequence[Ticket],
     now: datetime,
 ) -> None:
-    """Check and take seats for `registration` (and store its tickets, when it is
-    confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
+    """Take seats for `registration` as `decide_hold` says (and store its tickets, when
+    it is confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
     event = read_event(connection, registration.event_id)
-    if event.is_on_sale(now) and event.has_expired_holds(now):
-        release_expired_sync(connection, event.id, now)
-        event = read_event(connection, event.id)
+    if event.is_on_sale(now):
+        event = sweep_if_due(connection, event, now)
     mine = account_seats(connection, event.id, registration.user_id, now)
-    if refusal := hold_refusal(event, registration.quantity, mine, now):
-        raise refusal
-    next_expiry = event.holds_expire_next
-    held = registration.status is RegistrationStatus.HELD
-    if held:
-        assert registration.hold_expires_at is not None
-        next_expiry = min(d for d in (next_expiry, registration.hold_expires_at) if d)
-    quantity = registration.quantity
-    updated = connection.execute(
-        "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
-        " registrations = registrations + ?, revenue = revenue + ?, holds_expire_next = ?"
-        " WHERE id = ? AND seats_confirmed + seats_held + ? <= capacity",
-        (
-            quantity if held else 0,
-            0 if held else quantity,
-            0 if held else 1,
-            0 if held else registration.amount,
-            next_expiry,
-            event.id,
-            quantity,
-        ),
-    ).rowcount
-    if updated != 1:  # the check above makes this unreachable; the guard makes it certain
-        raise NotEnoughSeats(0)
+    decision = decide_hold(event, registration, mine, now)
+    if not write_change(connection, event.id, decision):
+        raise NotEnoughSeats(0)  # the decision read these counters: made certain here
     columns = registration_columns(registration)
     connection.execute(insert_sql("registrations", columns), columns)
+    insert_tickets(connection, tickets)
+
+
+def insert_tickets(connection: sqlite3.Connection, tickets: Sequence[Ticket]) -> None:
     for ticket in tickets:
         row = ticket_columns(ticket)
         connection.execute(insert_sql("tickets", row), row)
 
 
 def account_seats(
-    connection: sqlite3.Connection, event_id: str, user_id: str, now: datetime
+    connection: sqlite3.Connection,
+    event_id: str,
+    user_id: str,
+    now: datetime,
+    besides: str = "",
 ) -> int:
     """Seats the account holds (live holds) or has confirmed for the event, over all its
-    registrations; read inside the caller's transaction, so no other writer moves it."""
+    registrations but `besides`; read inside the caller's transaction, so no other writer
+    moves it."""
     row = connection.execute(
         "SELECT COALESCE(SUM(quantity), 0) AS seats FROM registrations"
-        " WHERE user_id = ? AND event_id = ?"
+        " WHERE user_id = ? AND event_id = ? AND id != ?"
         " AND (status = ? OR (status = ? AND hold_expires_at > ?))",
         (
             user_id,
             event_id,
+            besides,
             RegistrationStatus.CONFIRMED.value,
             RegistrationStatus.HELD.value,
             now,

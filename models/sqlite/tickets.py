@@ -10,20 +10,7 @@ from models.sqlite import door
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import like_pattern, ticket_from_row
 from models.sqlite.tables import DoorStaffRow, TicketRow
-from models.tickets import CheckinAttempt, CheckinOutcome, Ticket, TicketStatus
-
-
-async def void_unused_tickets(registration_id: str) -> None:
-    """A cancelled or refunded registration's unused tickets stop admitting at once.
-    Expects the caller's write transaction."""
-    await (
-        TicketRow.update({TicketRow.status: TicketStatus.VOID.value})
-        .where(
-            (TicketRow.registration_id == registration_id)
-            & (TicketRow.status == TicketStatus.VALID.value)
-        )
-        .run()
-    )
+from models.tickets import CheckinAttempt, CheckinOutcome, Ticket
 
 
 class SqliteTickets(SqliteBase):

@@ -17,10 +17,9 @@
 //   for the decisions here) and go out when that account logs in on it again; they are
 //   not discarded at its log-out, because someone was let in on the strength of them.
 //   Admissions saved before owners were recorded have none and are never sent.
-// - The decision follows Store.check_in: not signed by a listed key -> invalid; another
-//   event -> wrong_event; door hours; void; used (on the list, or on this phone) ->
-//   already_used; otherwise admitted. A well-signed ticket that is not on the list was
-//   sold after the sync: the signature proves it was issued, so it is admitted with a note.
+// - The decision is `decideCheckIn` below, the server's models/tickets.py decide_check_in
+//   case for case: both are run through the table models/checkin_cases.json
+//   (tests/test_checkin_cases.py, tests/browser/test_checkin_cases.py).
 
 import { NoEd25519, importKeys, verifyCode } from "./door-codes.js";
 
@@ -76,11 +75,38 @@ async function call(db, store, mode, run) {
   }
 }
 
+// The check-in decision without the server, in the order of decide_check_in: a scanner
+// who may not check -> "forbidden"; not a code signed by a listed key (`claims` null) ->
+// invalid; another event -> wrong_event; outside the door hours (their edges are inside)
+// -> not_yet_open / event_over; then void; used (on the list, or on this phone) ->
+// already_used; otherwise admitted. `status` is null for a ticket not on the list: the
+// server would say invalid, but a well-signed ticket missing from the list was sold after
+// the sync (the signature proves it was issued), so it is admitted with a note. Times are
+// milliseconds.
+export function decideCheckIn({ scanner, claims, eventId, status, opensAt, closesAt, now }) {
+  if (scanner !== "organizer" && (scanner !== "door_staff" || now > closesAt)) return "forbidden";
+  if (!claims) return "invalid";
+  if (claims.eventId !== eventId) return "wrong_event";
+  if (now < opensAt) return "not_yet_open";
+  if (now > closesAt) return "event_over";
+  if (status === "void") return "void";
+  if (status === "used") return "already_used";
+  return "admitted";
+}
+
 function row(list, ticketId) {
   const cells = list.index.get(ticketId);
   if (!cells) return null;
   const [id, status, name, seatNo, seats, at, gate] = cells;
   return { id, status, name, seatNo, seats, at: at || null, gate: gate || "" };
+}
+
+// The ticket's state on this phone: the list's, and used once admitted here; null when
+// the list does not have it.
+function stateOf(found, admission) {
+  if (found?.status === "void") return "void";
+  if (found?.status === "used" || admission) return "used";
+  return found ? found.status : null;
 }
 
 function ticketOf(ticketId, found, admission) {
@@ -243,20 +269,27 @@ export class OfflineDoor {
     }
     const claims = await verifyCode(code, this.keys);
     const answer = { offline: true, ticket: null, first_checked_in_at: null, first_gate: null };
-    if (!claims) return { ...answer, result: "invalid" };
-    if (claims.eventId !== list.event_id) return { ...answer, result: "wrong_event" };
+    const found = claims && row(list, claims.ticketId);
+    const admission = claims && this.local.get(claims.ticketId);
     const now = Date.now();
-    if (now < Date.parse(list.opens_at)) return { ...answer, result: "not_yet_open" };
-    if (now > Date.parse(list.closes_at)) return { ...answer, result: "event_over" };
-    const found = row(list, claims.ticketId);
-    const admission = this.local.get(claims.ticketId);
+    const result = decideCheckIn({
+      // The list does not say who scans (only someone who may check gets it): the phone
+      // decides as for the organizer, so after the hours it says event_over where the
+      // server refuses door staff (403). Nobody is admitted either way.
+      scanner: "organizer",
+      claims,
+      eventId: list.event_id,
+      status: stateOf(found, admission),
+      opensAt: Date.parse(list.opens_at),
+      closesAt: Date.parse(list.closes_at),
+      now,
+    });
+    if (result === "invalid" || result === "wrong_event") return { ...answer, result };
     const ticket = ticketOf(claims.ticketId, found, admission);
-    if (found?.status === "void") return { ...answer, result: "void", ticket };
-    if (found?.status === "used") {
-      return { ...answer, result: "already_used", ticket, first_checked_in_at: found.at, first_gate: found.gate };
-    }
-    if (admission) {
-      return { ...answer, result: "already_used", ticket, first_checked_in_at: admission.at, first_gate: admission.gate };
+    if (result !== "admitted" && result !== "already_used") return { ...answer, result, ticket };
+    if (result === "already_used") {
+      const first = found?.status === "used" ? found : admission;
+      return { ...answer, result, ticket, first_checked_in_at: first.at, first_gate: first.gate };
     }
     const made = {
       ticket_id: claims.ticketId,
