@@ -176,9 +176,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         download_ttl=settings.download_ttl,
     )
     door_staff = DoorStaff(store, identity, mailer, base_url=settings.base_url)
-    payments = Payments(
-        store, build_payment_provider(settings), tickets, mailer, base_url=settings.base_url
-    )
+    payments = Payments(store, build_payment_provider(settings), mailer, base_url=settings.base_url)
     registrations = Registrations(
         store,
         events,
