@@ -38,7 +38,7 @@ help:
 	@echo "make migrate      bring the SQLite database in \$$ADMIT_DATA_DIR (./var) up to date"
 	@echo "make demo         add demo accounts and events (to an empty database)"
 	@echo "make system-deps  apt-get chromium, ffmpeg and poppler-utils if any is missing"
-	@echo "make lint         ruff check, ruff format --check and mypy (strict)"
+	@echo "make lint         ruff check, ruff format --check, mypy (strict) and lint-imports"
 	@echo "make infra-check  serverless package --stage ci (offline) and cfn-lint on the template"
 	@echo "make infra-package  the real Lambda bundle (arm64 wheels from PyPI), STAGE=prod"
 	@echo "make format       ruff format and ruff check --fix"
@@ -114,6 +114,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.dynamo.session import shared_session
 from models.dynamo.tables import LAYOUT, create_tables
 from tests.aws_fixtures import make_bucket, verify_sender
 from tests.cognito_pool import REGION, make_pool
-from web.adapters.aws_clients import shared_session
 
 TABLES = {kind: f"admit-test-{kind.replace('_', '-')}" for kind in LAYOUT}
 BUCKET = "admit-test-tickets"

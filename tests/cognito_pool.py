@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from web.adapters.aws_clients import shared_session
+from models.dynamo.session import shared_session
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"

@@ -122,7 +122,7 @@ async def test_a_queue_that_fails_means_delivering_inline(
     else:
         aws = AwsClients(REGION, f"http://127.0.0.1:{free_port()}")  # nothing listens there
         target = queue_url
-    deliveries = SqsDeliveries(aws, target, services.tickets)
+    deliveries = SqsDeliveries(aws, target, services.deliverer.deliver)
     try:
         with caplog.at_level(logging.WARNING, logger="admit.deliveries"):
             await deliveries.request(registration["id"])

@@ -1,5 +1,5 @@
 """Mailing the tickets after a confirmation: brief outages of the mail or file service are
-ridden out, a lasting one is logged with the registration (Tickets.deliver)."""
+ridden out, a lasting one is logged with the registration (Deliverer.deliver)."""
 
 from __future__ import annotations
 
@@ -46,11 +46,11 @@ async def test_a_brief_mail_outage_is_ridden_out(
 ) -> None:
     registration_id, email = await _confirmed(client)
     before = len(outbox_messages(settings, email))
-    flaky = FailingFirst(services.tickets.mailer, failures=2)
-    services.tickets.mailer = flaky
-    services.tickets.retry_delay = 0.01
+    flaky = FailingFirst(services.deliverer.mailer, failures=2)
+    services.deliverer.mailer = flaky
+    services.deliverer.retry_delay = 0.01
 
-    await services.tickets.deliver(registration_id)
+    await services.deliverer.deliver(registration_id)
 
     assert flaky.attempts == 3
     mails = outbox_messages(settings, email)
@@ -67,12 +67,12 @@ async def test_a_lasting_outage_is_logged_with_the_registration(
 ) -> None:
     registration_id, email = await _confirmed(client)
     before = len(outbox_messages(settings, email))
-    down = FailingFirst(services.tickets.mailer, failures=99)
-    services.tickets.mailer = down
-    services.tickets.retry_delay = 0.01
+    down = FailingFirst(services.deliverer.mailer, failures=99)
+    services.deliverer.mailer = down
+    services.deliverer.retry_delay = 0.01
 
     with caplog.at_level(logging.ERROR, logger="admit"), pytest.raises(MailDeliveryFailed):
-        await services.tickets.deliver(registration_id)
+        await services.deliverer.deliver(registration_id)
 
     assert down.attempts == 3
     assert len(outbox_messages(settings, email)) == before

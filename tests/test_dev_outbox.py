@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.helpers import sign_up_verified
-from web.routes.dev import is_loopback
+from web.client_address import is_loopback
 from web.settings import Settings
 
 LOCAL_URL = "http://127.0.0.1:8000"

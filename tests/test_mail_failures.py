@@ -15,7 +15,7 @@ from web.adapters.mail.mime import message_bytes
 from web.adapters.mail.outbox import OutboxMailer
 from web.adapters.mail.port import Mail, MailNotBuilt
 from web.services.container import Services
-from web.services.tickets import UndeliverableTickets
+from web.services.delivery import UndeliverableTickets
 
 pytestmark = pytest.mark.local_adapters  # the outbox mailer; SES builds the same message
 
@@ -70,7 +70,7 @@ async def test_a_mail_that_cannot_be_built_fails_once_with_an_error(
 
     monkeypatch.setattr(OutboxMailer, "send", counted)
     with caplog.at_level(logging.ERROR, logger="admit"), pytest.raises(UndeliverableTickets):
-        await services.tickets.deliver(registration_id)
+        await services.deliverer.deliver(registration_id)
     assert len(tries) == 1  # not retried
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
@@ -107,6 +107,6 @@ async def test_an_outage_is_still_retried(
         await send(self, mail)
 
     monkeypatch.setattr(OutboxMailer, "send", flaky)
-    services.tickets.retry_delay = 0.01
-    await services.tickets.deliver(registration_id)
+    services.deliverer.retry_delay = 0.01
+    await services.deliverer.deliver(registration_id)
     assert len(tries) == 2

@@ -284,7 +284,7 @@ async def test_a_provider_outage_is_a_503_and_takes_no_money(
         raise ProviderUnavailable("connection refused")
 
     # A double only to force the fault: the simulator never fails by itself.
-    monkeypatch.setattr(services.payments.provider, "charge", down)
+    monkeypatch.setattr(services.payments.provider, "charge_test_card", down)
     response = await _pay(client, paid["buyer"], paid["registration"]["id"], GOOD)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "payment_provider_unavailable"

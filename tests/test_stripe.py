@@ -34,7 +34,7 @@ from tests.localstripe_server import (
     signature_header,
     webhook_endpoint,
 )
-from web.adapters.payments.port import WebhookRejected
+from web.adapters.payments.port import NotSimulator, PaymentEventKind, WebhookRejected
 from web.app import create_app
 from web.services.container import Services
 from web.settings import Settings, SettingsError
@@ -327,6 +327,25 @@ async def test_a_declined_card_keeps_the_hold(
     # localstripe cannot confirm an intent whose last charge failed.)
 
 
+async def test_stripe_refuses_the_simulators_test_cards(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The port refuses test cards for Stripe (was: the service asked isinstance)."""
+    _, event = await _paid_event(client, services)
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 1)
+    answer = await client.post(
+        f"{API}/registrations/{registration['id']}/simulated-payment",
+        json={"card_number": "4242424242424242"},
+        headers=buyer.headers,
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["error"]["code"] == "not_simulator"
+    assert (await _state(client, buyer, registration["id"]))["status"] == "held"
+    with pytest.raises(NotSimulator):
+        services.payments.provider.charge_test_card("4242424242424242", None)
+
+
 # -- late payments ------------------------------------------------------------------------
 
 
@@ -576,16 +595,26 @@ def test_parse_webhook_reads_the_payment_intent(settings: Settings) -> None:
     event = provider.parse_webhook(payload, signature_header(payload))
     assert (event.id, event.kind, event.object_id, event.payment_ref) == (
         "evt_1",
-        "payment_intent.succeeded",
+        PaymentEventKind.SUCCEEDED,
         "pi_123",
         "pi_123",
+    )
+    assert event.provider_kind == "payment_intent.succeeded"
+    payload = event_payload("evt_f", "payment_intent.payment_failed", intent)
+    assert provider.parse_webhook(payload, signature_header(payload)).kind is (
+        PaymentEventKind.FAILED
     )
     charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_123"}
     payload = event_payload("evt_2", "charge.refunded", charge)
     event = provider.parse_webhook(payload, signature_header(payload))
-    assert (event.object_id, event.payment_ref) == ("ch_1", "pi_123")
+    assert (event.kind, event.object_id, event.payment_ref) == (
+        PaymentEventKind.REFUNDED,
+        "ch_1",
+        "pi_123",
+    )
     payload = event_payload("evt_3", "customer.created", {"id": "cus_1", "object": "customer"})
-    assert provider.parse_webhook(payload, signature_header(payload)).payment_ref is None
+    other = provider.parse_webhook(payload, signature_header(payload))
+    assert (other.kind, other.payment_ref) == (None, None)
     for bad in (b"", b"{}", b"[1]"):
         with pytest.raises(WebhookRejected):
             provider.parse_webhook(bad, signature_header(bad))

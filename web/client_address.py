@@ -8,16 +8,26 @@ it itself, whatever the viewer sent. The API Gateway address can also be called
 directly, bypassing CloudFront, so that header is trusted only on requests that carry
 the origin-verify value CloudFront adds (`X-Origin-Verify`, `ADMIT_ORIGIN_VERIFY`): a
 value outsiders cannot know.
+
+`is_local_request` tells a browser on this very machine (for the developer pages).
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 
 from starlette.requests import Request
 
 VIEWER_HEADER = "cloudfront-viewer-address"
 VERIFY_HEADER = "x-origin-verify"
+_FORWARDING_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-real-ip",
+    "cloudfront-viewer-address",
+)
 
 
 def client_address(request: Request) -> str:
@@ -30,3 +40,31 @@ def client_address(request: Request) -> str:
             if address and port.isdigit():
                 return address.strip("[]")
     return request.client.host if request.client else "unknown"
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and `localhost`."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def is_local_request(request: Request) -> bool:
+    """Local mode with the outbox mailer, and a browser on this machine: the connection
+    comes from a loopback address, names a loopback host (a DNS name an attacker's page
+    rebinds to 127.0.0.1 does not), and was not forwarded by a proxy or tunnel here."""
+    settings = request.app.state.settings
+    if not (settings.is_local and settings.mail == "outbox"):
+        return False
+    if request.client is None or not is_loopback(request.client.host):
+        return False
+    if any(name in request.headers for name in _FORWARDING_HEADERS):
+        return False
+    return is_loopback(request.url.hostname or "")

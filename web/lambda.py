@@ -179,7 +179,7 @@ def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The delivery function: for each SQS record `{"registration_id": ...}` (sent by
-    `SqsDeliveries`), render the PDFs and mail them (`Tickets.deliver`), with a store
+    `SqsDeliveries`), render the PDFs and mail them (`Deliverer.deliver`), with a store
     opened for this batch and closed after it.
 
     Answers a partial batch response (`ReportBatchItemFailures`): the records whose
@@ -194,7 +194,7 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
 
     async def run() -> list[str]:
-        from web.services.tickets import UndeliverableTickets
+        from web.services.delivery import UndeliverableTickets
 
         failed: list[str] = []
         async with _services_for_one_run() as services:
@@ -205,7 +205,7 @@ def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
                     log.error("delivery message %s is not a delivery request; dropped", message_id)
                     continue
                 try:
-                    await services.tickets.deliver(registration_id)
+                    await services.deliverer.deliver(registration_id)
                 except UndeliverableTickets as exc:
                     # Permanent (the mail cannot be built): straight to the dead-letter
                     # queue and its alarm, not five pointless receives first.

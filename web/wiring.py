@@ -9,7 +9,7 @@ from datetime import timedelta
 from models.store import Store
 from models.ticket_codes import CodeSigner, CodeVerifier
 from web.adapters.aws_clients import AwsClients
-from web.adapters.deliveries.port import Deliveries
+from web.adapters.deliveries.port import Deliver, Deliveries
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -17,6 +17,8 @@ from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
 from web.services.accounts import Accounts
 from web.services.container import Services
+from web.services.delivery import Deliverer, Delivery
+from web.services.door import Door
 from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
@@ -75,11 +77,11 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
     raise SettingsError(f"ADMIT_FILES={settings.files} is not a known adapter.")
 
 
-def build_deliveries(settings: Settings, aws: AwsClients, tickets: Tickets) -> Deliveries:
+def build_deliveries(settings: Settings, aws: AwsClients, deliver: Deliver) -> Deliveries:
     if settings.delivery == "inline":
         from web.adapters.deliveries.inline import InlineDeliveries
 
-        return InlineDeliveries(tickets)
+        return InlineDeliveries(deliver)
     if settings.delivery == "sqs":
         _require("ADMIT_DELIVERY=sqs", ADMIT_DELIVERY_QUEUE_URL=settings.delivery_queue_url)
         from web.adapters.deliveries.sqs import SqsDeliveries
@@ -87,7 +89,7 @@ def build_deliveries(settings: Settings, aws: AwsClients, tickets: Tickets) -> D
         return SqsDeliveries(
             aws,
             settings.delivery_queue_url,
-            tickets,
+            deliver,
             dead_letter_url=settings.delivery_dead_letter_queue_url,
         )
     raise SettingsError(f"ADMIT_DELIVERY={settings.delivery} is not a known adapter.")
@@ -164,21 +166,12 @@ def build_services(settings: Settings, keys: Keys) -> Services:
     events = Events(store)
     signer = CodeSigner(keys.ticket_signing_key)
     verifier = CodeVerifier([keys.ticket_signing_key.public_key(), *keys.ticket_verify_keys])
-    tickets = Tickets(
-        store,
-        signer,
-        verifier,
-        files,
-        mailer,
-        identity,
-        base_url=settings.base_url,
-        grace=timedelta(hours=settings.checkin_grace_hours),
-        download_ttl=settings.download_ttl,
-    )
+    tickets = Tickets(store, signer, files, download_ttl=settings.download_ttl)
+    door = Door(store, signer, verifier, grace=timedelta(hours=settings.checkin_grace_hours))
+    deliverer = Deliverer(store, tickets, mailer, base_url=settings.base_url)
+    deliveries = build_deliveries(settings, aws, deliverer.deliver)
     door_staff = DoorStaff(store, identity, mailer, base_url=settings.base_url)
-    payments = Payments(
-        store, build_payment_provider(settings), tickets, mailer, base_url=settings.base_url
-    )
+    payments = Payments(store, build_payment_provider(settings), mailer, base_url=settings.base_url)
     registrations = Registrations(
         store,
         events,
@@ -208,8 +201,11 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,
+        door=door,
         door_staff=door_staff,
-        deliveries=build_deliveries(settings, aws, tickets),
+        deliverer=deliverer,
+        delivery=Delivery(deliveries),
+        deliveries=deliveries,
         payments=payments,
         sessions=sessions,
     )

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from models.dynamo.codec import Item, encode_cursor
+from models.dynamo.session import shared_session
 from models.dynamo.tables import LAYOUT
 from models.errors import StoreNotReady, ValidationFailed
 
@@ -63,8 +64,6 @@ class DynamoBase:
         every cold start, where ten DescribeTable calls cost more than they tell (the
         stack creates the tables with the function). A missing table shows at its first
         use instead, as StoreNotReady naming it."""
-        from web.adapters.aws_clients import shared_session  # late: Lambda cold start
-
         stack = AsyncExitStack()
         client = await stack.enter_async_context(
             shared_session().create_client(

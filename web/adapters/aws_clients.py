@@ -13,18 +13,7 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import Any
 
-_session: Any = None
-
-
-def shared_session() -> Any:
-    """One botocore session for the process: it loads each service's model once (tens of
-    milliseconds apiece), so the second client of a service costs about 2 ms."""
-    global _session
-    if _session is None:
-        from aiobotocore.session import AioSession  # late: Lambda cold start
-
-        _session = AioSession()
-    return _session
+from models.dynamo.session import shared_session
 
 
 class AwsClients:

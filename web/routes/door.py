@@ -12,7 +12,7 @@ from starlette.routing import Route
 from models.tickets import Ticket, TicketStatus
 from web.auth import require_user
 from web.services.container import services_of
-from web.services.tickets import DoorList
+from web.services.door import DoorList
 from web.templating import render
 
 # Door pages name attendees: no browser or proxy cache may keep them. The service worker
@@ -64,13 +64,13 @@ def door_list_json(door_list: DoorList) -> dict[str, Any]:
 async def door_index(request: Request) -> Response:
     """The events this person may check tickets for: door staff's and organizer's own."""
     user = require_user(request)
-    events = await services_of(request).tickets.door_events(user)
+    events = await services_of(request).door.door_events(user)
     return render(request, "door/index.html", {"events": events}, headers=PRIVATE)
 
 
 async def scanner(request: Request) -> Response:
     user = require_user(request)
-    event, admitted, total = await services_of(request).tickets.door(
+    event, admitted, total = await services_of(request).door.counts(
         user, request.path_params["event_id"]
     )
     context = {"event": event, "admitted": admitted, "total": total}
@@ -79,7 +79,7 @@ async def scanner(request: Request) -> Response:
 
 async def progress(request: Request) -> Response:
     user = require_user(request)
-    _, admitted, total = await services_of(request).tickets.door(
+    _, admitted, total = await services_of(request).door.counts(
         user, request.path_params["event_id"]
     )
     return render(request, "door/_progress.html", {"admitted": admitted, "total": total})
@@ -88,7 +88,7 @@ async def progress(request: Request) -> Response:
 async def offline_list(request: Request) -> Response:
     """The list the scanner keeps on the phone to check codes without a connection."""
     user = require_user(request)
-    door_list = await services_of(request).tickets.door_list(user, request.path_params["event_id"])
+    door_list = await services_of(request).door.door_list(user, request.path_params["event_id"])
     return JSONResponse(door_list_json(door_list), headers={"Cache-Control": "no-store"})
 
 

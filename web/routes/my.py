@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -139,8 +138,7 @@ async def pay(request: Request) -> Response:
     else:
         flash(request, "The seats were gone by the time the payment arrived: refunded.", "error")
     response = redirect(request, f"/my/registrations/{registration_id}")
-    if applied.to_deliver:
-        response.background = BackgroundTask(services.deliveries.request, applied.to_deliver)
+    response.background = services.delivery.after_answer(applied.to_deliver)
     return response
 
 

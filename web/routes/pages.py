@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -89,7 +88,7 @@ async def register(request: Request) -> Response:
         return render(request, "events/detail.html", context, status_code=status, block="register")
     if registration.is_free:
         response = redirect(request, f"/my/registrations/{registration.id}")
-        response.background = BackgroundTask(services.deliveries.request, registration.id)
+        response.background = services.delivery.after_registering(registration)
         return response
     return redirect(request, f"/checkout/{registration.id}")
 

@@ -7,10 +7,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from models.domain import utcnow
-from models.errors import NotFound
-from web.adapters.files.local import LinkRefused, LocalFiles
 from web.auth import current_user, require_user
 from web.services.container import services_of
+from web.services.tickets import DownloadRefused
 from web.templating import render
 
 # Pages a phone may keep offline (the service worker caches them): never shared caches.
@@ -44,22 +43,21 @@ async def ticket_pdf(request: Request) -> Response:
 
 
 async def local_file(request: Request) -> Response:
-    files = services_of(request).files
-    if not isinstance(files, LocalFiles):  # S3 links go to S3: no such page here
-        raise NotFound()
-    key = request.path_params["key"]
+    """A download link of the local files (S3's go to S3: 404 here)."""
     params = request.query_params
     filename = params.get("name", "")
     try:
-        files.check_link(key, filename, params.get("expires", ""), params.get("sig", ""))
-        path = files.path(key)
-    except (LinkRefused, ValueError) as exc:
-        expired = isinstance(exc, LinkRefused) and exc.expired
-        return await _refused(request, key, expired)
-    if not path.is_file():
-        return await _refused(request, key, expired=False)
+        data = await services_of(request).tickets.open_link(
+            current_user(request),
+            request.path_params["key"],
+            filename,
+            params.get("expires", ""),
+            params.get("sig", ""),
+        )
+    except DownloadRefused as refused:
+        return _refused(request, refused)
     return Response(
-        files.read(key),
+        data,
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
@@ -68,22 +66,15 @@ async def local_file(request: Request) -> Response:
     )
 
 
-async def _refused(request: Request, key: str, expired: bool) -> Response:
+def _refused(request: Request, refused: DownloadRefused) -> Response:
     """403, and for the ticket's signed-in owner a way to a fresh link."""
-    ticket_id = key.rsplit("/", 1)[-1].removesuffix(".pdf")
-    user = current_user(request)
-    fresh = None
-    if user is not None:
-        ticket = await services_of(request).store.get_ticket(ticket_id)
-        if ticket is not None and ticket.user_id == user.id:
-            fresh = f"/tickets/{ticket.id}/pdf"
-    minutes = max(1, request.app.state.settings.download_ttl // 60)
+    fresh = f"/tickets/{refused.fresh_ticket_id}/pdf" if refused.fresh_ticket_id else None
     message = (
-        f"This download link has expired: links work for {minutes} minute(s)."
-        if expired
+        f"This download link has expired: links work for {refused.minutes} minute(s)."
+        if refused.expired
         else "This download link is not valid."
     )
-    context = {"message": message, "fresh": fresh, "expired": expired}
+    context = {"message": message, "fresh": fresh, "expired": refused.expired}
     return render(request, "tickets/link_refused.html", context, status_code=403)
 
 

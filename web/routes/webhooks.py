@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -27,7 +26,7 @@ async def stripe_webhook(request: Request) -> Response:
         # 503: Stripe delivers the event again later.
         log.warning("webhook deferred: %s", exc)
         return JSONResponse({"error": {"code": "retry", "message": str(exc)}}, 503)
-    background = BackgroundTask(services.deliveries.request, to_deliver) if to_deliver else None
+    background = services.delivery.after_answer(to_deliver)
     return JSONResponse({"received": True, "result": done}, background=background)
 
 

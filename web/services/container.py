@@ -12,6 +12,8 @@ from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
 from web.services.accounts import Accounts
+from web.services.delivery import Deliverer, Delivery
+from web.services.door import Door
 from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
@@ -36,7 +38,10 @@ class Services:
     registrations: Registrations
     exports: Exports
     tickets: Tickets
+    door: Door
     door_staff: DoorStaff
+    deliverer: Deliverer  # renders and mails tickets now (what the Deliveries adapter runs)
+    delivery: Delivery  # asks for a delivery after an answer: the one caller of `deliveries`
     deliveries: Deliveries
     payments: Payments
     sessions: Sessions

@@ -199,7 +199,7 @@ async def _seed(services: Services) -> None:
         await services.registrations.register(ben, tonight.id, 1, []),
     ]
     for booking in bookings:
-        await services.tickets.deliver(booking.id)
+        await services.deliverer.deliver(booking.id)
     dora = users[ACCOUNTS[3].email]
     for event in (tonight, yoga):
         await services.door_staff.add(organizer, event, dora.email)

@@ -25,10 +25,14 @@ from models.payment_rules import RefundKind, payment_mismatches, refund_kind
 from models.store import Store
 from models.tickets import tickets_for
 from web.adapters.mail.port import Mailer
-from web.adapters.payments.port import PaymentProvider, PaymentStart, ProviderEvent
-from web.adapters.payments.simulator import SimulatedPayments
+from web.adapters.payments.port import (
+    NotSimulator,
+    PaymentEvent,
+    PaymentEventKind,
+    PaymentProvider,
+    PaymentStart,
+)
 from web.mails import payment_too_late_mail, refund_mail
-from web.services.tickets import Tickets
 
 log = logging.getLogger("admit.payments")
 
@@ -36,11 +40,6 @@ log = logging.getLogger("admit.payments")
 class HoldExpired(Conflict):
     code = "hold_expired"
     message = "Your seats were released because the time to pay ran out. Register again."
-
-
-class NotSimulator(Conflict):
-    code = "not_simulator"
-    message = "Simulated payments only work when the payment provider is the simulator."
 
 
 @dataclass(frozen=True)
@@ -59,13 +58,11 @@ class Payments:
         self,
         store: Store,
         provider: PaymentProvider,
-        tickets: Tickets,
         mailer: Mailer,
         base_url: str,
     ) -> None:
         self.store = store
         self.provider = provider
-        self.tickets = tickets
         self.mailer = mailer
         self.base_url = base_url
 
@@ -93,7 +90,7 @@ class Payments:
     async def pay_simulated(
         self, user: User, registration_id: str, card_number: str, authenticate: str | None
     ) -> Applied:
-        if not isinstance(self.provider, SimulatedPayments):
+        if not self.provider.takes_test_cards:
             raise NotSimulator()
         registration, _ = await self._registration(registration_id)
         if registration.user_id != user.id:
@@ -104,7 +101,7 @@ class Payments:
             utcnow()
         ):
             raise HoldExpired()
-        self.provider.charge(card_number, authenticate)  # raises for declined cards
+        self.provider.charge_test_card(card_number, authenticate)  # raises when declined
         return await self.apply_success(registration.id)
 
     # -- what every provider's success leads to -------------------------------------------
@@ -148,17 +145,11 @@ class Payments:
         if await self.store.webhook_event_seen(event.id):
             return "duplicate", None
         done, to_deliver = await self._apply(event)
-        await self.store.record_webhook_event(event.id, event.kind, utcnow())
+        await self.store.record_webhook_event(event.id, event.provider_kind, utcnow())
         return done, to_deliver
 
-    async def _apply(self, event: ProviderEvent) -> tuple[str, str | None]:
-        if event.kind not in (
-            "payment_intent.succeeded",
-            "payment_intent.payment_failed",
-            "charge.refunded",
-        ):
-            return "ignored", None
-        if event.payment_ref is None:
+    async def _apply(self, event: PaymentEvent) -> tuple[str, str | None]:
+        if event.kind is None or event.payment_ref is None:
             return "ignored", None
         # The delivery is only a signal: what counts is the payment as the provider has it
         # now, which also puts reordered deliveries right.
@@ -186,15 +177,17 @@ class Payments:
             log.error(
                 "webhook %s (%s): payment %s does not match registration %s, not applied: %s",
                 event.id,
-                event.kind,
+                event.provider_kind,
                 state.ref,
                 registration.id,
                 "; ".join(mismatches),
             )
             return "ignored: payment does not match the registration", None
-        if event.kind == "charge.refunded":
+        if event.kind is PaymentEventKind.REFUNDED:
             return await self._apply_refund(registration, state.amount_refunded), None
-        if state.status == "succeeded":
+        # Succeeded or failed alike: the payment as it is now decides (a failure reported
+        # after a later success must not undo it).
+        if state.paid:
             applied = await self.apply_success(registration.id)
             return applied.outcome.value, applied.to_deliver
         return f"payment {state.status}", None

@@ -1,14 +1,13 @@
-"""Deliveries in this process: `Tickets.deliver` runs now (the local default)."""
+"""Deliveries in this process: the delivery runs now (the local default)."""
 
 from __future__ import annotations
 
-from web.adapters.deliveries.port import Deliveries
-from web.services.tickets import Tickets
+from web.adapters.deliveries.port import Deliver, Deliveries
 
 
 class InlineDeliveries(Deliveries):
-    def __init__(self, tickets: Tickets) -> None:
-        self.tickets = tickets
+    def __init__(self, deliver: Deliver) -> None:
+        self.deliver = deliver
 
     async def request(self, registration_id: str) -> None:
-        await self.tickets.deliver(registration_id)
+        await self.deliver(registration_id)

@@ -14,19 +14,18 @@ import json
 import logging
 
 from web.adapters.aws_clients import AwsClients, error_code
-from web.adapters.deliveries.port import Deliveries
-from web.services.tickets import Tickets
+from web.adapters.deliveries.port import Deliver, Deliveries
 
 log = logging.getLogger("admit.deliveries")
 
 
 class SqsDeliveries(Deliveries):
     def __init__(
-        self, aws: AwsClients, queue_url: str, tickets: Tickets, dead_letter_url: str = ""
+        self, aws: AwsClients, queue_url: str, deliver: Deliver, dead_letter_url: str = ""
     ) -> None:
         self.aws = aws
         self.queue_url = queue_url
-        self.tickets = tickets
+        self.deliver = deliver  # the fallback when the queue fails
         self.dead_letter_url = dead_letter_url
 
     async def set_aside(self, registration_id: str, reason: str) -> bool:
@@ -70,4 +69,4 @@ class SqsDeliveries(Deliveries):
                 reason,
                 exc,
             )
-            await self.tickets.deliver(registration_id)
+            await self.deliver(registration_id)

@@ -18,18 +18,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from models.private_paths import private_dir
-from web.adapters.files.port import DownloadLink, Files, FileStoreFailed
+from web.adapters.files.port import DownloadLink, Files, FileStoreFailed, LinkRefused
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_.-]{0,200}$")
 MAX_TTL = 900
-
-
-class LinkRefused(Exception):
-    """The link was altered or has expired."""
-
-    def __init__(self, expired: bool) -> None:
-        super().__init__("expired" if expired else "altered")
-        self.expired = expired
 
 
 class LocalFiles(Files):
@@ -60,9 +52,6 @@ class LocalFiles(Files):
 
     async def exists(self, key: str) -> bool:
         return self.path(key).is_file()
-
-    def read(self, key: str) -> bytes:
-        return self.path(key).read_bytes()
 
     async def get(self, key: str) -> bytes | None:
         path = self.path(key)
@@ -97,3 +86,13 @@ class LocalFiles(Files):
             raise LinkRefused(expired=False)
         if datetime.now(UTC).timestamp() > expires_at:
             raise LinkRefused(expired=True)
+
+    async def open_link(self, key: str, filename: str, expires: str, signature: str) -> bytes:
+        self.check_link(key, filename, expires, signature)
+        try:
+            path = self.path(key)
+        except ValueError as exc:
+            raise LinkRefused(expired=False) from exc
+        if not path.is_file():
+            raise LinkRefused(expired=False)
+        return await asyncio.to_thread(path.read_bytes)

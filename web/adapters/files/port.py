@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+from models.errors import NotFound
+
 
 @dataclass(frozen=True)
 class DownloadLink:
@@ -15,6 +17,14 @@ class DownloadLink:
 
 class FileStoreFailed(RuntimeError):
     """The file service refused or could not take a file."""
+
+
+class LinkRefused(Exception):
+    """The link was altered or has expired, or names no file."""
+
+    def __init__(self, expired: bool) -> None:
+        super().__init__("expired" if expired else "altered")
+        self.expired = expired
 
 
 class Files(ABC):
@@ -33,3 +43,9 @@ class Files(ABC):
         """A link that works without other credentials and stops working after `ttl`
         seconds (at most 15 minutes): a path on this site (local) or an absolute URL (S3).
         """
+
+    async def open_link(self, key: str, filename: str, expires: str, signature: str) -> bytes:
+        """The file a `download_link` of this site names (local files): raises LinkRefused
+        when the link was altered, has expired or names no file. Stores whose links go
+        elsewhere (S3) serve none here: NotFound, as if the page did not exist."""
+        raise NotFound()

@@ -10,22 +10,12 @@ import asyncio
 import email
 import email.policy
 import email.utils
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from models.private_paths import write_private
 from web.adapters.mail.mime import message_bytes
-from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
-
-
-@dataclass(frozen=True)
-class StoredMail:
-    filename: str
-    to: str
-    subject: str
-    sent_at: datetime
-    text: str
+from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer, StoredMail
 
 
 class OutboxMailer(Mailer):
@@ -48,7 +38,7 @@ class OutboxMailer(Mailer):
         # Reset and verification codes: readable by this user only.
         write_private(self.folder / name, raw)
 
-    def list_messages(self, limit: int = 50) -> list[StoredMail]:
+    def kept_messages(self, limit: int = 50) -> list[StoredMail]:
         """Newest first."""
         if not self.folder.exists():
             return []

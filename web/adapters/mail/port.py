@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,17 @@ class Mail:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class StoredMail:
+    """A mail as a mailer that keeps what it sends shows it (the local outbox)."""
+
+    filename: str
+    to: str
+    subject: str
+    sent_at: datetime
+    text: str
+
+
 class MailDeliveryFailed(RuntimeError):
     """The mail service refused or could not take the message (may pass: retry)."""
 
@@ -34,3 +46,8 @@ class MailNotBuilt(RuntimeError):
 class Mailer(ABC):
     @abstractmethod
     async def send(self, mail: Mail) -> None: ...
+
+    def kept_messages(self, limit: int = 50) -> list[StoredMail] | None:
+        """The mails sent, newest first, when this mailer keeps them for a person to
+        read (the local outbox, shown at /dev/outbox); None when mail leaves for good."""
+        return None

@@ -12,10 +12,10 @@ from models.domain import Registration
 from models.errors import ValidationFailed
 from web.adapters.payments.port import (
     CardRefused,
+    PaymentEvent,
     PaymentProvider,
     PaymentStart,
     PaymentState,
-    ProviderEvent,
     WebhookRejected,
 )
 
@@ -37,6 +37,7 @@ def clean_card_number(raw: str) -> str:
 
 class SimulatedPayments(PaymentProvider):
     name = "simulator"
+    takes_test_cards = True
 
     def known_reference(self, registration: Registration) -> str | None:
         return f"sim_{registration.id}"
@@ -44,7 +45,7 @@ class SimulatedPayments(PaymentProvider):
     async def start(self, registration: Registration) -> PaymentStart:
         return PaymentStart(ref=f"sim_{registration.id}")
 
-    def charge(self, card_number: str, authenticate: str | None) -> None:
+    def charge_test_card(self, card_number: str, authenticate: str | None) -> None:
         """Succeeds, or raises CardRefused (402) or ValidationFailed (422) like Stripe's
         test cards would."""
         number = clean_card_number(card_number)
@@ -72,5 +73,5 @@ class SimulatedPayments(PaymentProvider):
     async def cancel(self, registration: Registration) -> None:
         return None
 
-    def parse_webhook(self, payload: bytes, signature: str) -> ProviderEvent:
+    def parse_webhook(self, payload: bytes, signature: str) -> PaymentEvent:
         raise WebhookRejected("The simulator sends no webhooks.")

@@ -13,6 +13,9 @@ With an API base set (`ADMIT_STRIPE_API_BASE`, e.g. localstripe in the tests) th
 PaymentIntent is created with only the parameters that emulator knows: card payments
 (`payment_method_types=["card"]`) and no description. Against Stripe itself it uses
 `automatic_payment_methods`, as the Payment Element expects.
+
+Stripe's webhook events reach the service in the port's words (`EVENT_KINDS`), and test
+cards are the simulator's: `charge_test_card` refuses them here, as the port does.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from typing import Any
 from models.domain import Registration
 from web.adapters.payments.port import (
     CardRefused,
+    PaymentEvent,
+    PaymentEventKind,
     PaymentProvider,
     PaymentStart,
     PaymentState,
-    ProviderEvent,
     ProviderUnavailable,
     WebhookRejected,
 )
@@ -42,6 +46,12 @@ FINISHED = frozenset({"canceled", "succeeded"})
 TIMEOUT_SECONDS = 20.0
 NETWORK_RETRIES = 2
 CLIENT_SECRETS_KEPT = 10_000  # about 1 MB; a flash sale's holds at once
+# Stripe's events in the port's words; any other event is nothing Admit acts on.
+EVENT_KINDS = {
+    "payment_intent.succeeded": PaymentEventKind.SUCCEEDED,
+    "payment_intent.payment_failed": PaymentEventKind.FAILED,
+    "charge.refunded": PaymentEventKind.REFUNDED,
+}
 
 
 class StripePayments(PaymentProvider):
@@ -182,6 +192,7 @@ class StripePayments(PaymentProvider):
             currency=str(intent.get("currency") or "").upper(),
             event_id=metadata.get("event_id"),
             amount_refunded=refunded,
+            paid=intent["status"] == "succeeded",
         )
 
     async def refund(self, registration: Registration) -> None:
@@ -236,7 +247,7 @@ class StripePayments(PaymentProvider):
         if status not in FINISHED:
             raise ProviderUnavailable(f"Stripe could not cancel payment {ref} ({status}).")
 
-    def parse_webhook(self, payload: bytes, signature: str) -> ProviderEvent:
+    def parse_webhook(self, payload: bytes, signature: str) -> PaymentEvent:
         stripe = self._stripe
         if not self.webhook_secret:
             raise WebhookRejected("ADMIT_STRIPE_WEBHOOK_SECRET is not set: no webhook is trusted.")
@@ -259,8 +270,12 @@ class StripePayments(PaymentProvider):
                 payment_ref = intent.get("id") if isinstance(intent, dict) else intent
             else:
                 payment_ref = None
-            return ProviderEvent(
-                id=str(body["id"]), kind=kind, object_id=object_id, payment_ref=payment_ref
+            return PaymentEvent(
+                id=str(body["id"]),
+                kind=EVENT_KINDS.get(kind),
+                payment_ref=payment_ref,
+                provider_kind=kind,
+                object_id=object_id,
             )
         except (LookupError, TypeError, AttributeError) as exc:
             raise WebhookRejected("The event lacks the fields Admit reads.") from exc

@@ -21,10 +21,6 @@ from web.services.container import services_of
 from web.services.events import clean_search, parse_event_query
 
 
-def _payments(request: Request) -> str:
-    return request.app.state.settings.payments
-
-
 async def list_events(request: Request) -> Response:
     limit, cursor = page_params(request)
     params = request.query_params
@@ -87,7 +83,7 @@ async def event_registrations(request: Request) -> Response:
     page = await services_of(request).registrations.for_event(
         organizer, request.path_params["event_id"], query, limit, cursor
     )
-    payments = _payments(request)
+    payments = services_of(request).payments.name
     tickets = services_of(request).tickets
     items = [
         registration_json(r, payments, [t.id for t in await tickets.for_registration(r)])

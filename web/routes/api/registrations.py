@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,10 +13,6 @@ from models.errors import ValidationFailed
 from web.auth import require_user
 from web.routes.api.common import json_object, list_json, page_params, registration_json
 from web.services.container import services_of
-
-
-def _payments(request: Request) -> str:
-    return request.app.state.settings.payments
 
 
 def _registration_body(body: dict[str, Any]) -> tuple[str, int, list[str]]:
@@ -44,10 +39,7 @@ async def create_registration(request: Request) -> Response:
     services = services_of(request)
     registration = await services.registrations.register(user, event_id, quantity, names)
     body = await _registration_json(request, registration, user)
-    if registration.status is not RegistrationStatus.CONFIRMED:
-        return JSONResponse(body, status_code=201)
-    # PDFs and the confirmation mail after the answer: the buyer does not wait for them.
-    delivery = BackgroundTask(services.deliveries.request, registration.id)
+    delivery = services.delivery.after_registering(registration)
     return JSONResponse(body, status_code=201, background=delivery)
 
 
@@ -58,7 +50,7 @@ async def _registration_json(
     tickets = []
     if registration.status is RegistrationStatus.CONFIRMED:
         tickets = await services.tickets.for_registration(registration)
-    body = registration_json(registration, _payments(request), [t.id for t in tickets])
+    body = registration_json(registration, services.payments.name, [t.id for t in tickets])
     # The client secret lets its holder pay, and see the payment: the payer's alone, never
     # the organizer's view of someone else's registration.
     if (
@@ -86,10 +78,7 @@ async def simulated_payment(request: Request) -> Response:
         user, request.path_params["registration_id"], card, authenticate
     )
     body = await _registration_json(request, applied.registration, user)
-    delivery = None
-    if applied.to_deliver:
-        delivery = BackgroundTask(services.deliveries.request, applied.to_deliver)
-    return JSONResponse(body, background=delivery)
+    return JSONResponse(body, background=services.delivery.after_answer(applied.to_deliver))
 
 
 async def my_registrations(request: Request) -> Response:

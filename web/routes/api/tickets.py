@@ -49,7 +49,7 @@ async def validate(request: Request) -> Response:
     if ("code" in body) == ("ticket_id" in body):
         message = "Give the ticket's code (or, for a ticket found by name, its ticket_id)."
         raise ValidationFailed({"code": message})
-    outcome = await services_of(request).tickets.validate(
+    outcome = await services_of(request).door.validate(
         user,
         body.get("code", ""),
         body["event_id"],
@@ -81,13 +81,13 @@ async def validate(request: Request) -> Response:
 
 async def checkin_keys(request: Request) -> Response:
     user = require_user(request)
-    keys = await services_of(request).tickets.checkin_keys(user, request.path_params["event_id"])
+    keys = await services_of(request).door.checkin_keys(user, request.path_params["event_id"])
     return JSONResponse({"keys": keys})
 
 
 async def door_search(request: Request) -> Response:
     user = require_user(request)
-    tickets = await services_of(request).tickets.search(
+    tickets = await services_of(request).door.search(
         user, request.path_params["event_id"], request.query_params.get("q", "")
     )
     # No `code`: it is the ticket itself. The door admits a ticket found by name with
