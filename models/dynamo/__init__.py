@@ -20,8 +20,8 @@ itself is not atomic under concurrent requests).
 
 Not done / known limits:
 - Wired in by web/wiring.py with ADMIT_STORE=dynamodb and ADMIT_DYNAMODB_TABLES (the
-  logical -> real table name mapping, read by web/settings.py); docs/ARCHITECTURE.md
-  describes the tables and each query.
+  logical -> real table name mapping, read by web/settings.py); infra/dynamodb.yml
+  describes the tables and the query each index serves.
 - `is_empty` is a Scan with Limit=1 (start-up only, never on a request path).
 - list_upcoming_events reads the `published` partition of by_status_start from its
   start (there is no longest-event bound to begin the key range at) and filters on

@@ -20,7 +20,7 @@ from web.templating import render
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 # One array per ticket in the offline list, in this order; a ticket that was never
-# checked in stops after `seats` (see "The door page" in docs/ARCHITECTURE.md).
+# checked in stops after `seats` (static/js/door-offline.js reads it).
 TICKET_COLUMNS = (
     "id",
     "status",
