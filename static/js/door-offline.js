@@ -218,6 +218,7 @@ export class OfflineDoor {
       fetched_at: fetchedAt,
       opens_at: body.opens_at,
       closes_at: body.closes_at,
+      scanner: body.scanner,
       keys: body.keys,
       tickets: body.tickets,
     };
@@ -273,10 +274,9 @@ export class OfflineDoor {
     const admission = claims && this.local.get(claims.ticketId);
     const now = Date.now();
     const result = decideCheckIn({
-      // The list does not say who scans (only someone who may check gets it): the phone
-      // decides as for the organizer, so after the hours it says event_over where the
-      // server refuses door staff (403). Nobody is admitted either way.
-      scanner: "organizer",
+      // As the server decides for whoever fetched the list: door staff's access ends
+      // with the door hours. (A list kept from before the field existed: organizer.)
+      scanner: list.scanner || "organizer",
       claims,
       eventId: list.event_id,
       status: stateOf(found, admission),

@@ -33,6 +33,11 @@ const RESULTS = {
   },
   not_yet_open: { title: "NOT YET OPEN", tone: "bad", detail: "Doors for this event are not open yet." },
   event_over: { title: "EVENT OVER", tone: "bad", detail: "This event has ended." },
+  forbidden: {
+    title: "NOT ALLOWED",
+    tone: "bad",
+    detail: "Your door access to this event has ended.",
+  },
 };
 
 function storage(key, fallback) {

@@ -55,6 +55,7 @@ def door_list_json(door_list: DoorList) -> dict[str, Any]:
         "synced_at": _time(door_list.synced_at),
         "opens_at": _time(door_list.opens_at),
         "closes_at": _time(door_list.closes_at),
+        "scanner": door_list.scanner.value,
         "keys": door_list.keys,
         "columns": list(TICKET_COLUMNS),
         "tickets": [_ticket_row(ticket) for ticket in door_list.tickets],

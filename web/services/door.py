@@ -20,8 +20,10 @@ from models.tickets import (
     GATE_MAX,
     CheckinAttempt,
     CheckinOutcome,
+    Scanner,
     Ticket,
     door_refusal,
+    scanner_of,
 )
 
 SEARCH_LIMIT = 20
@@ -38,6 +40,7 @@ class DoorList:
     opens_at: datetime  # before this: not_yet_open
     closes_at: datetime  # after this: event_over
     synced_at: datetime
+    scanner: Scanner  # who asked: the phone decides as the server would for them
 
 
 class Door:
@@ -122,6 +125,7 @@ class Door:
         only public keys; invariant 2 stays the server's when the phone syncs)."""
         synced_at = utcnow()  # before the read: nothing the list misses is older
         event = await self._may_check(user, event_id)
+        staff = event.organizer_id != user.id  # _may_check let them in: door staff
         tickets = await self.store.list_event_tickets(event.id)
         return DoorList(
             event=event,
@@ -130,6 +134,7 @@ class Door:
             opens_at=event.effective_doors_open_at,
             closes_at=event.ends_at + self.grace,
             synced_at=synced_at,
+            scanner=scanner_of(event, user.id, staff),
         )
 
     def _public_keys(self) -> list[dict[str, str]]:
