@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.dynamo.session import shared_session
+from models.aws_session import shared_session
 from models.dynamo.tables import LAYOUT, create_tables
 from tests.aws_fixtures import make_bucket, verify_sender
 from tests.cognito_pool import REGION, make_pool

@@ -8,7 +8,7 @@ import email.policy
 from email.message import EmailMessage
 from typing import cast
 
-from models.dynamo.session import shared_session
+from models.aws_session import shared_session
 
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from models.dynamo.session import shared_session
+from models.aws_session import shared_session
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"

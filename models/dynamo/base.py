@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from models.aws_session import shared_session
 from models.dynamo.codec import Item, encode_cursor
-from models.dynamo.session import shared_session
 from models.dynamo.tables import LAYOUT
 from models.errors import StoreNotReady, ValidationFailed
 

@@ -13,7 +13,7 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import Any
 
-from models.dynamo.session import shared_session
+from models.aws_session import shared_session
 
 
 class AwsClients:

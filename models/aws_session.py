@@ -1,8 +1,10 @@
 """The process's one botocore session, shared by the DynamoDB store and the AWS adapters.
 
 It loads each service's model once (tens of milliseconds apiece), so the second client of
-a service costs about 2 ms. It lives here, beside the store, because `models/` imports
-nothing from `web/`; `web/adapters/aws_clients.py` takes it from here.
+a service costs about 2 ms. It lives in `models/` because the store uses it and `models/`
+imports nothing from `web/`; `web/adapters/aws_clients.py` takes it from here. It is a
+module of its own, outside `models/dynamo/`, so importing it loads no botocore: the
+local adapters never do.
 """
 
 from __future__ import annotations
