@@ -159,11 +159,19 @@ AWS_TESTS := tests/test_api_accounts.py tests/test_accounts_pages.py tests/test_
 	tests/test_client_address.py tests/test_deliveries_sqs.py \
 	tests/test_authorization_matrix.py tests/test_sessions_http.py
 
+# Both pytest runs spread the tests over every core with pytest-xdist (`-n auto`: one worker
+# per core, each with its own moto server, localstripe and live servers on ports the kernel
+# picks). `--dist loadgroup` keeps the browser tests together on one worker, so Playwright
+# and Chromium start once (tests/browser/conftest.py). `make test PYTEST_WORKERS=0` runs
+# in one process, as a plain `.venv/bin/pytest` does.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test-aws: install vendor
-	$(BIN)/pytest --adapters=aws -m "not browser" $(AWS_TESTS)
+	$(BIN)/pytest $(PYTEST_PARALLEL) --adapters=aws -m "not browser" $(AWS_TESTS)
 
 test: system-deps install vendor lint infra-check
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory test-aws
 
 clean:

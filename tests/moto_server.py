@@ -4,6 +4,12 @@ In-process `mock_aws` patches botocore's HTTP layer, which aiobotocore does not 
 the tests talk to a real moto server on 127.0.0.1 and a free port, started once per
 session and reset (`POST /moto-api/reset`) before every test that uses it.
 
+Under pytest-xdist each worker is a session of its own, so each worker has its own server
+(its port chosen by the kernel when it binds, so two workers never race for one): the
+resets of one worker never empty another's tables, and tests may still read moto's
+in-process backends (tests/aws_fixtures.py reads what SES sent), which only the process
+that runs the server can see.
+
 moto is not safe under concurrent requests: its TransactWriteItems deep-copies the tables
 and, when a condition fails, puts the copies back, undoing writes other request threads
 made meanwhile (and its ADD is a plain read-modify-write). Real DynamoDB applies each
@@ -18,6 +24,7 @@ import socket
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -28,6 +35,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A port where connections are refused for as long as the block runs: bound but not
+    listening, so no other test or xdist worker can start a server on it meanwhile (a port
+    from `free_port` may be taken by someone else before it is used)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 class OneRequestAtATime:
@@ -48,15 +65,16 @@ def moto_server() -> Iterator[str]:
     from tests import faithful_cognito
 
     faithful_cognito.apply()  # Cognito's codes checked as the real service does
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the kernel picks a free one as the server binds (no window for a race).
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
     # ThreadedMotoServer has no option for this: wrap the app its WSGI server serves.
     wsgi_server = server._server
     assert wsgi_server is not None
     wsgi_server.app = OneRequestAtATime(wsgi_server.app)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         server.stop()
 

@@ -20,7 +20,7 @@ import pytest
 from tests.api_helpers import create_event, registered, sign_up
 from tests.cognito_pool import REGION
 from tests.helpers import outbox_messages
-from tests.moto_server import free_port
+from tests.moto_server import refused_port
 from web.adapters.aws_clients import AwsClients
 from web.adapters.deliveries.sqs import SqsDeliveries
 from web.services.container import Services
@@ -116,19 +116,20 @@ async def test_a_queue_that_fails_means_delivering_inline(
 ) -> None:
     registration, email = await _free_registration(client)
     assert len(queued(sqs, queue_url)) == 1
-    if fault == "missing queue":
-        aws = services.aws
-        target = queue_url.rsplit("/", 1)[0] + "/no-such-queue"
-    else:
-        aws = AwsClients(REGION, f"http://127.0.0.1:{free_port()}")  # nothing listens there
-        target = queue_url
-    deliveries = SqsDeliveries(aws, target, services.deliverer.deliver)
-    try:
-        with caplog.at_level(logging.WARNING, logger="admit.deliveries"):
-            await deliveries.request(registration["id"])
-    finally:
-        if aws is not services.aws:
-            await aws.close()
+    with refused_port() as port:
+        if fault == "missing queue":
+            aws = services.aws
+            target = queue_url.rsplit("/", 1)[0] + "/no-such-queue"
+        else:
+            aws = AwsClients(REGION, f"http://127.0.0.1:{port}")  # refuses every connection
+            target = queue_url
+        deliveries = SqsDeliveries(aws, target, services.deliverer.deliver)
+        try:
+            with caplog.at_level(logging.WARNING, logger="admit.deliveries"):
+                await deliveries.request(registration["id"])
+        finally:
+            if aws is not services.aws:
+                await aws.close()
 
     (mail,) = ticket_mails(settings, email)
     pdfs = [p for p in mail.iter_attachments() if p.get_filename().endswith(".pdf")]

@@ -538,31 +538,35 @@ async def test_the_adapter_refunds_and_cancels_idempotently(
 
 @contextmanager
 def _live_app(settings: Settings) -> Iterator[str]:
+    # Bound here and handed to uvicorn: a port released and bound again could be taken in
+    # between by another xdist worker.
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    config = uvicorn.Config(
-        create_app(settings.with_changes(base_url=url)),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ws="none",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "the app stopped while starting"
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+        url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            create_app(settings.with_changes(base_url=url)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            ws="none",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert thread.is_alive(), "the app stopped while starting"
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.02)
+        try:
+            yield url
+        finally:
+            server.should_exit = True
+            thread.join(timeout=20)
 
 
 async def test_localstripe_delivers_its_own_webhooks(

@@ -53,10 +53,16 @@ HERE = Path(__file__).parent
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/browser is a browser test (`-m "not browser"` skips them)."""
+    """Every test under tests/browser is a browser test (`-m "not browser"` skips them).
+
+    They are also one xdist group: with `-n ... --dist loadgroup` (the Makefile's) one
+    worker runs them all in a row, so Playwright and Chromium start once (the fixtures
+    below live for this package) and their event loop never sits between asyncio tests.
+    """
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # Playwright's sync API leaves its event loop marked as running in the main thread while it
@@ -120,43 +126,47 @@ class LiveServer:
         return self.url + path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
-    """The app on a free 127.0.0.1 port, with a fresh data dir (a copy of the template DB)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings = settings.with_changes(base_url=url)
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ws="none",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the live server stopped while starting (see the captured log)")
-        if time.monotonic() > deadline:
+    """The app on a free 127.0.0.1 port, with a fresh data dir (a copy of the template DB).
+
+    The socket is bound here and handed to uvicorn, so the port is ours from the moment it
+    is known: a port probed, released and bound again later could be taken meanwhile by
+    another test or another xdist worker.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        settings = settings.with_changes(base_url=url)
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            ws="none",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("the live server stopped while starting (see the captured log)")
+            if time.monotonic() > deadline:
+                server.should_exit = True
+                pytest.fail(f"the live server did not start within {START_TIMEOUT} s")
+            time.sleep(0.02)
+        try:
+            yield LiveServer(url, settings)
+        finally:
             server.should_exit = True
-            pytest.fail(f"the live server did not start within {START_TIMEOUT} s")
-        time.sleep(0.02)
-    try:
-        yield LiveServer(url, settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=START_TIMEOUT)
-        assert not thread.is_alive(), "the live server did not stop"
+            thread.join(timeout=START_TIMEOUT)
+            assert not thread.is_alive(), "the live server did not stop"
 
 
 @dataclass
