@@ -159,7 +159,7 @@ def test_only_the_failed_records_come_back(
     by_registration = {json.loads(m["Body"])["registration_id"]: m for m in messages}
 
     # The mail service refuses one buyer's mail (as SES does an address on its suppression
-    # list); one attempt, so the test does not wait for Tickets.deliver's retries.
+    # list); one attempt, so the test does not wait for Deliverer.deliver's retries.
     send = OutboxMailer.send
 
     async def refusing(self: OutboxMailer, mail: Mail) -> None:
@@ -168,7 +168,7 @@ def test_only_the_failed_records_come_back(
         await send(self, mail)
 
     monkeypatch.setattr(OutboxMailer, "send", refusing)
-    monkeypatch.setattr("web.services.tickets.DELIVERY_ATTEMPTS", 1)
+    monkeypatch.setattr("web.services.delivery.DELIVERY_ATTEMPTS", 1)
     malformed = [
         {"MessageId": "m-not-json", "ReceiptHandle": "r1", "Body": "registration 42"},
         {"MessageId": "m-no-id", "ReceiptHandle": "r2", "Body": json.dumps({"id": good})},
