@@ -55,14 +55,11 @@ HERE = Path(__file__).parent
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/browser is a browser test (`-m "not browser"` skips them).
 
-    They are also one xdist group: with `-n ... --dist loadgroup` (the Makefile's) one
-    worker runs them all in a row, so Playwright and Chromium start once (the fixtures
-    below live for this package) and their event loop never sits between asyncio tests.
+    Under pytest-xdist one worker runs them all in a row (tests/parallel.py).
     """
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # Playwright's sync API leaves its event loop marked as running in the main thread while it
