@@ -280,6 +280,100 @@ class Event:
         return self.holds_expire_next is not None and self.holds_expire_next <= now
 
 
+# ----------------------------------------------------------------------- ticket types
+
+GENERAL_ADMISSION = "General admission"
+TICKET_TYPE_NAME_MAX = 100
+# Makes the id of the one type an event made the old way has (and the migration gave
+# every existing event): the same on both stores and in old rows that name no type.
+_DEFAULT_TYPE_NAMESPACE = uuid.UUID("6f1c3a52-9d3e-4c57-8f0e-2b7f3c1d5a90")
+
+
+def default_type_id(event_id: str) -> str:
+    return uuid.uuid5(_DEFAULT_TYPE_NAMESPACE, event_id).hex
+
+
+@dataclass(frozen=True)
+class TicketType:
+    """A kind of ticket of an event, with its own price and, optionally, capacity. The
+    event's capacity still bounds all its types together (invariant 1). The counters are
+    kept by the store in the same atomic step as the event's."""
+
+    id: str
+    event_id: str
+    name: str
+    price: int
+    currency: str
+    description: str = ""
+    capacity: int | None = None  # None: only the event's capacity limits it
+    sales_start: datetime | None = None
+    sales_end: datetime | None = None
+    max_per_registration: int | None = None  # None: the event's
+    hidden: bool = False
+    position: int = 0
+    seats_confirmed: int = 0
+    seats_held: int = 0
+    revenue: int = 0  # sales of this type, before partial refunds
+    in_use: bool = False  # a seat of it was ever taken: it can be hidden, not deleted
+
+    @property
+    def seats_taken(self) -> int:
+        return self.seats_confirmed + self.seats_held
+
+    @property
+    def own_seats_left(self) -> int | None:
+        """Seats left under the type's own capacity (None: it has none)."""
+        return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+    def seats_left(self, event: Event) -> int:
+        """The smaller of its own capacity left and the event's seats left."""
+        own = self.own_seats_left
+        return event.seats_left if own is None else min(own, event.seats_left)
+
+    def on_sale(self, now: datetime) -> bool:
+        """Inside its sales window (the event being on sale is checked apart)."""
+        if self.sales_start is not None and now < self.sales_start:
+            return False
+        return self.sales_end is None or now < self.sales_end
+
+    def per_registration(self, event: Event) -> int:
+        return self.max_per_registration or event.max_per_registration
+
+
+def default_ticket_type(event: Event) -> TicketType:
+    """The one type of an event made the old way (a price and a capacity, no types)."""
+    return TicketType(
+        id=default_type_id(event.id),
+        event_id=event.id,
+        name=GENERAL_ADMISSION,
+        price=event.price,
+        currency=event.currency,
+    )
+
+
+def lowest_price(types: list[TicketType]) -> int:
+    """The event's `price`: its lowest visible type's (all types', when all are hidden)."""
+    visible = [t.price for t in types if not t.hidden]
+    prices = visible or [t.price for t in types]
+    return min(prices) if prices else 0
+
+
+@dataclass(frozen=True)
+class RegistrationItem:
+    """One line of a registration: `quantity` seats of one type, at the type's price then
+    (`discount` per ticket, in minor units, comes from a promo code)."""
+
+    ticket_type_id: str
+    name: str
+    quantity: int
+    unit_price: int
+    discount: int = 0
+
+    @property
+    def amount(self) -> int:
+        return max(0, self.unit_price - self.discount) * self.quantity
+
+
 # ----------------------------------------------------------------------- registrations
 
 
@@ -315,6 +409,22 @@ class Registration:
     payment_ref: str | None = None
     # Minor units given back by a partial refund (a full refund makes it `refunded`).
     refunded_amount: int = 0
+    # The seats by ticket type, in the order the attendees' names follow. Empty in a
+    # registration stored before types existed: see `seat_items`.
+    items: tuple[RegistrationItem, ...] = ()
+
+    @property
+    def seat_items(self) -> tuple[RegistrationItem, ...]:
+        """The items, or for a registration that names none (made before ticket types),
+        all its seats of the event's default "General admission" type."""
+        if self.items:
+            return self.items
+        unit = self.amount // self.quantity if self.quantity else 0
+        return (
+            RegistrationItem(
+                default_type_id(self.event_id), GENERAL_ADMISSION, self.quantity, unit
+            ),
+        )
 
     def hold_expired(self, now: datetime) -> bool:
         return (

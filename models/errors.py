@@ -109,20 +109,51 @@ class EventNotOpen(Conflict):
     message = "This event is not open for registration."
 
 
+def _type_detail(ticket_type_id: str | None) -> dict[str, object]:
+    return {} if ticket_type_id is None else {"ticket_type_id": ticket_type_id}
+
+
 class SoldOut(Conflict):
+    """`ticket_type_id` names the type when its own capacity is the limit."""
+
     code = "sold_out"
     message = "Sold out: there are no seats left."
 
-    def __init__(self) -> None:
-        super().__init__(seats_left=0)
+    def __init__(self, ticket_type_id: str | None = None, name: str | None = None) -> None:
+        message = f"{name} is sold out." if name else None
+        super().__init__(message, seats_left=0, **_type_detail(ticket_type_id))
 
 
 class NotEnoughSeats(Conflict):
     code = "not_enough_seats"
 
-    def __init__(self, seats_left: int) -> None:
+    def __init__(
+        self, seats_left: int, ticket_type_id: str | None = None, name: str | None = None
+    ) -> None:
         noun = "seat" if seats_left == 1 else "seats"
-        super().__init__(f"Only {seats_left} {noun} left.", seats_left=seats_left)
+        where = f" of {name}" if name else ""
+        super().__init__(
+            f"Only {seats_left} {noun}{where} left.",
+            seats_left=seats_left,
+            **_type_detail(ticket_type_id),
+        )
+
+
+class TicketTypeNotOnSale(Conflict):
+    code = "ticket_type_not_on_sale"
+
+    def __init__(self, ticket_type_id: str, name: str) -> None:
+        super().__init__(f"{name} is not on sale now.", ticket_type_id=ticket_type_id)
+
+
+class TicketTypeInUse(Conflict):
+    code = "ticket_type_in_use"
+    message = "Seats of this ticket type were taken: hide it instead of deleting it."
+
+
+class LastTicketType(Conflict):
+    code = "last_ticket_type"
+    message = "An event keeps at least one ticket type."
 
 
 class CapacityBelowSold(Conflict):

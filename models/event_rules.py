@@ -283,6 +283,10 @@ class _Checker:
         return value
 
 
+# Ticket types' fields are checked the same way (models/ticket_type_rules.py).
+FieldChecker = _Checker
+
+
 def parse_event_fields(
     raw: Mapping[str, Any], source: Source, *, now: datetime, is_new: bool
 ) -> EventFields:

@@ -5,12 +5,12 @@ transaction that confirms it: invariant 3)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from models.domain import Event, PaymentOutcome, Registration, RegistrationStatus
-from models.seat_rules import SeatChange, hold_refusal
+from models.domain import PaymentOutcome, Registration, RegistrationStatus
+from models.seat_rules import HoldRead, SeatChange, TypeChange, hold_refusal, without_own_hold
 
 
 def payment_mismatches(
@@ -75,12 +75,11 @@ class PaymentDecision:
     change: SeatChange | None = None
 
 
-def decide_payment(
-    registration: Registration, event: Event, account_seats: int, now: datetime
-) -> PaymentDecision:
+def decide_payment(registration: Registration, read: HoldRead, now: datetime) -> PaymentDecision:
     """Apply a successful payment to `registration`, as read inside the store's
-    transaction (after the event's run-out holds were swept), with its `event` and the
-    seats the same account holds or has confirmed for the event in other registrations.
+    transaction (after the event's run-out holds were swept), with its event and ticket
+    types and the seats the same account holds or has confirmed for the event in other
+    registrations (`read`).
 
     - Confirmed already: `ALREADY_CONFIRMED`, nothing changes (a repeated webhook).
     - Cancelled or refunded: `NOT_PAYABLE` (the service refunds the payment).
@@ -95,22 +94,32 @@ def decide_payment(
       are counted already).
     - The hold ran out (swept to `expired`, or still `held` past its expiry): the
       payment gets seats only if that many are free now and the account's limit allows
-      them, as a new hold would (`hold_refusal`); else `NO_SEATS` (refund). A hold not
-      swept yet still counts its own seats as held: those are free for it.
+      them, as a new hold would (`hold_refusal`: each type's capacity and the event's);
+      else `NO_SEATS` (refund). A hold not swept yet still counts its own seats as
+      held: those are free for it.
     """
     status = registration.status
     if status is RegistrationStatus.CONFIRMED:
         return PaymentDecision(PaymentOutcome.ALREADY_CONFIRMED)
     if status not in (RegistrationStatus.HELD, RegistrationStatus.EXPIRED):
         return PaymentDecision(PaymentOutcome.NOT_PAYABLE)
-    if not event.is_on_sale(now):
+    if not read.event.is_on_sale(now):
         return PaymentDecision(PaymentOutcome.NOT_PAYABLE)
     q, amount = registration.quantity, registration.amount
-    own = q if status is RegistrationStatus.HELD else 0  # still counted as held
-    confirm = SeatChange(held=-own, confirmed=q, registrations=1, revenue=amount)
-    if status is RegistrationStatus.HELD and not registration.hold_expired(now):
+    held = status is RegistrationStatus.HELD  # its seats are still counted as held
+    own = q if held else 0
+    types = tuple(
+        TypeChange(
+            item.ticket_type_id,
+            held=-item.quantity if held else 0,
+            confirmed=item.quantity,
+            revenue=item.amount,
+        )
+        for item in registration.seat_items
+    )
+    confirm = SeatChange(held=-own, confirmed=q, registrations=1, revenue=amount, types=types)
+    if held and not registration.hold_expired(now):
         return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)
-    without_own = replace(event, seats_held=event.seats_held - own)
-    if hold_refusal(without_own, q, account_seats, now) is not None:
+    if hold_refusal(without_own_hold(read, registration), registration.seat_items, now):
         return PaymentDecision(PaymentOutcome.NO_SEATS)
     return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)

@@ -25,6 +25,7 @@ from models.domain import (
     Registration,
     RegistrationStatus,
     Role,
+    TicketType,
     User,
 )
 from models.event_rules import EventFields
@@ -139,7 +140,10 @@ class Store(SessionStore, ABC):
     # -- events -------------------------------------------------------------------------
 
     @abstractmethod
-    async def create_event(self, event: Event) -> None: ...
+    async def create_event(self, event: Event, ticket_types: Sequence[TicketType] = ()) -> None:
+        """Store a new event with its ticket types in one step; without types, with one
+        "General admission" type (`models.domain.default_ticket_type`). The stored
+        `price` is the lowest visible type's."""
 
     @abstractmethod
     async def get_event(self, event_id: str) -> Event | None: ...
@@ -175,6 +179,43 @@ class Store(SessionStore, ABC):
     ) -> Event:
         """Move an event to `to` only from one of `allowed_from` (`InvalidTransition`)."""
 
+    # -- ticket types ---------------------------------------------------------------------
+    #
+    # Definitions only: each type's seat counters move with the event's, inside the seat
+    # operations below, so callers never see how they are counted (a hot type's counter
+    # can later be split like the event's). Every change keeps the event's `price`.
+
+    @abstractmethod
+    async def list_ticket_types(self, event_id: str) -> list[TicketType]:
+        """An event's types in their order, with their counters (strongly consistent);
+        empty for an unknown event."""
+
+    @abstractmethod
+    async def add_ticket_type(self, ticket_type: TicketType) -> TicketType:
+        """Add a type after the event's others; raises `NotFound` (event) or
+        `ValidationFailed` on `name` when another type of the event has that name."""
+
+    @abstractmethod
+    async def update_ticket_type(
+        self,
+        event_id: str,
+        type_id: str,
+        change: Callable[[TicketType], TicketType],
+        now: datetime,
+    ) -> TicketType:
+        """Apply `change` (its definition fields only) to the type as it is now,
+        atomically. Raises `NotFound`, `CapacityBelowSold` (below its seats taken),
+        `ValidationFailed` (a name taken, or whatever `change` raises)."""
+
+    @abstractmethod
+    async def delete_ticket_type(self, event_id: str, type_id: str) -> None:
+        """Raises `NotFound`, `TicketTypeInUse` once any seat of it was ever taken, and
+        `LastTicketType` for the event's only type."""
+
+    @abstractmethod
+    async def move_ticket_type(self, event_id: str, type_id: str, by: int) -> list[TicketType]:
+        """Move a type `by` places (-1: up) in the event's order; returns the new order."""
+
     # -- registrations and seats ---------------------------------------------------------
     #
     # Seat counts are only ever changed by these operations, each one atomic, so that
@@ -185,7 +226,9 @@ class Store(SessionStore, ABC):
     async def hold_seats(
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
-        """Take `registration.quantity` seats and store the registration, in one step.
+        """Take `registration.quantity` seats and store the registration, in one step:
+        the seats of each of its items count against that type's capacity and all of
+        them against the event's (`models.seat_rules.decide_hold`).
 
         A `held` registration reserves seats until its hold expires; a `confirmed` one
         (a free event) takes them for good and stores its `tickets` in the same step.

@@ -40,6 +40,8 @@ class Ticket:
     created_at: datetime
     checked_in_at: datetime | None = None
     checked_in_gate: str | None = None
+    ticket_type_id: str = ""
+    ticket_type_name: str = ""
 
     @property
     def seat_label(self) -> str:
@@ -47,8 +49,10 @@ class Ticket:
 
 
 def tickets_for(registration: Registration, now: datetime) -> list[Ticket]:
-    """One ticket per seat; named seats first, the rest under the buyer's name."""
+    """One ticket per seat, by type in the order of the registration's items; named seats
+    first, the rest under the buyer's name."""
     names = list(registration.attendee_names)
+    kinds = [item for item in registration.seat_items for _ in range(item.quantity)]
     return [
         Ticket(
             id=new_id(),
@@ -61,6 +65,8 @@ def tickets_for(registration: Registration, now: datetime) -> list[Ticket]:
             seats=registration.quantity,
             status=TicketStatus.VALID,
             created_at=now,
+            ticket_type_id=kinds[seat].ticket_type_id,
+            ticket_type_name=kinds[seat].name,
         )
         for seat in range(registration.quantity)
     ]

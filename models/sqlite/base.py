@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from piccolo.engine.sqlite import TransactionType
 
 from models.sqlite.engine import DEFAULT_BUSY_TIMEOUT, make_engine
+
+T = TypeVar("T")
 
 
 class SqliteBase:
@@ -29,3 +33,8 @@ class SqliteBase:
             self.engine.transaction(transaction_type=TransactionType.immediate),
         ):
             yield
+
+    async def _hot(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one BEGIN IMMEDIATE transaction on the hot-path connection."""
+        async with self._write_lock:
+            return await self.engine.in_hot_transaction(work)

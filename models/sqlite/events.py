@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from models.domain import Event, EventStatus
+from models.domain import Event, EventStatus, TicketType, lowest_price
 from models.errors import CapacityBelowSold, InvalidTransition, NotFound
-from models.event_rules import EventFields
+from models.event_rules import FIELDS, EventFields
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.rows import (
@@ -18,16 +20,51 @@ from models.sqlite.rows import (
     encode_cursor,
     event_columns,
     event_from_row,
+    insert_sql,
     like_pattern,
 )
 from models.sqlite.tables import EventRow
+from models.sqlite.ticket_types import insert_types, types_or_default
 from models.store import EventQuery, Page
+from models.ticket_type_rules import price_follower
+
+
+def create(connection: sqlite3.Connection, event: Event, types: Sequence[TicketType]) -> None:
+    """The event with its types (or its one "General admission" type), in one step."""
+    kinds = types_or_default(event, types)
+    row = event_columns(replace(event, price=lowest_price(kinds)))
+    connection.execute(insert_sql("events", row), row)
+    insert_types(connection, kinds)
+
+
+def update(
+    connection: sqlite3.Connection,
+    event_id: str,
+    change: Callable[[Event], EventFields],
+    now: datetime,
+) -> Event:
+    """Apply `change` to the event as it is now. Its `price`, the old way of setting it,
+    moves its only type's price along (`price_follower`)."""
+    event = seats.sweep_if_due(connection, seats.read_event(connection, event_id), now)
+    fields = change(event)
+    if fields.capacity < event.seats_taken:
+        raise CapacityBelowSold(event.seats_taken)
+    follower = price_follower(seats.read_types(connection, event), event.price, fields.price)
+    if follower is not None:
+        connection.execute(
+            "UPDATE ticket_types SET price = ? WHERE id = ?", (fields.price, follower)
+        )
+    names = ", ".join(f"{name} = ?" for name in FIELDS)
+    connection.execute(
+        f"UPDATE events SET {names} WHERE id = ?",  # noqa: S608 (our own column names)
+        [getattr(fields, name) for name in FIELDS] + [event_id],
+    )
+    return seats.read_event(connection, event_id)
 
 
 class SqliteEvents(SqliteBase):
-    async def create_event(self, event: Event) -> None:
-        async with self.write_transaction():
-            await EventRow.insert(EventRow(**event_columns(event))).run()
+    async def create_event(self, event: Event, ticket_types: Sequence[TicketType] = ()) -> None:
+        await self._hot(lambda connection: create(connection, event, ticket_types))
 
     async def get_event(self, event_id: str) -> Event | None:
         row = await EventRow.select().where(EventRow.id == event_id).first().run()
@@ -98,37 +135,7 @@ class SqliteEvents(SqliteBase):
     async def update_event(
         self, event_id: str, change: Callable[[Event], EventFields], now: datetime
     ) -> Event:
-        async with self.write_transaction():
-            event = await self._event_in_transaction(event_id)
-            if event.has_expired_holds(now):
-                await seats.release_expired(event_id, now)
-                event = await self._event_in_transaction(event_id)
-            fields = change(event)
-            if fields.capacity < event.seats_taken:
-                raise CapacityBelowSold(event.seats_taken)
-            await (
-                EventRow.update(
-                    {
-                        EventRow.title: fields.title,
-                        EventRow.description: fields.description,
-                        EventRow.venue: fields.venue,
-                        EventRow.starts_at: fields.starts_at,
-                        EventRow.ends_at: fields.ends_at,
-                        EventRow.timezone: fields.timezone,
-                        EventRow.capacity: fields.capacity,
-                        EventRow.price: fields.price,
-                        EventRow.currency: fields.currency,
-                        EventRow.category: fields.category,
-                        EventRow.max_per_registration: fields.max_per_registration,
-                        EventRow.doors_open_at: fields.doors_open_at,
-                        EventRow.cancellation_hours: fields.cancellation_hours,
-                        EventRow.max_per_account: fields.max_per_account,
-                    }
-                )
-                .where(EventRow.id == event_id)
-                .run()
-            )
-            return await self._event_in_transaction(event_id)
+        return await self._hot(lambda connection: update(connection, event_id, change, now))
 
     async def set_event_status(
         self, event_id: str, allowed_from: frozenset[EventStatus], to: EventStatus

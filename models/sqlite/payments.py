@@ -26,10 +26,8 @@ def confirm(
     if event.has_expired_holds(now):
         event = seats.sweep_if_due(connection, event, now)
         registration = read_registration(connection, registration_id)
-    mine = seats.account_seats(
-        connection, event.id, registration.user_id, now, besides=registration.id
-    )
-    decision = decide_payment(registration, event, mine, now)
+    read = seats.read_hold(connection, event, registration.user_id, now, besides=registration.id)
+    decision = decide_payment(registration, read, now)
     if decision.outcome is not PaymentOutcome.CONFIRMED:
         return decision.outcome
     assert decision.change is not None

@@ -34,8 +34,10 @@ class SqliteRegistrations(SqliteBase):
         return registration
 
     async def release_expired_holds(self, event_id: str, now: datetime) -> int:
-        async with self.write_transaction():
-            return await seats.release_expired(event_id, now)
+        async with self._write_lock:
+            return await self.engine.in_hot_transaction(
+                lambda connection: seats.release_expired_sync(connection, event_id, now)
+            )
 
     async def events_with_expired_holds(self, now: datetime, limit: int) -> list[str]:
         rows = (

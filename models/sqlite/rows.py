@@ -11,8 +11,10 @@ from models.domain import (
     Event,
     EventStatus,
     Registration,
+    RegistrationItem,
     RegistrationStatus,
     Role,
+    TicketType,
     User,
 )
 from models.errors import ValidationFailed
@@ -123,7 +125,16 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "updated_at": registration.updated_at,
         "payment_ref": registration.payment_ref,
         "refunded_amount": registration.refunded_amount,
+        "items": items_to_text(registration.items),
     }
+
+
+def items_to_text(items: tuple[RegistrationItem, ...]) -> str:
+    return json.dumps([item.__dict__ for item in items])
+
+
+def items_from_text(text: str | None) -> tuple[RegistrationItem, ...]:
+    return tuple(RegistrationItem(**item) for item in json.loads(text or "[]"))
 
 
 def registration_from_row(row: dict[str, Any]) -> Registration:
@@ -143,7 +154,55 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         updated_at=utc_or_none(row["updated_at"]),
         payment_ref=row["payment_ref"],
         refunded_amount=row["refunded_amount"],
+        items=items_from_text(row.get("items")),
     )
+
+
+TYPE_DEFINITION = (
+    "name", "description", "price", "capacity", "sales_start", "sales_end",
+    "max_per_registration", "hidden", "position",
+)  # fmt: skip
+
+
+def ticket_type_columns(kind: TicketType) -> dict[str, Any]:
+    """The row of a new type (its counters start at 0; currency is the event's)."""
+    return {
+        "id": kind.id,
+        "event_id": kind.event_id,
+        **{name: getattr(kind, name) for name in TYPE_DEFINITION},
+        "seats_confirmed": kind.seats_confirmed,
+        "seats_held": kind.seats_held,
+        "revenue": kind.revenue,
+        "in_use": kind.in_use or kind.seats_taken > 0,
+    }
+
+
+def ticket_type_from_row(row: dict[str, Any], currency: str) -> TicketType:
+    return TicketType(
+        id=row["id"],
+        event_id=row["event_id"],
+        name=row["name"],
+        description=row["description"] or "",
+        price=row["price"],
+        currency=currency,
+        capacity=row["capacity"],
+        sales_start=utc_or_none(_moment(row["sales_start"])),
+        sales_end=utc_or_none(_moment(row["sales_end"])),
+        max_per_registration=row["max_per_registration"],
+        hidden=bool(row["hidden"]),
+        position=row["position"],
+        seats_confirmed=row["seats_confirmed"],
+        seats_held=row["seats_held"],
+        revenue=row["revenue"],
+        in_use=bool(row["in_use"]),
+    )
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """Piccolo converts timestamps; a raw sqlite3 read gives the stored text."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
 
 
 def encode_cursor(moment: datetime, row_id: str) -> str:
@@ -182,6 +241,8 @@ def ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "created_at": ticket.created_at,
         "checked_in_at": ticket.checked_in_at,
         "checked_in_gate": ticket.checked_in_gate,
+        "ticket_type_id": ticket.ticket_type_id,
+        "ticket_type_name": ticket.ticket_type_name,
     }
 
 
@@ -199,6 +260,8 @@ def ticket_from_row(row: dict[str, Any]) -> Ticket:
         created_at=utc(row["created_at"]),
         checked_in_at=utc_or_none(row["checked_in_at"]),
         checked_in_gate=row["checked_in_gate"],
+        ticket_type_id=row.get("ticket_type_id") or "",
+        ticket_type_name=row.get("ticket_type_name") or "",
     )
 
 

@@ -1,66 +1,37 @@
-"""The seat counter of an event, changed only inside a write transaction.
+"""The seat counters of an event and of its ticket types, changed only inside a write
+transaction (invariant 1).
 
-Each function here expects the caller to hold `write_transaction()` (BEGIN IMMEDIATE), so
-the read of the counters and their update cannot interleave with another writer.
+Each function here expects the caller to hold a BEGIN IMMEDIATE transaction on the
+connection it is given (`PooledSQLiteEngine.in_hot_transaction`), so the read of the
+counters and their update cannot interleave with another writer.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from models.domain import Event, Registration, RegistrationStatus
+from models.domain import Event, Registration, RegistrationStatus, TicketType
 from models.errors import NotEnoughSeats, NotFound
-from models.seat_rules import HoldDecision, SeatChange, decide_hold, seats_back
-from models.sqlite.rows import event_from_row, insert_sql, registration_columns, ticket_columns
-from models.sqlite.tables import EventRow, RegistrationRow
+from models.seat_rules import (
+    HoldDecision,
+    HoldRead,
+    SeatChange,
+    combined,
+    decide_hold,
+    seats_back,
+)
+from models.sqlite.rows import (
+    event_from_row,
+    insert_sql,
+    registration_columns,
+    registration_from_row,
+    ticket_columns,
+    ticket_type_from_row,
+)
 from models.tickets import Ticket
-
-
-async def release_expired(event_id: str, now: datetime) -> int:
-    """Expire the event's run-out holds and give their seats back; returns seats freed."""
-    expired = (
-        await RegistrationRow.update(
-            {
-                RegistrationRow.status: RegistrationStatus.EXPIRED.value,
-                RegistrationRow.updated_at: now,
-            }
-        )
-        .where(
-            (RegistrationRow.event_id == event_id)
-            & (RegistrationRow.status == RegistrationStatus.HELD.value)
-            & (RegistrationRow.hold_expires_at <= now)
-        )
-        .returning(RegistrationRow.quantity)
-        .run()
-    )
-    freed = sum(row["quantity"] for row in expired)
-    await (
-        EventRow.update(
-            {
-                EventRow.seats_held: EventRow.seats_held - freed,
-                EventRow.holds_expire_next: await _next_expiry(event_id),
-            }
-        )
-        .where(EventRow.id == event_id)
-        .run()
-    )
-    return freed
-
-
-async def _next_expiry(event_id: str) -> datetime | None:
-    row = (
-        await RegistrationRow.select(RegistrationRow.hold_expires_at)
-        .where(
-            (RegistrationRow.event_id == event_id)
-            & (RegistrationRow.status == RegistrationStatus.HELD.value)
-        )
-        .order_by(RegistrationRow.hold_expires_at)
-        .first()
-        .run()
-    )
-    return row["hold_expires_at"] if row else None
 
 
 def write_change(
@@ -68,11 +39,30 @@ def write_change(
     event_id: str,
     decided: SeatChange | HoldDecision,
 ) -> bool:
-    """Write a decision's `SeatChange` (and for a hold, the event's next hold expiry);
-    a change that takes seats is conditioned on the capacity. False when the condition
-    failed: inside BEGIN IMMEDIATE the decision read the same counters, so only a
-    decision that allowed too much could get there."""
+    """Write a decision's `SeatChange` to the event's counters and each of its types'
+    (and for a hold, the event's next hold expiry), all or nothing. A change that takes
+    seats is conditioned on the event's capacity and on each type's own. False when a
+    condition failed (nothing is written then): inside BEGIN IMMEDIATE the decision read
+    the same counters, so only a decision that allowed too much could get there."""
     change = decided.change if isinstance(decided, HoldDecision) else decided
+    connection.execute("SAVEPOINT seats")
+    if _write_event(connection, event_id, decided, change) and all(
+        _write_type(connection, event_id, t.ticket_type_id, t.held, t.confirmed, t.revenue)
+        for t in change.types
+    ):
+        connection.execute("RELEASE seats")
+        return True
+    connection.execute("ROLLBACK TO seats")
+    connection.execute("RELEASE seats")
+    return False
+
+
+def _write_event(
+    connection: sqlite3.Connection,
+    event_id: str,
+    decided: SeatChange | HoldDecision,
+    change: SeatChange,
+) -> bool:
     sql = (
         "UPDATE events SET seats_held = seats_held + ?, seats_confirmed = seats_confirmed + ?,"
         " registrations = registrations + ?, revenue = revenue + ?"
@@ -89,9 +79,32 @@ def write_change(
     return connection.execute(sql, values).rowcount == 1
 
 
+def _write_type(
+    connection: sqlite3.Connection,
+    event_id: str,
+    type_id: str,
+    held: int,
+    confirmed: int,
+    revenue: int,
+) -> bool:
+    taken = held + confirmed
+    sql = (
+        "UPDATE ticket_types SET seats_held = seats_held + ?,"
+        " seats_confirmed = seats_confirmed + ?, revenue = revenue + ?"
+    )
+    if taken > 0:
+        sql += ", in_use = 1"
+    sql += " WHERE id = ? AND event_id = ?"
+    values: list[object] = [held, confirmed, revenue, type_id, event_id]
+    if taken > 0:
+        sql += " AND (capacity IS NULL OR seats_confirmed + seats_held + ? <= capacity)"
+        values.append(taken)
+    return connection.execute(sql, values).rowcount == 1
+
+
 def give_back_sync(connection: sqlite3.Connection, registration: Registration) -> None:
     """Return the seats of a registration that held or confirmed them (`seats_back`),
-    inside the caller's transaction."""
+    to the event and to its types, inside the caller's transaction."""
     if change := seats_back(registration):
         write_change(connection, registration.event_id, change)
 
@@ -119,13 +132,31 @@ def hold(
     event = read_event(connection, registration.event_id)
     if event.is_on_sale(now):
         event = sweep_if_due(connection, event, now)
-    mine = account_seats(connection, event.id, registration.user_id, now)
-    decision = decide_hold(event, registration, mine, now)
+    read = read_hold(connection, event, registration.user_id, now)
+    decision = decide_hold(read, registration, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
     columns = registration_columns(registration)
     connection.execute(insert_sql("registrations", columns), columns)
     insert_tickets(connection, tickets)
+
+
+def read_hold(
+    connection: sqlite3.Connection, event: Event, user_id: str, now: datetime, besides: str = ""
+) -> HoldRead:
+    """What a seat decision reads: the event, its types, the account's seats."""
+    return HoldRead(
+        event=event,
+        types={kind.id: kind for kind in read_types(connection, event)},
+        account_seats=account_seats(connection, event.id, user_id, now, besides),
+    )
+
+
+def read_types(connection: sqlite3.Connection, event: Event) -> list[TicketType]:
+    rows = connection.execute(
+        "SELECT * FROM ticket_types WHERE event_id = ? ORDER BY position, id", (event.id,)
+    ).fetchall()
+    return [ticket_type_from_row(dict(row), event.currency) for row in rows]
 
 
 def insert_tickets(connection: sqlite3.Connection, tickets: Sequence[Ticket]) -> None:
@@ -167,23 +198,24 @@ def read_event(connection: sqlite3.Connection, event_id: str) -> Event:
     return event_from_row(dict(row))
 
 
-def release_expired_sync(connection: sqlite3.Connection, event_id: str, now: datetime) -> None:
+def release_expired_sync(connection: sqlite3.Connection, event_id: str, now: datetime) -> int:
+    """Expire the event's run-out holds and give their seats back, to the event and to
+    each type; returns the seats freed."""
     held = RegistrationStatus.HELD.value
-    freed = connection.execute(
-        "UPDATE registrations SET status = ?, updated_at = ? "
-        "WHERE event_id = ? AND status = ? AND hold_expires_at <= ? RETURNING quantity",
-        (RegistrationStatus.EXPIRED.value, now, event_id, held, now),
-    ).fetchall()
+    expired = [
+        registration_from_row(dict(row))
+        for row in connection.execute(
+            "UPDATE registrations SET status = ?, updated_at = ? "
+            "WHERE event_id = ? AND status = ? AND hold_expires_at <= ? RETURNING *",
+            (RegistrationStatus.EXPIRED.value, now, event_id, held, now),
+        ).fetchall()
+    ]
+    change = combined([seats_back(replace(r, status=RegistrationStatus.HELD)) for r in expired])
     next_row = connection.execute(
         "SELECT hold_expires_at FROM registrations WHERE event_id = ? AND status = ? "
         "ORDER BY hold_expires_at LIMIT 1",
         (event_id, held),
     ).fetchone()
-    connection.execute(
-        "UPDATE events SET seats_held = seats_held - ?, holds_expire_next = ? WHERE id = ?",
-        (
-            sum(row["quantity"] for row in freed),
-            next_row["hold_expires_at"] if next_row else None,
-            event_id,
-        ),
-    )
+    next_expiry = next_row["hold_expires_at"] if next_row else None
+    write_change(connection, event_id, HoldDecision(change, next_expiry))
+    return -change.held

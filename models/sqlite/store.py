@@ -18,6 +18,7 @@ from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
 from models.sqlite.sessions import SqliteSessions
 from models.sqlite.tables import TABLES
+from models.sqlite.ticket_types import SqliteTicketTypes
 from models.sqlite.tickets import SqliteTickets
 from models.sqlite.users import SqliteUsers
 from models.store import Store
@@ -27,6 +28,7 @@ class SqliteStore(
     SqliteUsers,
     SqliteAttempts,
     SqliteEvents,
+    SqliteTicketTypes,
     SqliteRegistrations,
     SqliteTickets,
     SqlitePayments,

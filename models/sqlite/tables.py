@@ -64,6 +64,27 @@ class EventRow(Table, tablename="events"):
     created_at = Timestamptz()
 
 
+class TicketTypeRow(Table, tablename="ticket_types"):
+    """A kind of ticket of an event, with its own seat counters (changed only in the
+    same transaction as the event's: models/sqlite/seats.py)."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    name = Varchar(length=100)
+    description = Text(default="")
+    price = Integer()
+    capacity = Integer(null=True, default=None)
+    sales_start = Timestamptz(null=True, default=None)
+    sales_end = Timestamptz(null=True, default=None)
+    max_per_registration = Integer(null=True, default=None)
+    hidden = Boolean(default=False)
+    position = Integer(default=0)
+    seats_confirmed = Integer(default=0)
+    seats_held = Integer(default=0)
+    revenue = Integer(default=0)
+    in_use = Boolean(default=False)  # a seat of it was ever taken: it cannot be deleted
+
+
 class RegistrationRow(Table, tablename="registrations"):
     id = Varchar(length=32, primary_key=True)
     event_id = Varchar(length=32, index=True)
@@ -80,6 +101,7 @@ class RegistrationRow(Table, tablename="registrations"):
     updated_at = Timestamptz(null=True, default=None)
     payment_ref = Varchar(length=255, null=True, default=None, index=True)
     refunded_amount = Integer(default=0)
+    items = Text(default="[]")  # JSON list of RegistrationItem fields, by ticket type
 
 
 class TicketRow(Table, tablename="tickets"):
@@ -95,6 +117,8 @@ class TicketRow(Table, tablename="tickets"):
     created_at = Timestamptz()
     checked_in_at = Timestamptz(null=True, default=None)
     checked_in_gate = Varchar(length=60, null=True, default=None)
+    ticket_type_id = Varchar(length=32, default="", index=True)
+    ticket_type_name = Varchar(length=100, default="")
 
 
 class CheckinRow(Table, tablename="checkins"):
@@ -153,6 +177,7 @@ TABLES: tuple[type[Table], ...] = (
     CodeRow,
     LoginFailureRow,
     EventRow,
+    TicketTypeRow,
     RegistrationRow,
     TicketRow,
     CheckinRow,
