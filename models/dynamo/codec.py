@@ -13,12 +13,16 @@ from typing import Any
 
 from models.domain import (
     DEFAULT_MAX_PER_ACCOUNT,
+    GENERAL_ADMISSION,
     Event,
     EventStatus,
     Registration,
+    RegistrationItem,
     RegistrationStatus,
     Role,
+    TicketType,
     User,
+    default_type_id,
 )
 from models.errors import ValidationFailed
 from models.tickets import Ticket, TicketStatus
@@ -50,6 +54,8 @@ def encode(value: object) -> dict[str, Any]:
         return {"SS": sorted(str(v) for v in value)}
     if isinstance(value, list | tuple):
         return {"L": [encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {str(k): encode(v) for k, v in value.items()}}
     raise TypeError(f"Cannot store {type(value).__name__} in DynamoDB")
 
 
@@ -63,6 +69,8 @@ def decode(value: dict[str, Any]) -> Any:
         return set(raw)
     if kind == "NULL":
         return None
+    if kind == "M":
+        return {name: decode(v) for name, v in raw.items()}
     return raw
 
 
@@ -133,7 +141,7 @@ def event_search_text(title: str, description: str, venue: str) -> str:
     return searchable(title, description, venue)
 
 
-def event_item(event: Event) -> Item:
+def event_item(event: Event, type_ids: list[str] | None = None) -> Item:
     values: dict[str, object] = {name: getattr(event, name) for name in EVENT_FIELDS}
     values.update(
         id=event.id,
@@ -149,8 +157,64 @@ def event_item(event: Event) -> Item:
         created_at=event.created_at,
         version=0,
         search_text=event_search_text(event.title, event.description, event.venue),
+        # The event's types in their order; an event stored before types has none
+        # (models/dynamo/ticket_types.py gives it its "General admission" type lazily).
+        ticket_type_ids=type_ids,
     )
     return to_item(values)
+
+
+# -- ticket types ----------------------------------------------------------------------
+#
+# A type is an item of the events table (it has no `organizer_id` or `status`, so it
+# stays out of that table's indexes), with its own seat counters.
+
+
+def type_key(event_id: str, type_id: str) -> str:
+    return f"type#{event_id}#{type_id}"
+
+
+TYPE_DEFINITION = (
+    "name", "description", "price", "capacity", "sales_start", "sales_end",
+    "max_per_registration", "hidden",
+)  # fmt: skip
+
+
+def ticket_type_item(kind: TicketType) -> Item:
+    values: dict[str, object] = {name: getattr(kind, name) for name in TYPE_DEFINITION}
+    values.update(
+        id=type_key(kind.event_id, kind.id),
+        type_id=kind.id,
+        event_id=kind.event_id,
+        seats_confirmed=kind.seats_confirmed,
+        seats_held=kind.seats_held,
+        seats_taken=kind.seats_taken,
+        revenue=kind.revenue,
+        in_use=kind.in_use or kind.seats_taken > 0,
+    )
+    return to_item(values)
+
+
+def ticket_type_from_item(item: Item, currency: str, position: int) -> TicketType:
+    v = from_item(item)
+    return TicketType(
+        id=v["type_id"],
+        event_id=v["event_id"],
+        name=v["name"],
+        description=v.get("description", ""),
+        price=v["price"],
+        currency=currency,
+        capacity=v.get("capacity"),
+        sales_start=_time(v, "sales_start"),
+        sales_end=_time(v, "sales_end"),
+        max_per_registration=v.get("max_per_registration"),
+        hidden=bool(v.get("hidden", False)),
+        position=position,
+        seats_confirmed=v.get("seats_confirmed", 0),
+        seats_held=v.get("seats_held", 0),
+        revenue=v.get("revenue", 0),
+        in_use=bool(v.get("in_use", False)),
+    )
 
 
 def event_from_item(item: Item) -> Event:
@@ -209,6 +273,7 @@ def registration_item(registration: Registration) -> Item:
             "updated_at": registration.updated_at,
             "payment_ref": registration.payment_ref,
             "refunded_amount": registration.refunded_amount,
+            "items": [dict(item.__dict__) for item in registration.items] or None,
             "search_text": searchable(
                 registration.buyer_name,
                 registration.buyer_email,
@@ -236,6 +301,8 @@ def registration_from_item(item: Item) -> Registration:
         updated_at=_time(v, "updated_at"),
         payment_ref=v.get("payment_ref"),
         refunded_amount=v.get("refunded_amount", 0),
+        # Stored before types: none, and `Registration.seat_items` names the default type.
+        items=tuple(RegistrationItem(**each) for each in v.get("items", ())),
     )
 
 
@@ -257,6 +324,8 @@ def ticket_item(ticket: Ticket) -> Item:
             "created_at": ticket.created_at,
             "checked_in_at": ticket.checked_in_at,
             "checked_in_gate": ticket.checked_in_gate,
+            "ticket_type_id": ticket.ticket_type_id or None,
+            "ticket_type_name": ticket.ticket_type_name or None,
             "search_text": searchable(ticket.attendee_name, ticket.buyer_name),
         }
     )
@@ -277,6 +346,9 @@ def ticket_from_item(item: Item) -> Ticket:
         created_at=from_iso(v["created_at"]),
         checked_in_at=_time(v, "checked_in_at"),
         checked_in_gate=v.get("checked_in_gate"),
+        # Issued before types: the event's default "General admission" type.
+        ticket_type_id=v.get("ticket_type_id", default_type_id(v["event_id"])),
+        ticket_type_name=v.get("ticket_type_name", GENERAL_ADMISSION),
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from models.domain import Event, EventStatus
+from models.domain import Event, EventStatus, TicketType, default_ticket_type, lowest_price
 from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import (
     EVENT_FIELDS,
@@ -16,26 +17,39 @@ from models.dynamo.codec import (
     event_item,
     event_search_text,
     iso,
+    ticket_type_item,
+    type_key,
 )
 from models.dynamo.seats import DynamoSeats, n, s
 from models.dynamo.tables import LAYOUT
 from models.errors import CapacityBelowSold, Conflict, InvalidTransition, NotFound
 from models.event_rules import EventFields
 from models.store import EventQuery, Page
+from models.ticket_type_rules import price_follower
 
 
 class DynamoEvents(DynamoSeats):
-    async def create_event(self, event: Event) -> None:
-        if (
-            await self.conditional(
-                "put_item",
-                TableName=self.t("events"),
-                Item=event_item(event),
-                ConditionExpression="attribute_not_exists(id)",
+    async def create_event(self, event: Event, ticket_types: Sequence[TicketType] = ()) -> None:
+        """One transaction: the event item listing its types, and each type's item."""
+        kinds = list(ticket_types) or [default_ticket_type(event)]
+        event = replace(event, price=lowest_price(kinds))
+        puts = [
+            {
+                "Put": {
+                    "TableName": self.t("events"),
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(id)",
+                }
+            }
+            for item in (
+                event_item(event, [kind.id for kind in kinds]),
+                *(ticket_type_item(kind) for kind in kinds),
             )
-            is None
-        ):
-            raise Conflict("An event with this id exists.")
+        ]
+        try:
+            await self.transact(puts)
+        except Refused as refused:
+            raise Conflict("An event with this id exists.") from refused
 
     async def get_event(self, event_id: str) -> Event | None:
         item = await self.get("events", {"id": event_id})
@@ -125,6 +139,9 @@ class DynamoEvents(DynamoSeats):
             fields = change(event)
             if fields.capacity < event.seats_taken:
                 raise CapacityBelowSold(event.seats_taken)
+            follower = price_follower(
+                await self.types_of(await self.event_item(event_id)), event.price, fields.price
+            )
             names = {f"#{name}": name for name in EVENT_FIELDS}
             values: dict[str, Any] = {
                 f":{name}": encode(getattr(fields, name))
@@ -140,22 +157,41 @@ class DynamoEvents(DynamoSeats):
             expression += " ADD version :one"
             if removes:
                 expression += " REMOVE " + ", ".join(removes)
+            update = {
+                **self._event_key(event_id),
+                "UpdateExpression": expression,
+                "ConditionExpression": "version = :version AND seats_taken <= :capacity",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+            if follower is not None:  # its only type's price moves with it
+                try:
+                    await self.transact(
+                        [{"Update": update}, self._type_price(event_id, follower, fields.price)]
+                    )
+                except Refused:
+                    await self.backoff(attempt)
+                    continue
+                return (await self._event(event_id))[0]
             try:
-                response = await self.conditional(
-                    "update_item",
-                    **self._event_key(event_id),
-                    UpdateExpression=expression,
-                    ConditionExpression="version = :version AND seats_taken <= :capacity",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    ReturnValues="ALL_NEW",
-                )
+                response = await self.conditional("update_item", **update, ReturnValues="ALL_NEW")
             except Refused:
                 response = None
             if response is not None:
                 return event_from_item(response["Attributes"])
             await self.backoff(attempt)
         raise Conflict("The event is being changed by someone else; try again.")
+
+    def _type_price(self, event_id: str, type_id: str, price: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.t("events"),
+                "Key": {"id": s(type_key(event_id, type_id))},
+                "UpdateExpression": "SET price = :price",
+                "ConditionExpression": "attribute_exists(id)",
+                "ExpressionAttributeValues": {":price": n(price)},
+            }
+        }
 
     async def set_event_status(
         self, event_id: str, allowed_from: frozenset[EventStatus], to: EventStatus

@@ -4,6 +4,7 @@ refunds, and the webhook events already applied."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
@@ -39,26 +40,31 @@ class DynamoPayments(DynamoRegistrations):
         from the new rows."""
         for attempt in range(RETRIES):
             registration = await self._registration(registration_id)
-            event, version = await self._event(registration.event_id)
+            read, version = await self.hold_read(registration.event_id, registration.user_id)
+            event = read.event
             if event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 registration = await self._registration(registration_id)
-                event, version = await self._event(event.id)
-            mine = await self.account_seats(event.id, registration.user_id)
+                read, version = await self.hold_read(event.id, registration.user_id)
+                event = read.event
             if registration.status is RegistrationStatus.HELD:
-                mine -= registration.quantity  # the counter holds this hold's seats too
-            decision = decide_payment(registration, event, mine, now)
+                # The account's counter holds this hold's seats too.
+                mine = read.account_seats - registration.quantity
+                read = replace(read, account_seats=mine)
+            decision = decide_payment(registration, read, now)
             if decision.outcome is not PaymentOutcome.CONFIRMED:
                 return decision.outcome
             assert decision.change is not None
             account = self.account_change(
                 event.id, registration.user_id, decision.change, event.max_per_account
             )
+            types = self.type_changes(event.id, decision.change, read.types)
             items = [
                 self.status_change(registration, RegistrationStatus.CONFIRMED, now),
                 self.event_change(
                     event.id, decision.change, version=version, capacity=event.capacity
                 ),
+                *types,
                 *account,
                 *self.ticket_puts(tickets),
             ]
@@ -67,7 +73,7 @@ class DynamoPayments(DynamoRegistrations):
             except Refused as refused:
                 # The status condition first: a repeat carrying the same tickets fails on
                 # both, and is answered from the status read next time round.
-                first_ticket = 2 + len(account)
+                first_ticket = 2 + len(types) + len(account)
                 if not refused.failed(0) and any(
                     refused.failed(i) for i in range(first_ticket, len(items))
                 ):
@@ -82,6 +88,7 @@ class DynamoPayments(DynamoRegistrations):
             registration = await self._registration(registration_id)
             if registration.status is RegistrationStatus.REFUNDED:
                 return registration
+            await self.event_item(registration.event_id)  # its types exist (backfill)
             items = [
                 self.status_change(registration, RegistrationStatus.REFUNDED, now),
                 *self.seats_back(registration),

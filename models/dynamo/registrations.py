@@ -30,16 +30,18 @@ class DynamoRegistrations(DynamoSeats):
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
         """One TransactWriteItems of what `decide_hold` returns: the event's counters
-        (conditioned on the version and `seats_taken <= capacity - q`), the account's
-        counter (conditioned on `seats <= max_per_account - q`), the registration put,
-        and its tickets' puts."""
+        (conditioned on the version and `seats_taken <= capacity - q`), each involved
+        type's counters (conditioned on its capacity read and `seats_taken <= capacity -
+        q`), the account's counter (conditioned on `seats <= max_per_account - q`), the
+        registration put, and its tickets' puts."""
         for attempt in range(RETRIES):
-            event, version = await self._event(registration.event_id)
+            read, version = await self.hold_read(registration.event_id, registration.user_id)
+            event = read.event
             if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
-                event, version = await self._event(event.id)
-            mine = await self.account_seats(event.id, registration.user_id)
-            decision = decide_hold(event, registration, mine, now)
+                read, version = await self.hold_read(event.id, registration.user_id)
+                event = read.event
+            decision = decide_hold(read, registration, now)
             update = self.event_change(
                 event.id, decision.change, version=version, capacity=event.capacity
             )["Update"]
@@ -51,11 +53,13 @@ class DynamoRegistrations(DynamoSeats):
                 assert decision.holds_expire_next is not None
                 update["UpdateExpression"] += " SET holds_expire_next = :next"
                 values[":next"] = s(iso(decision.holds_expire_next))
+            types = self.type_changes(event.id, decision.change, read.types)
             account = self.account_change(
                 event.id, registration.user_id, decision.change, event.max_per_account
             )
             items: list[dict[str, Any]] = [
                 {"Update": update},
+                *types,
                 *account,
                 {
                     "Put": {
@@ -69,7 +73,8 @@ class DynamoRegistrations(DynamoSeats):
             try:
                 await self.transact(items)
             except Refused as refused:
-                if any(refused.failed(i) for i in range(1 + len(account), len(items))):
+                first_put = 1 + len(types) + len(account)
+                if any(refused.failed(i) for i in range(first_put, len(items))):
                     raise Conflict("This registration exists already.") from refused
                 await self.backoff(attempt)  # the counters moved: read them again
                 continue
@@ -126,6 +131,7 @@ class DynamoRegistrations(DynamoSeats):
                 self.status_change(registration, to, now),
                 # The version: the window decided on is the event's current one.
                 self.event_change(event.id, back, version=version),
+                *self.type_changes(event.id, back),
                 *self.account_change(event.id, registration.user_id, back),
                 *self.void_ticket_items(tickets),
             ]

@@ -18,14 +18,24 @@ running out, a cancellation, a refund) subtracts in its own transaction. The ite
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from models.domain import Event, Registration, RegistrationStatus
+from models.domain import Event, Registration, RegistrationStatus, TicketType
 from models.dynamo.base import RETRIES, DynamoBase, Refused
-from models.dynamo.codec import Item, event_from_item, iso
-from models.errors import NotFound
-from models.seat_rules import SeatChange, seats_back
+from models.dynamo.codec import (
+    Item,
+    event_from_item,
+    iso,
+    registration_from_item,
+    ticket_type_from_item,
+    type_key,
+)
+from models.dynamo.ticket_type_backfill import backfill_default_type
+from models.errors import Conflict, NotFound
+from models.seat_rules import HoldRead, SeatChange, TypeChange, seats_back
 from models.tickets import TicketStatus
 
 HELD = RegistrationStatus.HELD.value
@@ -49,10 +59,55 @@ def next_expiry_condition(seen: datetime | None, values: dict[str, Any]) -> str:
 class DynamoSeats(DynamoBase):
     async def _event(self, event_id: str) -> tuple[Event, int]:
         """The event and its version (strongly consistent); `NotFound` if missing."""
-        item = await self.get("events", {"id": event_id})
-        if item is None:
-            raise NotFound("This event does not exist.")
+        item = await self.event_item(event_id)
         return event_from_item(item), int(item.get("version", {"N": "0"})["N"])
+
+    async def event_item(self, event_id: str) -> Item:
+        """The event's item (strongly consistent), with its ticket types listed: an
+        event stored before types gets its "General admission" type here, on first use
+        (`backfill_default_type`). `NotFound` if missing."""
+        for _ in range(RETRIES):
+            item = await self.get("events", {"id": event_id})
+            if item is None or "organizer_id" not in item:
+                raise NotFound("This event does not exist.")
+            if "ticket_type_ids" in item:
+                return item
+            await backfill_default_type(self, item)
+        raise Conflict("The event is being changed by someone else; try again.")
+
+    async def types_of(self, item: Item) -> list[TicketType]:
+        """The types listed on an event item, in their order, with their counters
+        (strongly consistent reads)."""
+        event_id = item["id"]["S"]
+        currency = item["currency"]["S"]
+        ids = [value["S"] for value in item["ticket_type_ids"]["L"]]
+        found: dict[str, Item] = {}
+        keys: list[dict[str, Any]] = [{"id": {"S": type_key(event_id, i)}} for i in ids]
+        while keys:
+            response = await self.client.batch_get_item(
+                RequestItems={self.t("events"): {"Keys": keys[:100], "ConsistentRead": True}}
+            )
+            for got in response.get("Responses", {}).get(self.t("events"), ()):
+                found[got["type_id"]["S"]] = got
+            unprocessed = response.get("UnprocessedKeys", {}).get(self.t("events"), {})
+            keys = list(unprocessed.get("Keys", ())) + keys[100:]
+        return [
+            ticket_type_from_item(found[i], currency, position)
+            for position, i in enumerate(ids)
+            if i in found
+        ]
+
+    async def hold_read(self, event_id: str, user_id: str) -> tuple[HoldRead, int]:
+        """What a seat decision reads (the event, its types, the account's seats), and
+        the event's version."""
+        item = await self.event_item(event_id)
+        types = await self.types_of(item)
+        read = HoldRead(
+            event=event_from_item(item),
+            types={kind.id: kind for kind in types},
+            account_seats=await self.account_seats(event_id, user_id),
+        )
+        return read, int(item.get("version", {"N": "0"})["N"])
 
     def _event_key(self, event_id: str) -> dict[str, Any]:
         return {"TableName": self.t("events"), "Key": {"id": s(event_id)}}
@@ -94,14 +149,66 @@ class DynamoSeats(DynamoBase):
             update["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": update}
 
+    def type_changes(
+        self, event_id: str, change: SeatChange, types: Mapping[str, TicketType] | None = None
+    ) -> list[dict[str, Any]]:
+        """One update per type the change moves, each conditioned on the type existing
+        and, when it takes seats, on the capacity read (`types`) still being the type's
+        and `seats_taken <= capacity - q`: a concurrent edit of the capacity, or another
+        buyer taking the last seats, fails the transaction and the caller decides
+        again."""
+        return [self._type_change(event_id, t, types) for t in change.types]
+
+    def _type_change(
+        self, event_id: str, t: TypeChange, types: Mapping[str, TicketType] | None
+    ) -> dict[str, Any]:
+        terms = {
+            "seats_held": t.held,
+            "seats_confirmed": t.confirmed,
+            "seats_taken": t.taken,
+            "revenue": t.revenue,
+        }
+        values = {f":{name}": n(value) for name, value in terms.items() if value}
+        adds = ", ".join(f"{name} :{name}" for name in terms if terms[name])
+        expression = f"ADD {adds}" if adds else ""
+        condition = "attribute_exists(id)"
+        names: dict[str, str] = {}
+        if t.taken > 0:
+            assert types is not None
+            kind = types[t.ticket_type_id]
+            expression += " SET in_use = :yes"
+            values[":yes"] = {"BOOL": True}
+            names["#capacity"] = "capacity"  # a reserved word
+            if kind.capacity is None:
+                condition += " AND attribute_not_exists(#capacity)"
+            else:
+                condition += " AND #capacity = :capacity AND seats_taken <= :type_limit"
+                values[":capacity"] = n(kind.capacity)
+                values[":type_limit"] = n(kind.capacity - t.taken)
+        update: dict[str, Any] = {
+            "TableName": self.t("events"),
+            "Key": {"id": s(type_key(event_id, t.ticket_type_id))},
+            "ConditionExpression": condition,
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        if expression:
+            update["UpdateExpression"] = expression.strip()
+            update["ExpressionAttributeValues"] = values
+        else:  # nothing moves (a 0-quantity line cannot be stored): a bare check
+            return {"ConditionCheck": update}
+        return {"Update": update}
+
     def seats_back(self, registration: Registration) -> list[dict[str, Any]]:
         """The writes giving back a registration's seats (`models.seat_rules.seats_back`):
-        the event's counters and the account's; none when it holds no seats."""
+        the event's counters, its types' and the account's; none when it holds no
+        seats."""
         change = seats_back(registration)
         if not change:
             return []
         return [
             self.event_change(registration.event_id, change),
+            *self.type_changes(registration.event_id, change),
             *self.account_change(registration.event_id, registration.user_id, change),
         ]
 
@@ -193,9 +300,11 @@ class DynamoSeats(DynamoBase):
         """Expire the event's run-out holds (each with its seats, in one transaction) and
         recompute `holds_expire_next`; returns the seats freed by this call."""
         freed = 0
+        await self.event_item(event_id)  # its types exist before seats go back to them
         for item in await self._expired_holds(event_id, now):
             quantity = int(item["quantity"]["N"])
-            gone = SeatChange(held=-quantity)
+            registration = registration_from_item(item)
+            gone = seats_back(replace(registration, status=RegistrationStatus.HELD))
             for attempt in range(RETRIES):
                 try:
                     await self.transact(
@@ -218,6 +327,7 @@ class DynamoSeats(DynamoBase):
                                 }
                             },
                             self.event_change(event_id, gone),
+                            *self.type_changes(event_id, gone),
                             *self.account_change(event_id, item["user_id"]["S"], gone),
                         ]
                     )

@@ -8,6 +8,7 @@ from models.dynamo.events import DynamoEvents
 from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
 from models.dynamo.sessions import DynamoSessions
+from models.dynamo.ticket_types import DynamoTicketTypes
 from models.dynamo.tickets import DynamoTickets
 from models.dynamo.users import DynamoUsers
 from models.store import Store
@@ -17,6 +18,7 @@ class DynamoStore(
     DynamoUsers,
     DynamoAttempts,
     DynamoEvents,
+    DynamoTicketTypes,
     DynamoPayments,
     DynamoPartialRefunds,
     DynamoTickets,
