@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_rules import RulesContract
+from tests.store_contract_ticket_types import TicketTypesContract
 
 REGION = "eu-west-1"
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -49,6 +51,7 @@ class TestDynamoStore(
     DoorStaffContract,
     SessionStoreContract,
     RulesContract,
+    TicketTypesContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
@@ -102,3 +105,64 @@ def test_layout_matches_infra() -> None:
         assert ours.get("GlobalSecondaryIndexes", []) == props.get("GlobalSecondaryIndexes", [])
         ttl = props.get("TimeToLiveSpecification", {}).get("AttributeName")
         assert table.ttl == ttl
+
+
+async def test_an_event_stored_before_ticket_types_gets_its_type_on_first_use(
+    store: DynamoStore,
+) -> None:
+    """The lazy backfill (models/dynamo/ticket_type_backfill.py): an event item with no
+    types, and its registration and tickets naming none, as the store wrote them before."""
+    import asyncio
+    from dataclasses import replace
+
+    from models.domain import GENERAL_ADMISSION, RegistrationStatus, default_type_id
+    from models.dynamo.codec import event_item, registration_item, ticket_item
+    from models.tickets import tickets_for
+    from tests.store_contract import make_registration
+
+    event = make_event(price=2000, seats_confirmed=2, seats_held=1, registrations=1, revenue=4000)
+    paid = make_registration(event, 2)
+    held = make_registration(event, 1, held_for=timedelta(minutes=10))
+    old_event = event_item(event)
+    assert "ticket_type_ids" not in old_event
+    await store.client.put_item(TableName=store.t("events"), Item=old_event)
+    for registration in (paid, held):
+        old = registration_item(registration)
+        assert "items" not in old
+        await store.client.put_item(TableName=store.t("registrations"), Item=old)
+    for ticket in tickets_for(paid, utcnow()):
+        old = ticket_item(replace(ticket, ticket_type_id="", ticket_type_name=""))
+        await store.client.put_item(TableName=store.t("tickets"), Item=old)
+
+    listed = await asyncio.gather(*(store.list_ticket_types(event.id) for _ in range(5)))
+    assert all(len(types) == 1 for types in listed)
+    (kind,) = listed[0]
+    assert (kind.id, kind.name, kind.price, kind.capacity) == (
+        default_type_id(event.id),
+        GENERAL_ADMISSION,
+        2000,
+        None,
+    )
+    assert (kind.seats_confirmed, kind.seats_held, kind.revenue, kind.in_use) == (2, 1, 4000, True)
+    tickets = await store.list_registration_tickets(paid.id)
+    assert {(t.ticket_type_id, t.ticket_type_name) for t in tickets} == {
+        (kind.id, GENERAL_ADMISSION)
+    }
+    await store.cancel_registration(held.id, RegistrationStatus.CANCELLED, utcnow())
+    (kind,) = await store.list_ticket_types(event.id)
+    assert kind.seats_held == 0
+    fetched = await store.get_event(event.id)
+    assert fetched is not None
+    assert fetched.seats_held == 0
+
+
+async def test_a_hold_on_an_event_stored_before_types_backfills_first(store: DynamoStore) -> None:
+    """The first hold on an old event item creates its type, then counts against it."""
+    from models.dynamo.codec import event_item
+    from tests.store_contract import make_registration
+
+    event = make_event(capacity=5, seats_confirmed=4)
+    await store.client.put_item(TableName=store.t("events"), Item=event_item(event))
+    await store.hold_seats(make_registration(event, 1), utcnow())
+    (kind,) = await store.list_ticket_types(event.id)
+    assert kind.seats_confirmed == 5

@@ -18,6 +18,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_rules import RulesContract
+from tests.store_contract_ticket_types import TicketTypesContract
 
 
 @pytest.fixture
@@ -32,6 +33,7 @@ class TestSqliteStore(
     DoorStaffContract,
     SessionStoreContract,
     RulesContract,
+    TicketTypesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
@@ -85,3 +87,87 @@ async def test_purge_deletes_run_out_sessions(store: SqliteStore) -> None:
     await store.touch_session(kept.id, now, now - timedelta(seconds=1))
     assert await store.purge_expired_sessions(now) == 1
     assert await store.purge_expired_sessions(now) == 0
+
+
+# -- the ticket types migration ----------------------------------------------------------
+
+BEFORE_TYPES = "2026-12-04T11:11:05:135369"
+
+
+async def _migrate_to(path: Path, migration_id: str) -> None:
+    import importlib
+    import os
+
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    from models.sqlite.engine import enable_wal
+    from models.sqlite.migrate import CONF_MODULE
+
+    enable_wal(path)
+    os.environ.setdefault("PICCOLO_CONF", CONF_MODULE)
+    conf = importlib.import_module(CONF_MODULE)
+    conf.DB.path = str(path)
+    Migration._meta.db = conf.DB
+    result = await run_forwards(app_name="admit", migration_id=migration_id)
+    assert result.success, result.message
+
+
+async def test_the_migration_gives_existing_events_a_general_admission_type(
+    tmp_path: Path,
+) -> None:
+    """Data stored before ticket types: each event gets one "General admission" type
+    with its price and seats taken, and its registrations and tickets point to it."""
+    from models.domain import GENERAL_ADMISSION, RegistrationStatus, default_type_id
+    from models.sqlite.migrate import migrate
+    from models.sqlite.rows import event_columns, insert_sql, registration_columns, ticket_columns
+    from models.tickets import tickets_for
+    from tests.store_contract import make_event, make_registration
+
+    path = tmp_path / "old.sqlite3"
+    await _migrate_to(path, BEFORE_TYPES)
+    event = make_event(price=2000, seats_confirmed=2, seats_held=1, registrations=1, revenue=4000)
+    paid = make_registration(event, 2)
+    held = make_registration(event, 1, held_for=timedelta(minutes=10))
+    with sqlite3.connect(path) as connection:
+        connection.execute(insert_sql("events", event_columns(event)), event_columns(event))
+        for registration in (paid, held):
+            row = registration_columns(registration)
+            del row["items"]
+            connection.execute(insert_sql("registrations", row), row)
+        for ticket in tickets_for(paid, utcnow()):
+            row = ticket_columns(ticket)
+            del row["ticket_type_id"], row["ticket_type_name"]
+            connection.execute(insert_sql("tickets", row), row)
+    await migrate(path, quiet=True)
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        (kind,) = await store.list_ticket_types(event.id)
+        assert (kind.id, kind.name, kind.price, kind.capacity) == (
+            default_type_id(event.id),
+            GENERAL_ADMISSION,
+            2000,
+            None,
+        )
+        assert (kind.seats_confirmed, kind.seats_held, kind.revenue, kind.in_use) == (
+            2,
+            1,
+            4000,
+            True,
+        )
+        stored = await store.get_registration(paid.id)
+        assert stored is not None
+        assert [(i.ticket_type_id, i.name, i.quantity, i.unit_price) for i in stored.items] == [
+            (kind.id, GENERAL_ADMISSION, 2, 2000)
+        ]
+        tickets = await store.list_registration_tickets(paid.id)
+        assert {(t.ticket_type_id, t.ticket_type_name) for t in tickets} == {
+            (kind.id, GENERAL_ADMISSION)
+        }
+        # Seats go back to the type as to the event.
+        await store.cancel_registration(held.id, RegistrationStatus.CANCELLED, utcnow())
+        (kind,) = await store.list_ticket_types(event.id)
+        assert kind.seats_held == 0
+    finally:
+        await store.close()
