@@ -10,10 +10,24 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models.domain import Event, EventStatus, PaymentOutcome, Registration, RegistrationStatus
+from models.domain import (
+    Event,
+    EventStatus,
+    PaymentOutcome,
+    Registration,
+    RegistrationStatus,
+    default_ticket_type,
+)
 from models.errors import AccountLimit, EventNotOpen, NotEnoughSeats, SoldOut
 from models.payment_rules import decide_payment, partial_refund_increase
-from models.seat_rules import SeatChange, decide_hold, seats_back, seats_taken_by
+from models.seat_rules import (
+    HoldRead,
+    SeatChange,
+    TypeChange,
+    decide_hold,
+    seats_back,
+    seats_taken_by,
+)
 from tests.store_contract import make_event, make_registration
 
 MINUTE = timedelta(minutes=1)
@@ -22,6 +36,17 @@ MINUTE = timedelta(minutes=1)
 def event_with(held: int = 0, confirmed: int = 0, **changes: object) -> Event:
     event = make_event(capacity=4, price=1000, max_per_account=3)
     return replace(event, seats_held=held, seats_confirmed=confirmed, **changes)  # type: ignore[arg-type]
+
+
+def read(event: Event, account_seats: int = 0) -> HoldRead:
+    """What a store reads for an event made the old way (one type, no capacity of its own)."""
+    kind = default_ticket_type(event)
+    return HoldRead(event, {kind.id: kind}, account_seats)
+
+
+def event_only(change: SeatChange | None) -> SeatChange | None:
+    """The event's part of a change (the types' part is checked in its own tests)."""
+    return None if change is None else replace(change, types=())
 
 
 def before(event: Event) -> datetime:
@@ -40,16 +65,18 @@ def hold(event: Event, quantity: int, at: datetime, lasts: timedelta) -> Registr
 def test_a_live_hold_moves_its_seats_from_held_to_confirmed() -> None:
     event = event_with(held=2)
     now = before(event)
-    decision = decide_payment(hold(event, 2, now, 10 * MINUTE), event, 0, now)
+    decision = decide_payment(hold(event, 2, now, 10 * MINUTE), read(event, 0), now)
     assert decision.outcome is PaymentOutcome.CONFIRMED
-    assert decision.change == SeatChange(held=-2, confirmed=2, registrations=1, revenue=2000)
+    assert event_only(decision.change) == SeatChange(
+        held=-2, confirmed=2, registrations=1, revenue=2000
+    )
     assert decision.change.taken == 0  # nothing new taken: no capacity condition
 
 
 def test_a_live_hold_confirms_even_when_the_event_is_full() -> None:
     event = event_with(held=2, confirmed=2)
     now = before(event)
-    decision = decide_payment(hold(event, 2, now, 10 * MINUTE), event, 3, now)
+    decision = decide_payment(hold(event, 2, now, 10 * MINUTE), read(event, 3), now)
     assert decision.outcome is PaymentOutcome.CONFIRMED
 
 
@@ -57,14 +84,14 @@ def test_a_live_hold_confirms_even_when_the_event_is_full() -> None:
 def test_a_cancelled_or_refunded_registration_is_not_payable(status: RegistrationStatus) -> None:
     event = event_with()
     registration = replace(hold(event, 1, before(event), MINUTE), status=status)
-    decision = decide_payment(registration, event, 0, before(event))
+    decision = decide_payment(registration, read(event, 0), before(event))
     assert (decision.outcome, decision.change) == (PaymentOutcome.NOT_PAYABLE, None)
 
 
 def test_a_repeat_changes_nothing() -> None:
     event = event_with(confirmed=1)
     registration = make_registration(event, 1)
-    decision = decide_payment(registration, event, 0, before(event))
+    decision = decide_payment(registration, read(event, 0), before(event))
     assert (decision.outcome, decision.change) == (PaymentOutcome.ALREADY_CONFIRMED, None)
 
 
@@ -76,7 +103,7 @@ def test_sales_closed_refund_every_payment(status: EventStatus, expired: bool) -
     event = event_with(held=1, status=status)
     now = before(event)
     registration = hold(event, 1, now - (20 if expired else 0) * MINUTE, 10 * MINUTE)
-    assert decide_payment(registration, event, 0, now).outcome is PaymentOutcome.NOT_PAYABLE
+    assert decide_payment(registration, read(event, 0), now).outcome is PaymentOutcome.NOT_PAYABLE
 
 
 @pytest.mark.parametrize("swept", [False, True])
@@ -87,9 +114,9 @@ def test_a_payment_after_the_end_is_refunded(swept: bool) -> None:
     if swept:
         late = replace(late, status=RegistrationStatus.EXPIRED)
     for now in (event.ends_at, event.ends_at + MINUTE):
-        assert decide_payment(late, event, 0, now).outcome is PaymentOutcome.NOT_PAYABLE
+        assert decide_payment(late, read(event, 0), now).outcome is PaymentOutcome.NOT_PAYABLE
     one_before = event.ends_at - timedelta(seconds=1)
-    assert decide_payment(late, event, 0, one_before).outcome is PaymentOutcome.CONFIRMED
+    assert decide_payment(late, read(event, 0), one_before).outcome is PaymentOutcome.CONFIRMED
 
 
 def test_a_late_payment_on_a_swept_hold_takes_free_seats_afresh() -> None:
@@ -98,9 +125,9 @@ def test_a_late_payment_on_a_swept_hold_takes_free_seats_afresh() -> None:
     late = replace(
         hold(event, 2, now - 20 * MINUTE, 10 * MINUTE), status=RegistrationStatus.EXPIRED
     )
-    decision = decide_payment(late, event, 0, now)
+    decision = decide_payment(late, read(event, 0), now)
     assert decision.outcome is PaymentOutcome.CONFIRMED
-    assert decision.change == SeatChange(confirmed=2, registrations=1, revenue=2000)
+    assert event_only(decision.change) == SeatChange(confirmed=2, registrations=1, revenue=2000)
     assert decision.change.taken == 2  # conditioned on the capacity by the store
 
 
@@ -108,9 +135,11 @@ def test_a_late_payment_on_a_hold_not_swept_counts_its_own_seats_as_free() -> No
     event = event_with(held=2, confirmed=2)  # full, but two of these are the late hold's
     now = before(event)
     late = hold(event, 2, now - 20 * MINUTE, 10 * MINUTE)
-    decision = decide_payment(late, event, 0, now)
+    decision = decide_payment(late, read(event, 0), now)
     assert decision.outcome is PaymentOutcome.CONFIRMED
-    assert decision.change == SeatChange(held=-2, confirmed=2, registrations=1, revenue=2000)
+    assert event_only(decision.change) == SeatChange(
+        held=-2, confirmed=2, registrations=1, revenue=2000
+    )
 
 
 def test_a_late_payment_gets_no_seats_when_too_few_are_free() -> None:
@@ -118,7 +147,7 @@ def test_a_late_payment_gets_no_seats_when_too_few_are_free() -> None:
     now = before(event)
     late = hold(event, 2, now - 20 * MINUTE, 10 * MINUTE)
     late = replace(late, status=RegistrationStatus.EXPIRED)
-    decision = decide_payment(late, event, 0, now)
+    decision = decide_payment(late, read(event, 0), now)
     assert (decision.outcome, decision.change) == (PaymentOutcome.NO_SEATS, None)
 
 
@@ -128,8 +157,8 @@ def test_a_late_payment_gets_no_seats_beyond_the_accounts_limit() -> None:
     late = replace(
         hold(event, 2, now - 20 * MINUTE, 10 * MINUTE), status=RegistrationStatus.EXPIRED
     )
-    assert decide_payment(late, event, 2, now).outcome is PaymentOutcome.NO_SEATS
-    assert decide_payment(late, event, 1, now).outcome is PaymentOutcome.CONFIRMED
+    assert decide_payment(late, read(event, 2), now).outcome is PaymentOutcome.NO_SEATS
+    assert decide_payment(late, read(event, 1), now).outcome is PaymentOutcome.CONFIRMED
 
 
 @pytest.mark.parametrize(
@@ -142,7 +171,7 @@ def test_a_hold_expiring_this_very_moment_is_late(left: timedelta, outcome: Paym
     event = event_with(held=1)
     now = before(event)
     registration = hold(event, 1, now - 10 * MINUTE, 10 * MINUTE + left)
-    assert decide_payment(registration, event, 3, now).outcome is outcome
+    assert decide_payment(registration, read(event, 3), now).outcome is outcome
 
 
 # -- decide_hold, seats_back ------------------------------------------------------------
@@ -151,21 +180,21 @@ def test_a_hold_expiring_this_very_moment_is_late(left: timedelta, outcome: Paym
 def test_a_hold_takes_held_seats_and_keeps_the_earliest_expiry() -> None:
     event = event_with()
     now = before(event)
-    first = decide_hold(event, hold(event, 2, now, 10 * MINUTE), 0, now)
-    assert first.change == SeatChange(held=2)
+    first = decide_hold(read(event, 0), hold(event, 2, now, 10 * MINUTE), now)
+    assert event_only(first.change) == SeatChange(held=2)
     assert first.holds_expire_next == now + 10 * MINUTE
     event = replace(event, seats_held=2, holds_expire_next=first.holds_expire_next)
-    later = decide_hold(event, hold(event, 1, now, 20 * MINUTE), 0, now)
+    later = decide_hold(read(event, 0), hold(event, 1, now, 20 * MINUTE), now)
     assert later.holds_expire_next == now + 10 * MINUTE
-    sooner = decide_hold(event, hold(event, 1, now, 5 * MINUTE), 0, now)
+    sooner = decide_hold(read(event, 0), hold(event, 1, now, 5 * MINUTE), now)
     assert sooner.holds_expire_next == now + 5 * MINUTE
 
 
 def test_a_free_registration_is_confirmed_at_once() -> None:
     event = replace(event_with(), price=0)
     now = before(event)
-    decision = decide_hold(event, make_registration(event, 2), 0, now)
-    assert decision.change == SeatChange(confirmed=2, registrations=1, revenue=0)
+    decision = decide_hold(read(event, 0), make_registration(event, 2), now)
+    assert event_only(decision.change) == SeatChange(confirmed=2, registrations=1, revenue=0)
     assert decision.holds_expire_next is None
 
 
@@ -185,23 +214,23 @@ def test_a_hold_is_refused(
     event = event_with(held=held, confirmed=confirmed)
     now = before(event)
     with pytest.raises(refusal):
-        decide_hold(event, hold(event, quantity, now, MINUTE), mine, now)
+        decide_hold(read(event, mine), hold(event, quantity, now, MINUTE), now)
 
 
 def test_no_hold_once_the_event_ended() -> None:
     event = event_with()
     with pytest.raises(EventNotOpen):
-        decide_hold(event, hold(event, 1, event.ends_at, MINUTE), 0, event.ends_at)
+        decide_hold(read(event, 0), hold(event, 1, event.ends_at, MINUTE), event.ends_at)
 
 
 def test_seats_go_back_as_they_were_taken() -> None:
     event = event_with()
     now = before(event)
     held = hold(event, 2, now, MINUTE)
-    assert seats_back(held) == SeatChange(held=-2)
+    assert event_only(seats_back(held)) == SeatChange(held=-2)
     assert seats_back(held).taken == -seats_taken_by(held).taken
     paid = replace(held, status=RegistrationStatus.CONFIRMED, refunded_amount=500)
-    assert seats_back(paid) == SeatChange(confirmed=-2, registrations=-1, revenue=-1500)
+    assert event_only(seats_back(paid)) == SeatChange(confirmed=-2, registrations=-1, revenue=-1500)
     for status in (RegistrationStatus.EXPIRED, RegistrationStatus.CANCELLED):
         assert not seats_back(replace(held, status=status))
 
@@ -219,3 +248,82 @@ def test_a_partial_refund_counts_only_what_is_new(already: int, reported: int, m
     assert partial_refund_increase(paid, reported) == more
     held = hold(event, 2, before(event), MINUTE)
     assert partial_refund_increase(held, reported) == 0
+
+
+# -- ticket types ----------------------------------------------------------------------
+
+
+def _typed(event: Event, capacity: int | None, taken: int = 0, **changes: object):
+    from models.domain import TicketType
+
+    return TicketType(
+        id="vip",
+        event_id=event.id,
+        name="VIP",
+        price=5000,
+        currency=event.currency,
+        capacity=capacity,
+        seats_confirmed=taken,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def _buy(event: Event, quantity: int, now: datetime) -> Registration:
+    from models.domain import RegistrationItem
+
+    items = (RegistrationItem("vip", "VIP", quantity, 5000),)
+    return replace(hold(event, quantity, now, MINUTE), items=items, amount=5000 * quantity)
+
+
+@pytest.mark.parametrize(
+    ("capacity", "taken", "event_held", "mine", "refusal", "type_named"),
+    [
+        (2, 2, 0, 0, SoldOut, True),  # the type is full, the event is not
+        (3, 2, 0, 0, NotEnoughSeats, True),  # 1 VIP left, the event has 4
+        (3, 0, 3, 0, NotEnoughSeats, False),  # the event (1 left) is tighter than VIP (3)
+        (None, 0, 4, 0, SoldOut, False),  # no capacity of its own: the event's limit
+        (1, 0, 0, 3, AccountLimit, False),  # the account may take none: the tighter limit
+    ],
+)
+def test_the_tightest_limit_is_named(
+    capacity: int | None,
+    taken: int,
+    event_held: int,
+    mine: int,
+    refusal: type[Exception],
+    type_named: bool,
+) -> None:
+    """A type at its own capacity is named (ticket_type_id) in the refusal."""
+    event = event_with(held=event_held)
+    now = before(event)
+    kind = _typed(event, capacity, taken)
+    with pytest.raises(refusal) as caught:
+        decide_hold(HoldRead(event, {"vip": kind}, mine), _buy(event, 2, now), now)
+    assert ("ticket_type_id" in caught.value.details) is type_named  # type: ignore[attr-defined]
+
+
+def test_a_type_outside_its_window_or_past_its_maximum_is_refused() -> None:
+    from models.errors import TicketTypeNotOnSale, ValidationFailed
+
+    event = event_with()
+    now = before(event)
+    closed = _typed(event, None, sales_end=now)
+    with pytest.raises(TicketTypeNotOnSale):
+        decide_hold(HoldRead(event, {"vip": closed}), _buy(event, 1, now), now)
+    opens = _typed(event, None, sales_start=now + MINUTE)
+    with pytest.raises(TicketTypeNotOnSale):
+        decide_hold(HoldRead(event, {"vip": opens}), _buy(event, 1, now), now)
+    one_each = _typed(event, None, max_per_registration=1)
+    with pytest.raises(ValidationFailed):
+        decide_hold(HoldRead(event, {"vip": one_each}), _buy(event, 2, now), now)
+    with pytest.raises(ValidationFailed):
+        decide_hold(HoldRead(event, {}), _buy(event, 1, now), now)
+
+
+def test_a_hold_moves_each_type_by_its_items() -> None:
+    event = event_with()
+    now = before(event)
+    decision = decide_hold(HoldRead(event, {"vip": _typed(event, 3)}), _buy(event, 2, now), now)
+    assert decision.change.types == (TypeChange("vip", held=2),)
+    paid = replace(_buy(event, 2, now), status=RegistrationStatus.CONFIRMED)
+    assert seats_back(paid).types == (TypeChange("vip", confirmed=-2, revenue=-10000),)
