@@ -167,6 +167,7 @@ def requested_items(
     choose from is a 422 on `items` (or `quantity`). Lines of one type are added up;
     lines of 0 are dropped (a form sends every type). Items keep the order asked in."""
     visible = [t for t in types if not t.hidden]
+    field = "items" if lines is not None else "quantity"
     if lines is None:
         if len(visible) != 1:
             raise ValidationFailed(
@@ -179,10 +180,9 @@ def requested_items(
         if type_id not in by_id:
             raise ValidationFailed({"items": "Choose one of this event's ticket types."})
         if count < 0:
-            raise ValidationFailed({"items": "A quantity cannot be negative."})
+            raise ValidationFailed({field: "Choose at least 1 ticket."})
         wanted[type_id] = wanted.get(type_id, 0) + count
     total = sum(wanted.values())
-    field = "quantity" if quantity is not None and len(lines) == 1 else "items"
     if total < 1:
         raise ValidationFailed({field: "Choose at least 1 ticket."})
     if total > event.max_per_registration:

@@ -50,7 +50,7 @@ class Ticket:
 
 def tickets_for(registration: Registration, now: datetime) -> list[Ticket]:
     """One ticket per seat, by type in the order of the registration's items; named seats
-    first, the rest under the buyer's name."""
+    first, the rest (and blank ones) under the buyer's name."""
     names = list(registration.attendee_names)
     kinds = [item for item in registration.seat_items for _ in range(item.quantity)]
     return [
@@ -59,7 +59,7 @@ def tickets_for(registration: Registration, now: datetime) -> list[Ticket]:
             event_id=registration.event_id,
             registration_id=registration.id,
             user_id=registration.user_id,
-            attendee_name=names[seat] if seat < len(names) else registration.buyer_name,
+            attendee_name=(names[seat] if seat < len(names) else "") or registration.buyer_name,
             buyer_name=registration.buyer_name,
             seat_no=seat + 1,
             seats=registration.quantity,

@@ -24,6 +24,7 @@ API = "/api/v1"
 
 EVENT_KEYS = {
     "id",
+    "ticket_types",
     "title",
     "description",
     "venue",
@@ -211,6 +212,15 @@ async def get_event(
 
 
 async def stats(client: httpx.AsyncClient, organizer: Person, event_id: str) -> dict[str, Any]:
+    """The event-wide figures (`by_ticket_type`: `stats_by_type`)."""
+    body = await stats_by_type(client, organizer, event_id)
+    body.pop("by_ticket_type")
+    return body
+
+
+async def stats_by_type(
+    client: httpx.AsyncClient, organizer: Person, event_id: str
+) -> dict[str, Any]:
     response = await client.get(f"{API}/events/{event_id}/stats", headers=organizer.headers)
     assert response.status_code == 200, response.text
     return response.json()

@@ -438,9 +438,12 @@ async def test_publish_once(client: httpx.AsyncClient, organizer: Person, rival:
     published = response.json()
     assert set(published) == EVENT_KEYS
     assert published["status"] == "published"
-    assert {k: v for k, v in published.items() if k != "status"} == {
-        k: v for k, v in event.items() if k != "status"
+    # A type is on sale once its event is published.
+    assert {k: v for k, v in published.items() if k not in ("status", "ticket_types")} == {
+        k: v for k, v in event.items() if k not in ("status", "ticket_types")
     }
+    assert [t["on_sale"] for t in event["ticket_types"]] == [False]
+    assert [t["on_sale"] for t in published["ticket_types"]] == [True]
     assert await _ids(client) == [event["id"]]
 
     error_of(await client.post(path, headers=organizer.headers), 409)

@@ -25,7 +25,16 @@ from web.services.container import Services
 # staff, an attendee with a registration of two tickets ("Ana" and the buyer), a stranger.
 door = test_tickets_http.door
 
-COLUMNS = ["id", "status", "attendee_name", "seat_no", "seats", "checked_in_at", "checked_in_gate"]
+COLUMNS = [
+    "id",
+    "status",
+    "attendee_name",
+    "seat_no",
+    "seats",
+    "ticket_type_name",
+    "checked_in_at",
+    "checked_in_gate",
+]
 
 
 def _path(event_id: str) -> str:
@@ -82,6 +91,7 @@ async def test_door_staff_and_organizer_get_the_list(
             "attendee_name": "Ana",
             "seat_no": 1,
             "seats": 2,
+            "ticket_type_name": "General admission",
         }
         assert (second["attendee_name"], second["seat_no"]) == (door["attendee"].name, 2)
     # The door hours the server checks: from the doors' opening (two hours before the

@@ -41,6 +41,7 @@ from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
 from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
+from web.routes.api import ticket_types as api_ticket_types
 from web.routes.api import tickets as api_tickets
 from web.services.container import Services
 from web.settings import Settings
@@ -65,6 +66,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_accounts.routes,
             *api_sessions.routes,
             *api_events.routes,
+            *api_ticket_types.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),

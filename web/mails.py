@@ -62,6 +62,11 @@ def _seats(registration: Registration) -> str:
     return "1 seat" if registration.quantity == 1 else f"{registration.quantity} seats"
 
 
+def type_lines(registration: Registration) -> str:
+    """E.g. "2 x Standard, 1 x Student": the ticket types bought."""
+    return ", ".join(f"{item.quantity} x {item.name}" for item in registration.seat_items)
+
+
 def registration_mail(registration: Registration, event: Event, base_url: str) -> Mail:
     return plain_mail(
         registration.buyer_email,
@@ -69,6 +74,7 @@ def registration_mail(registration: Registration, event: Event, base_url: str) -
         [
             f"Hello {registration.buyer_name},",
             f"Your registration for {event.title} is confirmed: {_seats(registration)}.",
+            f"Tickets: {type_lines(registration)}",
             f"When: {_when(event)}",
             f"Where: {event.venue}",
             f"Your registrations: {base_url}/my/registrations/{registration.id}",

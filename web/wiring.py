@@ -26,6 +26,7 @@ from web.services.limits import Limiter, LoginLimits
 from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
+from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
 from web.settings import Settings, SettingsError
 
@@ -198,6 +199,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         identity=identity,
         accounts=accounts,
         events=events,
+        ticket_types=TicketTypes(store, events),
         registrations=registrations,
         exports=Exports(events, registrations, tickets),
         tickets=tickets,

@@ -94,11 +94,23 @@ export function decideCheckIn({ scanner, claims, eventId, status, opensAt, close
   return "admitted";
 }
 
+// A list synced before ticket types had no `columns` kept, and no type column.
+const FIRST_COLUMNS = ["id", "status", "attendee_name", "seat_no", "seats", "checked_in_at", "checked_in_gate"];
+
 function row(list, ticketId) {
   const cells = list.index.get(ticketId);
   if (!cells) return null;
-  const [id, status, name, seatNo, seats, at, gate] = cells;
-  return { id, status, name, seatNo, seats, at: at || null, gate: gate || "" };
+  const cell = (name) => cells[list.column.get(name) ?? -1];
+  return {
+    id: cell("id"),
+    status: cell("status"),
+    name: cell("attendee_name"),
+    seatNo: cell("seat_no"),
+    seats: cell("seats"),
+    type: cell("ticket_type_name") || "",
+    at: cell("checked_in_at") || null,
+    gate: cell("checked_in_gate") || "",
+  };
 }
 
 // The ticket's state on this phone: the list's, and used once admitted here; null when
@@ -114,6 +126,7 @@ function ticketOf(ticketId, found, admission) {
     return {
       id: ticketId,
       attendee_name: found.name,
+      ticket_type_name: found.type,
       seat_label: `Ticket ${found.seatNo} of ${found.seats}`,
       registration_quantity: found.seats,
     };
@@ -165,7 +178,13 @@ export class OfflineDoor {
   }
 
   use(record) {
-    this.list = record ? { ...record, index: new Map(record.tickets.map((cells) => [cells[0], cells])) } : null;
+    this.list = record
+      ? {
+          ...record,
+          index: new Map(record.tickets.map((cells) => [cells[0], cells])),
+          column: new Map((record.columns || FIRST_COLUMNS).map((name, i) => [name, i])),
+        }
+      : null;
     this.keys = null;
   }
 
@@ -220,6 +239,7 @@ export class OfflineDoor {
       closes_at: body.closes_at,
       scanner: body.scanner,
       keys: body.keys,
+      columns: Array.isArray(body.columns) ? body.columns : FIRST_COLUMNS,
       tickets: body.tickets,
     };
     this.use(record);

@@ -148,6 +148,7 @@ function start() {
   const overlay = document.getElementById("door-result");
   const overlayTitle = document.getElementById("door-result-title");
   const overlayName = document.getElementById("door-result-name");
+  const overlayType = document.getElementById("door-result-type");
   const overlayDetail = document.getElementById("door-result-detail");
   const overlayOffline = document.getElementById("door-result-offline");
   const offline = new OfflineDoor({
@@ -263,13 +264,16 @@ function start() {
         mark += ". Not saved on this phone: keep this page open until the connection is back";
       }
     }
-    return { ...kind, name: ticket?.attendee_name || "", detail, mark };
+    return { ...kind, name: ticket?.attendee_name || "", type: ticket?.ticket_type_name || "", detail, mark };
   }
 
-  function showResult({ title, tone, name, detail, mark }, then) {
+  function showResult({ title, tone, name, type, detail, mark }, then) {
     clearTimeout(resultTimer);
     overlay.className = `door-result door-result-${tone}`;
     overlayTitle.textContent = title;
+    // The ticket type big, so VIP is seen at a glance.
+    overlayType.textContent = type || "";
+    overlayType.hidden = !type;
     overlayName.textContent = name || "";
     overlayName.hidden = !name;
     overlayDetail.textContent = detail || "";

@@ -19,6 +19,7 @@ class TicketDocument:
     seat_label: str  # e.g. "Ticket 2 of 3"
     price_label: str  # e.g. "€25.00" or "Free"
     organizer_name: str
+    ticket_type_name: str = ""  # e.g. "VIP"; also leads `seat_label`
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ TICKET_COLUMNS = (
     "attendee_name",
     "seat_no",
     "seats",
+    "ticket_type_name",
     "checked_in_at",
     "checked_in_gate",
 )
@@ -43,6 +44,7 @@ def _ticket_row(ticket: Ticket) -> list[Any]:
         ticket.attendee_name,
         ticket.seat_no,
         ticket.seats,
+        ticket.ticket_type_name,
     ]
     if ticket.status is TicketStatus.USED and ticket.checked_in_at is not None:
         row += [_time(ticket.checked_in_at), ticket.checked_in_gate or ""]

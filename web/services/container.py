@@ -20,6 +20,7 @@ from web.services.exports import Exports
 from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
+from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Services:
     identity: Identity
     accounts: Accounts
     events: Events
+    ticket_types: TicketTypes
     registrations: Registrations
     exports: Exports
     tickets: Tickets

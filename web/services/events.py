@@ -29,6 +29,16 @@ SEARCH_MAX = 200
 
 
 @dataclass(frozen=True)
+class TypeFigures:
+    ticket_type_id: str
+    name: str
+    capacity: int | None
+    sold: int
+    held: int
+    revenue: int
+
+
+@dataclass(frozen=True)
 class EventStats:
     capacity: int
     seats_taken: int
@@ -38,6 +48,7 @@ class EventStats:
     revenue: int
     currency: str
     checked_in: int
+    by_ticket_type: list[TypeFigures]
 
 
 def clean_search(text: str) -> str:
@@ -100,6 +111,7 @@ class Events:
 
     async def stats(self, organizer: User, event_id: str) -> EventStats:
         event = await self.owned(organizer, event_id)
+        types = await self.store.list_ticket_types(event.id)
         return EventStats(
             capacity=event.capacity,
             seats_taken=event.seats_taken,
@@ -109,6 +121,10 @@ class Events:
             revenue=event.revenue,
             currency=event.currency,
             checked_in=event.checked_in,
+            by_ticket_type=[
+                TypeFigures(t.id, t.name, t.capacity, t.seats_confirmed, t.seats_held, t.revenue)
+                for t in types
+            ],
         )
 
     # -- changing -----------------------------------------------------------------------

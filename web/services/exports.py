@@ -25,11 +25,17 @@ HEADER = (
     "Registered at",
     "Ticket ids",
     "Checked in",
+    "Ticket types",
 )
 BATCH = 200
 # A cell starting with one of these is a formula to a spreadsheet; a leading apostrophe
 # makes it plain text (OWASP's advice for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def type_lines(registration: Registration) -> str:
+    """E.g. "2 x Standard; 1 x Student"."""
+    return "; ".join(f"{item.quantity} x {item.name}" for item in registration.seat_items)
 
 
 def neutralise(value: str) -> str:
@@ -51,6 +57,7 @@ def _row(registration: Registration, event: Event, tickets: list[Ticket]) -> lis
         created.strftime("%Y-%m-%d %H:%M:%S %Z"),
         " ".join(ticket.id for ticket in tickets),
         str(sum(ticket.status is TicketStatus.USED for ticket in tickets)),
+        neutralise(type_lines(registration)),
     ]
 
 

@@ -21,15 +21,15 @@ from models.domain import (
     utcnow,
 )
 from models.errors import (
+    AccountLimit,
     AdmitError,
-    EventNotOpen,
     InvalidTransition,
-    NotEnoughSeats,
     NotFound,
-    SoldOut,
     ValidationFailed,
 )
+from models.seat_rules import HoldRead, hold_refusal
 from models.store import Page, RegistrationQuery, Store
+from models.ticket_type_rules import requested_items
 from models.tickets import Ticket, tickets_for
 from web.adapters.mail.port import Mailer
 from web.mails import event_cancelled_mail, registration_cancelled_mail
@@ -66,27 +66,48 @@ class Registrations:
         self.base_url = base_url
 
     async def register(
-        self, user: User, event_id: str, quantity: int, attendee_names: list[str]
+        self,
+        user: User,
+        event_id: str,
+        quantity: int | None,
+        attendee_names: list[str],
+        lines: list[tuple[str, int]] | None = None,
+        *,
+        by_seat: bool = False,
     ) -> Registration:
+        """Hold (or, when the amount comes to 0, confirm) the seats asked for: `lines` of
+        (ticket type id, quantity), or a bare `quantity` of the event's one visible type.
+        The attendees' names follow the seats in the order of the lines; `by_seat` names
+        are one per seat in that order (a blank one: the buyer's), while the old
+        `attendee_names` list skips blanks."""
         event = await self.store.get_event(event_id)
         # A draft is invisible to everyone but its organizer, here as on its page.
         if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
             raise NotFound("This event does not exist.")
+        types = await self.store.list_ticket_types(event.id)
+        items = requested_items(event, types, lines, quantity)
+        quantity = sum(item.quantity for item in items)
         # Checked as typed (a tab or a control character is refused, not cleaned away),
         # then runs of spaces are made one.
-        names = [name.strip(" ") for name in attendee_names if name.strip()]
+        names = [name.strip(" ") for name in attendee_names if by_seat or name.strip()]
+        while names and not names[-1].strip():
+            names.pop()
         if problems := registration_problems(event, quantity, names):
+            if by_seat and "attendee_names" in problems:
+                problems["attendees"] = problems.pop("attendee_names")
             raise ValidationFailed(problems)
         names = [" ".join(name.split()) for name in names]
         now = utcnow()
         # A refusal needs no write lock: when the committed figures already say the seats
         # are not there (and no hold has run out to free some), answer at once. The store
         # re-checks under the lock for every request that may succeed.
-        if not event.has_expired_holds(now) and quantity > event.seats_left:
-            if not event.is_on_sale(now):
-                raise EventNotOpen()
-            raise SoldOut() if event.seats_left == 0 else NotEnoughSeats(event.seats_left)
-        free = event.is_free
+        if not event.has_expired_holds(now):
+            read = HoldRead(event, {kind.id: kind for kind in types})
+            refusal = hold_refusal(read, items, now)
+            if refusal is not None and not isinstance(refusal, AccountLimit):
+                raise refusal
+        amount = sum(item.amount for item in items)
+        free = amount == 0
         registration = Registration(
             id=new_id(),
             event_id=event.id,
@@ -94,12 +115,13 @@ class Registrations:
             buyer_name=user.name,
             buyer_email=user.email,
             quantity=quantity,
-            amount=event.price * quantity,
+            amount=amount,
             currency=event.currency,
             status=RegistrationStatus.CONFIRMED if free else RegistrationStatus.HELD,
             created_at=now,
             hold_expires_at=None if free else now + self.hold,
             attendee_names=tuple(names),
+            items=items,
         )
         tickets = tickets_for(registration, now) if free else []
         if not free:

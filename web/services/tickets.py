@@ -88,8 +88,14 @@ class Tickets:
     async def for_registration(self, registration: Registration) -> list[Ticket]:
         return await self.store.list_registration_tickets(registration.id)
 
-    def document(self, view: TicketView, organizer_name: str) -> TicketDocument:
+    def document(
+        self, view: TicketView, organizer_name: str, unit_price: int | None = None
+    ) -> TicketDocument:
+        """`unit_price`: what the seat's ticket type cost (default: the event's price)."""
         event, ticket = view.event, view.ticket
+        seat = ticket.seat_label
+        if ticket.ticket_type_name:
+            seat = f"{ticket.ticket_type_name} · {seat}"
         return TicketDocument(
             ticket_id=ticket.id,
             code=view.code,
@@ -99,16 +105,24 @@ class Tickets:
             ends_local=event.local_ends_at,
             timezone=event.timezone,
             attendee_name=ticket.attendee_name,
-            seat_label=ticket.seat_label,
-            price_label=money(event.price, event.currency),
+            seat_label=seat,
+            price_label=money(event.price if unit_price is None else unit_price, event.currency),
             organizer_name=organizer_name,
+            ticket_type_name=ticket.ticket_type_name,
         )
 
     async def pdf(self, view: TicketView) -> RenderedFile:
         from web.rendering.ticket_pdf import render_ticket_pdf  # reportlab: only when needed
 
         organizer = await self.store.get_user(view.event.organizer_id)
-        document = self.document(view, organizer.name if organizer else "")
+        registration = await self.store.get_registration(view.ticket.registration_id)
+        prices = {
+            item.ticket_type_id: item.unit_price
+            for item in (registration.seat_items if registration else ())
+        }
+        document = self.document(
+            view, organizer.name if organizer else "", prices.get(view.ticket.ticket_type_id)
+        )
         try:
             return await asyncio.to_thread(render_ticket_pdf, document)
         except Exception as exc:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
-from models.domain import Event, Registration, RegistrationStatus, User
+from models.domain import Event, Registration, RegistrationStatus, TicketType, User, utcnow
 from models.errors import AdmitError, ValidationFailed
 
 
@@ -97,7 +97,26 @@ def rfc3339(moment: datetime | None, zone: str | None = None) -> str | None:
     return moment.astimezone(ZoneInfo(zone)).isoformat() if zone else moment.isoformat()
 
 
-def event_json(event: Event) -> dict[str, Any]:
+def ticket_type_json(kind: TicketType, event: Event) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": kind.id,
+        "name": kind.name,
+        "description": kind.description,
+        "price": kind.price,
+        "currency": event.currency,
+        "capacity": kind.capacity,
+        "seats_left": kind.seats_left(event),
+        "sales_start": rfc3339(kind.sales_start, event.timezone),
+        "sales_end": rfc3339(kind.sales_end, event.timezone),
+        "max_per_registration": kind.per_registration(event),
+        "hidden": kind.hidden,
+        "on_sale": event.is_on_sale(now) and kind.on_sale(now),
+    }
+
+
+def event_json(event: Event, types: list[TicketType] | None = None) -> dict[str, Any]:
+    """`types`: those the viewer may see (hidden ones only to the organizer)."""
     zone = event.timezone
     return {
         "id": event.id,
@@ -118,6 +137,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "doors_open_at": rfc3339(event.effective_doors_open_at, zone),
         "cancellation_hours": event.cancellation_hours,
         "max_per_account": event.max_per_account,
+        "ticket_types": [ticket_type_json(kind, event) for kind in types or ()],
     }
 
 
@@ -144,11 +164,30 @@ def registration_json(
         "currency": registration.currency,
         "status": registration.status.value,
         "attendee_names": list(registration.attendee_names),
+        "items": [
+            {
+                "ticket_type_id": item.ticket_type_id,
+                "name": item.name,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "discount": item.discount,
+            }
+            for item in registration.seat_items
+        ],
+        "attendees": [{"name": name} for name in _seat_names(registration)],
         "created_at": rfc3339(registration.created_at),
         "hold_expires_at": rfc3339(registration.hold_expires_at),
         "payment": payment,
         "tickets": ticket_ids or [],
     }
+
+
+def _seat_names(registration: Registration) -> list[str]:
+    names = list(registration.attendee_names)
+    return [
+        (names[seat] if seat < len(names) else "") or registration.buyer_name
+        for seat in range(registration.quantity)
+    ]
 
 
 def payment_status(registration: Registration) -> str:

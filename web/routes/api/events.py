@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from models.domain import RegistrationStatus, Role
+from models.domain import Event, RegistrationStatus, Role
 from models.errors import ValidationFailed
 from models.store import RegistrationQuery
 from web.auth import current_user, require_user
@@ -21,6 +24,12 @@ from web.services.container import services_of
 from web.services.events import clean_search, parse_event_query
 
 
+async def event_body(request: Request, event: Event) -> dict[str, Any]:
+    """The event with the ticket types its viewer may see."""
+    types = await services_of(request).ticket_types.of(event, current_user(request))
+    return event_json(event, types)
+
+
 async def list_events(request: Request) -> Response:
     limit, cursor = page_params(request)
     params = request.query_params
@@ -32,20 +41,21 @@ async def list_events(request: Request) -> Response:
         params.get("free", ""),
     )
     page = await services_of(request).events.upcoming(query, limit, cursor)
-    return JSONResponse(list_json([event_json(e) for e in page.items], page.next_cursor))
+    items = [await event_body(request, e) for e in page.items]
+    return JSONResponse(list_json(items, page.next_cursor))
 
 
 async def create_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
     event = await services_of(request).events.create(organizer, await json_object(request), "json")
-    return JSONResponse(event_json(event), status_code=201)
+    return JSONResponse(await event_body(request, event), status_code=201)
 
 
 async def get_event(request: Request) -> Response:
     event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
-    return JSONResponse(event_json(event))
+    return JSONResponse(await event_body(request, event))
 
 
 async def update_event(request: Request) -> Response:
@@ -53,13 +63,13 @@ async def update_event(request: Request) -> Response:
     event = await services_of(request).events.edit(
         organizer, request.path_params["event_id"], await json_object(request), "json"
     )
-    return JSONResponse(event_json(event))
+    return JSONResponse(await event_body(request, event))
 
 
 async def publish_event(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
     event = await services_of(request).events.publish(organizer, request.path_params["event_id"])
-    return JSONResponse(event_json(event))
+    return JSONResponse(await event_body(request, event))
 
 
 async def cancel_event(request: Request) -> Response:
@@ -67,7 +77,7 @@ async def cancel_event(request: Request) -> Response:
     event = await services_of(request).registrations.cancel_event(
         organizer, request.path_params["event_id"]
     )
-    return JSONResponse(event_json(event))
+    return JSONResponse(await event_body(request, event))
 
 
 async def event_registrations(request: Request) -> Response:
@@ -95,7 +105,7 @@ async def event_registrations(request: Request) -> Response:
 async def event_stats(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
     stats = await services_of(request).events.stats(organizer, request.path_params["event_id"])
-    return JSONResponse(stats.__dict__)
+    return JSONResponse(asdict(stats))
 
 
 routes = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -15,29 +16,80 @@ from web.routes.api.common import json_object, list_json, page_params, registrat
 from web.services.container import services_of
 
 
-def _registration_body(body: dict[str, Any]) -> tuple[str, int, list[str]]:
+@dataclass(frozen=True)
+class RegistrationBody:
+    event_id: str
+    quantity: int | None
+    names: list[str]
+    lines: list[tuple[str, int]] | None
+    by_seat: bool
+
+
+def _registration_body(body: dict[str, Any]) -> RegistrationBody:
+    """`{event_id, quantity, attendee_names?}` (the first way) or `{event_id, items:
+    [{ticket_type_id, quantity}], attendees?: [{name?}]}`."""
     problems: dict[str, str] = {}
     event_id = body.get("event_id")
     if not isinstance(event_id, str) or not event_id:
         problems["event_id"] = "Give the id of the event."
+    lines = _items(body.get("items"), problems)
     quantity = body.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
+    if ((lines is None and "items" not in problems) or quantity is not None) and (
+        isinstance(quantity, bool) or not isinstance(quantity, int)
+    ):
         problems["quantity"] = "Give the number of tickets as a whole number."
-    names = body.get("attendee_names", [])
-    if names is None:
-        names = []
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        problems["attendee_names"] = "Give a list of names (text), one per ticket."
+    if lines is not None and quantity is not None and "quantity" not in problems:
+        problems["quantity"] = "Give either items or a quantity, not both."
+    by_seat = body.get("attendees") is not None
+    names = _attendees(body.get("attendees"), problems) if by_seat else []
+    if not by_seat:
+        names = body.get("attendee_names", []) or []
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems["attendee_names"] = "Give a list of names (text), one per ticket."
     if problems:
         raise ValidationFailed(problems)
-    return event_id, quantity, names  # type: ignore[return-value]
+    return RegistrationBody(event_id, quantity, names, lines, by_seat)  # type: ignore[arg-type]
+
+
+def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
+    if raw is None:
+        return None
+    lines: list[tuple[str, int]] = []
+    if not isinstance(raw, list) or not raw:
+        problems["items"] = "Give a list of {ticket_type_id, quantity}, at least one."
+        return None
+    for line in raw:
+        type_id = line.get("ticket_type_id") if isinstance(line, dict) else None
+        count = line.get("quantity") if isinstance(line, dict) else None
+        if (
+            not isinstance(type_id, str)
+            or isinstance(count, bool)
+            or not isinstance(count, int)
+            or set(line) - {"ticket_type_id", "quantity"}
+        ):
+            problems["items"] = "Each item is {ticket_type_id, quantity} (a whole number)."
+            return None
+        lines.append((type_id, count))
+    return lines
+
+
+def _attendees(raw: Any, problems: dict[str, str]) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(seat, dict) for seat in raw):
+        problems["attendees"] = "Give a list of {name}, one per ticket in the order of items."
+        return []
+    names = [seat.get("name") or "" for seat in raw]
+    if not all(isinstance(name, str) for name in names):
+        problems["attendees"] = "Each attendee's name is text."
+    return names
 
 
 async def create_registration(request: Request) -> Response:
     user = require_user(request)
-    event_id, quantity, names = _registration_body(await json_object(request))
+    asked = _registration_body(await json_object(request))
     services = services_of(request)
-    registration = await services.registrations.register(user, event_id, quantity, names)
+    registration = await services.registrations.register(
+        user, asked.event_id, asked.quantity, asked.names, asked.lines, by_seat=asked.by_seat
+    )
     body = await _registration_json(request, registration, user)
     delivery = services.delivery.after_registering(registration)
     return JSONResponse(body, status_code=201, background=delivery)

@@ -24,6 +24,8 @@ def ticket_json(view: TicketView, download_url: str | None, expires: Any) -> dic
         "event_id": ticket.event_id,
         "registration_id": ticket.registration_id,
         "attendee_name": ticket.attendee_name,
+        "ticket_type_id": ticket.ticket_type_id,
+        "ticket_type_name": ticket.ticket_type_name,
         "status": ticket.status.value,
         "code": view.code,
         "download_url": download_url,
@@ -69,6 +71,7 @@ async def validate(request: Request) -> Response:
             else {
                 "id": ticket.id,
                 "attendee_name": ticket.attendee_name,
+                "ticket_type_name": ticket.ticket_type_name,
                 "registration_quantity": ticket.seats,
                 "seat_label": ticket.seat_label,
             },
@@ -96,6 +99,7 @@ async def door_search(request: Request) -> Response:
         {
             "ticket_id": ticket.id,
             "attendee_name": ticket.attendee_name,
+            "ticket_type_name": ticket.ticket_type_name,
             "buyer_name": ticket.buyer_name,
             "seat_label": ticket.seat_label,
             "status": ticket.status.value,
