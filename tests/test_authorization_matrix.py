@@ -132,7 +132,20 @@ def register_form(world: World) -> dict[str, Any]:
 
 
 def register_json(world: World) -> dict[str, Any]:
-    return {"json": {"event_id": world.objects["event"], "quantity": 1}}
+    from models.domain import default_type_id
+
+    # Items: other rows add ticket types to the event, after which quantity alone is 422.
+    event_id = world.objects["event"]
+    line = {"ticket_type_id": default_type_id(event_id), "quantity": 1}
+    return {"json": {"event_id": event_id, "items": [line]}}
+
+
+def ticket_type_json(world: World) -> dict[str, Any]:
+    return {"json": {"name": f"Type {next(world.counter)}", "price": 500}}
+
+
+def ticket_type_patch_json(world: World) -> dict[str, Any]:
+    return {"json": {"description": "Changed"}}
 
 
 def card_form(world: World) -> dict[str, Any]:
@@ -370,6 +383,26 @@ ROWS: tuple[Row, ...] = (
         "401 403 403 204 404 403 403",
         fresh="staff",
     ),
+    # API: ticket types
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/ticket-types",
+        "401 403 403 201 404 403 403",
+        body=ticket_type_json,
+    ),
+    Row(
+        "PATCH",
+        f"{API}/events/{{event_id}}/ticket-types/{{type_id}}",
+        API_ORGANIZER,
+        fresh="ticket_type",
+        body=ticket_type_patch_json,
+    ),
+    Row(
+        "DELETE",
+        f"{API}/events/{{event_id}}/ticket-types/{{type_id}}",
+        "401 403 403 204 404 403 403",
+        fresh="ticket_type",
+    ),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
     Row("GET", f"{API}/registrations", "401 200 200 200 200 200 200"),
@@ -502,6 +535,18 @@ class World:
             address = f"matrix-staff{next(self.counter)}@example.com"
             entry = await self.services.door_staff.add(self.users["organizer"], event, address)
             return "entry_id", entry.id
+        if kind == "ticket_type":  # a type of the world's event, no seat of it taken
+            from models.domain import TicketType, new_id
+
+            kind_of = TicketType(
+                id=new_id(),
+                event_id=self.objects["event"],
+                name=f"Fresh {next(self.counter)}",
+                price=2000,
+                currency="EUR",
+            )
+            await self.services.store.add_ticket_type(kind_of)
+            return "type_id", kind_of.id
         raise AssertionError(f"no fresh {kind!r}")
 
 

@@ -132,11 +132,23 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Register: a free event confirms at once, a paid one holds the seats",
             "security": BEARER,
+            "description": "Either items (several ticket types) or quantity (only while "
+            "the event has one visible type). attendees name the seats in the order of items.",
             "requestBody": body(
                 obj(
-                    ["event_id", "quantity"],
+                    ["event_id"],
                     event_id=STRING,
                     quantity={"type": "integer", "minimum": 1},
+                    items={
+                        "type": "array",
+                        "minItems": 1,
+                        "items": obj(
+                            ["ticket_type_id", "quantity"],
+                            ticket_type_id=STRING,
+                            quantity={"type": "integer", "minimum": 1},
+                        ),
+                    },
+                    attendees={"type": "array", "items": obj([], name=STRING)},
                     attendee_names={"type": "array", "items": STRING},
                 )
             ),
@@ -145,7 +157,8 @@ PATHS: dict[str, Any] = {
                 "401": error("not_authenticated"),
                 "404": error("not_found: no such event"),
                 "409": error(
-                    "sold_out, not_enough_seats (with seats_left), event_not_open, "
+                    "sold_out, not_enough_seats (with seats_left, and ticket_type_id when a "
+                    "type is the limit), ticket_type_not_on_sale, event_not_open, "
                     "account_limit (with seats_allowed: how many more seats the account may take)"
                 ),
                 "422": error("validation_failed, with fields"),

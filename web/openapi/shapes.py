@@ -108,6 +108,41 @@ REQUIRED_EVENT_FIELDS = [
     "price", "currency",
 ]  # fmt: skip
 
+TICKET_TYPE_FIELDS: dict[str, Any] = {
+    "name": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "description": "unique in the event",
+    },
+    "description": {"type": "string", "maxLength": 10000},
+    "price": EVENT_FIELDS["price"],
+    "capacity": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "maximum": 100000,
+        "description": "null: only the event's capacity limits it",
+    },
+    "sales_start": {"type": ["string", "null"], "format": "date-time"},
+    "sales_end": {"type": ["string", "null"], "format": "date-time"},
+    "max_per_registration": {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "maximum": 100,
+        "description": "null: the event's",
+    },
+    "hidden": {"type": "boolean", "description": "sold only with a code that unlocks it"},
+}
+SCHEMAS["TicketType"] = obj(
+    ["id", "name", "description", "price", "currency", "capacity", "seats_left", "sales_start",
+     "sales_end", "max_per_registration", "hidden", "on_sale"],
+    id=STRING,
+    **TICKET_TYPE_FIELDS,
+    currency=STRING,
+    seats_left={"type": "integer", "description": "the smaller of its own and the event's"},
+    on_sale={"type": "boolean"},
+)  # fmt: skip
+
 SCHEMAS["Event"] = obj(
     [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
      "max_per_registration", "doors_open_at", "cancellation_hours", "max_per_account"],
@@ -116,6 +151,11 @@ SCHEMAS["Event"] = obj(
     seats_left={"type": "integer"},
     status={"type": "string", "enum": ["draft", "published", "cancelled", "ended"]},
     organizer_id=STRING,
+    ticket_types={
+        "type": "array",
+        "items": ref("TicketType"),
+        "description": "hidden ones only to its organizer; price is the lowest visible one's",
+    },
 )  # fmt: skip
 SCHEMAS["Registration"] = obj(
     ["id", "event_id", "user_id", "quantity", "amount", "currency", "status", "created_at",
@@ -128,6 +168,22 @@ SCHEMAS["Registration"] = obj(
     currency=STRING,
     status={"type": "string", "enum": ["held", "confirmed", "expired", "cancelled", "refunded"]},
     attendee_names={"type": "array", "items": STRING},
+    items={
+        "type": "array",
+        "items": obj(
+            ["ticket_type_id", "name", "quantity", "unit_price", "discount"],
+            ticket_type_id=STRING,
+            name=STRING,
+            quantity={"type": "integer", "minimum": 1},
+            unit_price={"type": "integer", "description": "minor units"},
+            discount={"type": "integer", "description": "per ticket, minor units"},
+        ),
+    },
+    attendees={
+        "type": "array",
+        "items": obj(["name"], name=STRING),
+        "description": "one per seat, in the order of items",
+    },
     created_at=DATETIME,
     hold_expires_at={"type": ["string", "null"], "format": "date-time"},
     payment={
@@ -157,6 +213,8 @@ SCHEMAS["Ticket"] = obj(
     event_id=STRING,
     registration_id=STRING,
     attendee_name=STRING,
+    ticket_type_id=STRING,
+    ticket_type_name=STRING,
     status={"type": "string", "enum": ["valid", "used", "void"]},
     code={"type": "string", "description": "exactly the text in the QR code"},
     download_url={"type": "string", "description": "signed PDF link, at most 15 minutes"},
@@ -187,6 +245,18 @@ SCHEMAS["Stats"] = obj(
     revenue={"type": "integer", "description": "minor units, confirmed registrations"},
     currency=STRING,
     checked_in={"type": "integer"},
+    by_ticket_type={
+        "type": "array",
+        "items": obj(
+            ["ticket_type_id", "name", "capacity", "sold", "held", "revenue"],
+            ticket_type_id=STRING,
+            name=STRING,
+            capacity={"type": ["integer", "null"]},
+            sold={"type": "integer"},
+            held={"type": "integer"},
+            revenue={"type": "integer", "description": "minor units, before partial refunds"},
+        ),
+    },
 )  # fmt: skip
 
 
