@@ -155,6 +155,17 @@ def price_follower(types: Sequence[TicketType], old_price: int, new_price: int) 
     )
 
 
+def order_total(types: Sequence[TicketType], lines: Sequence[tuple[str, int]]) -> tuple[int, int]:
+    """(amount, seats) of the quantities chosen, over the types offered; unknown types and
+    quantities below 0 count nothing (the page's running total, not a decision)."""
+    prices = {t.id: t.price for t in types}
+    chosen = [(prices[type_id], count) for type_id, count in lines if type_id in prices]
+    return (
+        sum(price * max(0, count) for price, count in chosen),
+        sum(max(0, count) for _, count in chosen),
+    )
+
+
 def requested_items(
     event: Event,
     types: Sequence[TicketType],

@@ -140,8 +140,18 @@ def register_json(world: World) -> dict[str, Any]:
     return {"json": {"event_id": event_id, "items": [line]}}
 
 
+# Types the rows add are hidden: the event keeps one visible type, so the rows that
+# register with a bare quantity (as the first API did) still may.
 def ticket_type_json(world: World) -> dict[str, Any]:
-    return {"json": {"name": f"Type {next(world.counter)}", "price": 500}}
+    return {"json": {"name": f"Type {next(world.counter)}", "price": 500, "hidden": True}}
+
+
+def ticket_type_form(world: World) -> dict[str, Any]:
+    return {"data": {"name": f"Type {next(world.counter)}", "price": "5", "hidden": "on"}}
+
+
+def move_form(world: World) -> dict[str, Any]:
+    return {"data": {"by": "1"}}
 
 
 def ticket_type_patch_json(world: World) -> dict[str, Any]:
@@ -220,6 +230,8 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/events/{event_id}", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("GET", "/events/{event_id}/seats", ALL_200),
     Row("GET", "/events/{event_id}/seats", DRAFT, case="draft", use={"event_id": "draft"}),
+    Row("GET", "/events/{event_id}/total", ALL_200),
+    Row("GET", "/events/{event_id}/total", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("POST", "/events/{event_id}/register", "login 303 303 303 303 303 303", body=register_form),
     Row(
         "POST",
@@ -320,6 +332,33 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/organizer/events/{event_id}/cancel", ORGANIZER_PAGE),
     Row("POST", "/organizer/events/{event_id}/cancel", ORGANIZER_POST, fresh="event"),
     Row("GET", "/organizer/events/{event_id}/registrations.csv", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/ticket-types/new", ORGANIZER_PAGE),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/ticket-types/new",
+        ORGANIZER_POST,
+        body=ticket_type_form,
+    ),
+    Row(
+        "GET",
+        "/organizer/events/{event_id}/ticket-types/{type_id}/edit",
+        ORGANIZER_PAGE,
+        fresh="ticket_type",
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/ticket-types/{type_id}/edit",
+        ORGANIZER_POST,
+        fresh="ticket_type",
+        body=ticket_type_form,
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/ticket-types/{type_id}/move",
+        ORGANIZER_POST,
+        fresh="ticket_type",
+        body=move_form,
+    ),
     Row("POST", "/organizer/events/{event_id}/door-staff", ORGANIZER_POST, body=staff_form),
     Row(
         "GET",
@@ -544,6 +583,7 @@ class World:
                 name=f"Fresh {next(self.counter)}",
                 price=2000,
                 currency="EUR",
+                hidden=True,
             )
             await self.services.store.add_ticket_type(kind_of)
             return "type_id", kind_of.id

@@ -130,6 +130,7 @@ async def _dashboard_context(
         "more_url": more_url,
         "appending": bool(request.query_params.get("cursor")),
         "door_staff": await services.door_staff.entries(organizer, event),
+        "ticket_types": await services.ticket_types.of(event, organizer),
         "staff_values": {},
         "staff_errors": {},
         **extra,

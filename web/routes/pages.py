@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from models.domain import utcnow
+from models.domain import Event, utcnow
 from models.errors import Conflict, ValidationFailed
 from models.event_rules import CATEGORIES
+from models.ticket_type_rules import order_total
 from web.auth import current_user, require_user
 from web.forms import read_form
 from web.services.container import services_of
@@ -40,12 +42,53 @@ async def home(request: Request) -> Response:
     return render(request, "events/index.html", context, block="results")
 
 
+async def _page_context(request: Request, event: Event, **extra: object) -> dict[str, object]:
+    now = utcnow()
+    types = await services_of(request).ticket_types.of(event, current_user(request))
+    values = extra.get("values") or {}
+    assert isinstance(values, Mapping)
+    total, seats = order_total(types, _lines(values) or [])
+    return {
+        "event": event,
+        "values": {},
+        "errors": {},
+        "on_sale": event.is_on_sale(now),
+        "now": now,
+        "types": types,
+        "total": total,
+        "seats": seats,
+        **extra,
+    }
+
+
 async def event_detail(request: Request) -> Response:
     event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
-    context = {"event": event, "values": {}, "errors": {}, "on_sale": event.is_on_sale(utcnow())}
-    return render(request, "events/detail.html", context)
+    return render(request, "events/detail.html", await _page_context(request, event))
+
+
+async def order_total_fragment(request: Request) -> Response:
+    """The total of the quantities chosen, as the page shows it while they change."""
+    event = await services_of(request).events.visible(
+        request.path_params["event_id"], current_user(request)
+    )
+    values = dict(request.query_params)
+    context = await _page_context(request, event, values=values)
+    return render(request, "events/_total.html", context)
+
+
+def _lines(values: Mapping[str, str]) -> list[tuple[str, int]] | None:
+    """The quantity chosen of each type (`qty.<type id>` fields), or None without any."""
+    lines = []
+    for name, raw in values.items():
+        if name.startswith("qty."):
+            try:
+                count = int(raw)
+            except ValueError:
+                count = -1
+            lines.append((name[4:], count))
+    return lines or None
 
 
 async def event_seats(request: Request) -> Response:
@@ -65,26 +108,25 @@ async def register(request: Request) -> Response:
     services = services_of(request)
     event_id = request.path_params["event_id"]
     values = await read_form(request)
-    try:
-        quantity = int(values.get("quantity", ""))
-    except ValueError:
-        quantity = 0
+    lines = _lines(values)
+    quantity: int | None = None
+    if lines is None:
+        try:
+            quantity = int(values.get("quantity", ""))
+        except ValueError:
+            quantity = 0
+    else:  # a form sends every type: the ones left at 0 are not asked for
+        lines = [line for line in lines if line[1]] or [(lines[0][0], 0)]
     try:
         registration = await services.registrations.register(
-            user, event_id, quantity, _names(values.get("attendee_names", ""))
+            user, event_id, quantity, _names(values.get("attendee_names", "")), lines
         )
     except (ValidationFailed, Conflict) as exc:
         event = await services.events.visible(event_id, user)
         errors = exc.fields if isinstance(exc, ValidationFailed) else {}
         message = None if isinstance(exc, ValidationFailed) else exc.message
         status = 422 if isinstance(exc, ValidationFailed) else 409
-        context = {
-            "event": event,
-            "values": values,
-            "errors": errors,
-            "message": message,
-            "on_sale": event.is_on_sale(utcnow()),
-        }
+        context = await _page_context(request, event, values=values, errors=errors, message=message)
         return render(request, "events/detail.html", context, status_code=status, block="register")
     if registration.is_free:
         response = redirect(request, f"/my/registrations/{registration.id}")
@@ -101,6 +143,7 @@ routes = [
     Route("/", home),
     Route("/events/{event_id}", event_detail),
     Route("/events/{event_id}/seats", event_seats),
+    Route("/events/{event_id}/total", order_total_fragment),
     Route("/events/{event_id}/register", register, methods=["POST"]),
     Route("/healthz", health),
 ]
