@@ -30,16 +30,19 @@ async def test_the_organizer_adds_edits_hides_and_reorders_types(
         assert f">{label}</label>" in form.text
     response = await post_form(client, new, {"name": "", "price": "abc"})
     assert response.status_code == 422
-    assert 'id="f-name-error"' in response.text and 'id="f-price-error"' in response.text
+    assert 'id="f-name-error"' in response.text
+    assert 'id="f-price-error"' in response.text
     assert 'value="abc"' in response.text  # what was typed stays
     response = await post_form(client, new, {"name": "general admission", "price": "5"})
     assert response.status_code == 422
-    assert "has this name" in response.text and 'value="general admission"' in response.text
+    assert "has this name" in response.text
+    assert 'value="general admission"' in response.text
     response = await post_form(client, new, {"name": "VIP", "price": "80", "capacity": "5"})
     assert response.status_code == 303, response.text
     assert await _types_of(services, event_id) == ["General admission", "VIP"]
     page = await client.get(f"/organizer/events/{event_id}")
-    assert 'id="ticket-types"' in page.text and "VIP" in page.text
+    assert 'id="ticket-types"' in page.text
+    assert "VIP" in page.text
     (vip,) = [t for t in await services.store.list_ticket_types(event_id) if t.name == "VIP"]
     edit = f"/organizer/events/{event_id}/ticket-types/{vip.id}/edit"
     form = await client.get(edit)
@@ -76,7 +79,8 @@ async def test_the_attendee_picks_a_quantity_per_type_with_a_running_total(
         {"name": "Gone", "price": "1", "capacity": "1"},
     )
     organizer = await services.store.get_user_by_email("org@example.com")
-    assert organizer is not None and organizer.has_role(Role.ORGANIZER)
+    assert organizer is not None
+    assert organizer.has_role(Role.ORGANIZER)
     await services.events.publish(organizer, event_id)
     (gone,) = [t for t in await services.store.list_ticket_types(event_id) if t.name == "Gone"]
     await services.registrations.register(organizer, event_id, None, [], [(gone.id, 1)])
@@ -85,14 +89,17 @@ async def test_the_attendee_picks_a_quantity_per_type_with_a_running_total(
     page = await client.get(f"/events/{event_id}")
     types = {t.name: t for t in await services.store.list_ticket_types(event_id)}
     general, student = types["General admission"], types["Student"]
-    assert f'name="qty.{general.id}"' in page.text and f'name="qty.{student.id}"' in page.text
-    assert f'name="qty.{gone.id}"' not in page.text and "Sold out" in page.text
+    assert f'name="qty.{general.id}"' in page.text
+    assert f'name="qty.{student.id}"' in page.text
+    assert f'name="qty.{gone.id}"' not in page.text
+    assert "Sold out" in page.text
     total = await client.get(
         f"/events/{event_id}/total",
         params={f"qty.{general.id}": "2", f"qty.{student.id}": "1"},
         headers={"HX-Request": "true"},
     )
-    assert "$24.00" in total.text and "3 tickets" in total.text
+    assert "$24.00" in total.text
+    assert "3 tickets" in total.text
     form = {f"qty.{general.id}": "0", f"qty.{student.id}": "0", f"qty.{gone.id}": "0"}
     response = await post_form(client, f"/events/{event_id}/register", form, f"/events/{event_id}")
     assert response.status_code == 422
