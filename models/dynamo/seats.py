@@ -168,7 +168,9 @@ class DynamoSeats(DynamoBase):
             "seats_taken": t.taken,
             "revenue": t.revenue,
         }
-        values = {f":{name}": n(value) for name, value in terms.items() if value}
+        values: dict[str, dict[str, Any]] = {
+            f":{name}": n(value) for name, value in terms.items() if value
+        }
         adds = ", ".join(f"{name} :{name}" for name in terms if terms[name])
         expression = f"ADD {adds}" if adds else ""
         condition = "attribute_exists(id)"
