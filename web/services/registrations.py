@@ -6,6 +6,7 @@ of concurrent buyers, confirmed + live held seats never exceed capacity.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -80,11 +81,13 @@ class Registrations:
         The attendees' names follow the seats in the order of the lines; `by_seat` names
         are one per seat in that order (a blank one: the buyer's), while the old
         `attendee_names` list skips blanks."""
-        event = await self.store.get_event(event_id)
+        # Read together: one round trip of latency less on the buying path.
+        event, types = await asyncio.gather(
+            self.store.get_event(event_id), self.store.list_ticket_types(event_id)
+        )
         # A draft is invisible to everyone but its organizer, here as on its page.
         if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
             raise NotFound("This event does not exist.")
-        types = await self.store.list_ticket_types(event.id)
         items = requested_items(event, types, lines, quantity)
         quantity = sum(item.quantity for item in items)
         # Checked as typed (a tab or a control character is refused, not cleaned away),
