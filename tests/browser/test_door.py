@@ -180,6 +180,8 @@ def test_door_scans_a_ticket_then_sees_it_used(
     expect(result).to_have_class(re.compile(r"\bdoor-result-ok\b"))
     expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
     expect(result.locator(".door-result-name")).to_have_text("Ana Attendee")
+    # The ticket type, big (issue 13: VIP at a glance).
+    expect(result.locator(".door-result-type")).to_have_text("General admission")
     expect(counter).to_have_text("1 / 1 admitted")
     assert len(sent) == 1  # one scan while the answer is up, however many frames show it
     body = sent[0].post_data_json
@@ -325,6 +327,7 @@ def test_door_checks_codes_offline_and_sends_them_when_back(
     expect(result).to_have_class(re.compile(r"\bdoor-result-ok\b"))
     expect(result.locator(".door-result-title")).to_have_text("ADMITTED")
     expect(result.locator(".door-result-name")).to_have_text("Ana Attendee")
+    expect(result.locator(".door-result-type")).to_have_text("General admission")  # from the list
     expect(result.locator(".door-result-offline")).to_have_text(
         "Offline: not confirmed by the server yet"
     )
