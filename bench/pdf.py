@@ -21,7 +21,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from web.rendering.document import TicketDocument
-from web.rendering.qr import qr_matrix
+from web.rendering.qr import qr_symbol
 from web.rendering.ticket_pdf import render_ticket_pdf
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -74,7 +74,7 @@ def main() -> None:
     tickets = [ticket(rng) for _ in range(args.renders)]
 
     walls, cpu_ms = measure(render_ticket_pdf, tickets)
-    qr_walls, qr_cpu_ms = measure(lambda document: qr_matrix(document.code), tickets)
+    qr_walls, qr_cpu_ms = measure(lambda document: qr_symbol(document.code), tickets)
     sizes = [len(render_ticket_pdf(document).data) for document in tickets]
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
@@ -85,7 +85,7 @@ def main() -> None:
         f"(CPU {cpu_ms:.2f} ms a ticket)"
     )
     print(
-        f"  of which qr_matrix: mean {statistics.fmean(qr_walls):.2f} ms, "
+        f"  of which qr_symbol: mean {statistics.fmean(qr_walls):.2f} ms, "
         f"p99 {percentile(qr_walls, 0.99):.2f} ms (CPU {qr_cpu_ms:.2f} ms)"
     )
     print(f"PDF size: mean {statistics.fmean(sizes):,.0f} bytes, max {max(sizes):,} bytes")

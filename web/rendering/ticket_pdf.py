@@ -33,7 +33,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from web.rendering.document import RenderedFile, TicketDocument
-from web.rendering.qr import dark_runs, qr_matrix
+from web.rendering.qr import QrSymbol, qr_symbol
 
 # Compressed streams stay binary instead of being ASCII85-encoded as well: a quarter
 # smaller and faster. (A reportlab-wide setting; every PDF reader handles binary streams.)
@@ -299,7 +299,7 @@ class _QrBlock:
     """A `Qr` item with one ticket's modules."""
 
     item: Qr
-    matrix: list[list[bool]]
+    symbol: QrSymbol
 
     @property
     def height(self) -> float:
@@ -308,21 +308,21 @@ class _QrBlock:
     def draw(self, canvas: Canvas, top: float, left: float, width: float) -> None:
         """Dark modules as vector rectangles, one per horizontal run, filled as one path."""
         size = self.item.size
-        module = size / len(self.matrix)
+        module = size / self.symbol.size
         canvas.saveState()
         canvas.translate(left + (width - size) / 2, top - self.item.space_before)
         canvas.scale(module, -module)  # module units, rows going down like the matrix
         canvas.setFillGray(0)
         # Written as PDF operators directly: whole numbers in module units ("x y w h re"),
         # which keeps the stream small and skips reportlab's float formatting of ~600 rects.
-        runs = dark_runs(self.matrix)
+        runs = self.symbol.dark_runs()
         canvas.addLiteral("\n".join(f"{x} {y} {n} 1 re" for y, x, n in runs) + "\nf")
         canvas.restoreState()
 
 
 def _block(item: Item, ticket: TicketDocument, width: float) -> _TextBlock | _QrBlock:
     if isinstance(item, Qr):
-        return _QrBlock(item, qr_matrix(ticket.code))
+        return _QrBlock(item, qr_symbol(ticket.code))
     text = SOURCES[item.source](ticket)
     if printable(text) != unicodedata.normalize("NFC", text) and (wide := _wide(item.font)):
         item = replace(item, font=wide)
