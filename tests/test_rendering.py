@@ -194,7 +194,7 @@ def random_codes(count: int, seed: int) -> list[str]:
     return codes
 
 
-@pytest.mark.parametrize("code", CODES_OF_SEVERAL_VERSIONS + ["12345678901234567890123"])
+@pytest.mark.parametrize("code", [*CODES_OF_SEVERAL_VERSIONS, "12345678901234567890123"])
 def test_symbol_is_the_one_qrcode_would_make(code: str):
     assert qr_matrix(code) == reference_qr(code).get_matrix()
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from operator import itemgetter
 from re import compile as re_compile
+from typing import cast
 
 from qrcode import QRCode
 from qrcode.base import EXP_TABLE, LOG_TABLE, rs_blocks
@@ -146,23 +147,28 @@ def _version(segments: list[_Segment]) -> int:
     """The smallest version that holds the segments, found as qrcode's `best_fit` does."""
     version = 1
     while True:
-        sizes = mode_sizes_for_version(version)
+        sizes = _count_bits(version)
         needed = sum(4 + sizes[mode] + length for mode, _, _, length in segments)
         fits = bisect_left(_LIMITS, needed, version)
         if fits > 40:
             raise DataOverflowError(f"{needed} bits do not fit a version 40 QR code")
-        if mode_sizes_for_version(fits) is sizes:  # the character counts' widths held
+        if _count_bits(fits) is sizes:  # the character counts' widths held
             return fits
         version = fits
 
 
+def _count_bits(version: int) -> dict[int, int]:
+    """The width of a segment's character count, by mode (3 sizes of versions)."""
+    return cast("dict[int, int]", mode_sizes_for_version(version))
+
+
 def _codewords(segments: list[_Segment], version: int) -> bytes:
     """Data and error correction codewords, interleaved across the blocks."""
-    sizes = mode_sizes_for_version(version)
+    sizes = _count_bits(version)
     bits = length = 0
-    for mode, count, data, data_length in segments:
-        bits = ((bits << 4 | mode) << sizes[mode] | count) << data_length | data
-        length += 4 + sizes[mode] + data_length
+    for mode, count, value, value_length in segments:
+        bits = ((bits << 4 | mode) << sizes[mode] | count) << value_length | value
+        length += 4 + sizes[mode] + value_length
     limit = _LIMITS[version]
     terminator = min(limit - length, 4)
     length += terminator
@@ -232,7 +238,7 @@ class _Grid:
     function_test: int  # the same with format and version information light, as scored
     masks: tuple[int, ...]  # data modules each mask pattern flips
     data_modules: int
-    gather: itemgetter[bytes]  # data digits -> the symbol's digits (see `place`)
+    gather: Callable[[bytes], tuple[int, ...]]  # data digits -> the symbol's digits (see `place`)
     runs5: int  # where a horizontal window of 5 modules may start; the same below for
     runs5_down: int  # vertical windows, 2 x 2 blocks and windows of 11
     blocks: int
@@ -259,7 +265,7 @@ def _grid(version: int) -> _Grid:
         )
 
     # qrcode draws the function patterns (finders, timing, alignment, format and version).
-    qr = QRCode(version=version, error_correction=ERROR_CORRECT_M)  # type: ignore[var-annotated]
+    qr = QRCode(version=version, error_correction=ERROR_CORRECT_M)
     qr.modules_count = n
 
     def function_patterns(test: bool, mask: int) -> list[list[bool | None]]:
@@ -362,9 +368,8 @@ def mask_penalty(modules: list[list[bool]]) -> int:
     """The penalty of a symbol (no quiet zone) given as rows of modules."""
     n = len(modules)
     version = (n - 17) // 4
-    symbol = sum(
-        1 << (y * n + n - 1 - x) for y, row in enumerate(modules) for x, dark in enumerate(row) if dark
-    )
+    dark = [(y, x) for y, row in enumerate(modules) for x, module in enumerate(row) if module]
+    symbol = sum(1 << (y * n + n - 1 - x) for y, x in dark)
     return _penalty(symbol, _grid(version))
 
 
