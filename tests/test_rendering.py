@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from qrcode import util as qrcode_util
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from web.rendering.document import TicketDocument
 from web.rendering.qr import (
@@ -42,6 +43,7 @@ from web.rendering.ticket_pdf import (
     Qr,
     printable,
     render_ticket_pdf,
+    text_width,
     when_label,
     wrap,
 )
@@ -349,6 +351,53 @@ def test_pdf_is_small_and_deterministic():
     data = render_ticket_pdf(wide).data
     assert len(data) < 60 * 1024
     assert render_ticket_pdf(wide).data == data
+
+
+def test_latin_pdf_is_written_directly_with_a_valid_cross_reference_table():
+    """The direct writer (new: reportlab wrote every ticket): each xref offset points at
+    its object, startxref at the table; poppler reads it without a complaint."""
+    data = render_ticket_pdf(TICKET).data
+    assert b"ReportLab" not in data
+    start = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data)[1])  # type: ignore[index]
+    assert data[start:].startswith(b"xref\n0 9\n0000000000 65535 f \n")
+    offsets = re.findall(rb"^(\d{10}) 00000 n \n", data[start:], re.MULTILINE)
+    assert len(offsets) == 8
+    for number, offset in enumerate(offsets, 1):
+        assert data[int(offset) :].startswith(b"%d 0 obj\n" % number)
+    info = subprocess.run(["/usr/bin/pdfinfo", "-"], input=data, capture_output=True, check=True)
+    assert info.stderr == b""
+    assert b"Title:           Ticket: Fado at Midnight\n" in info.stdout
+    assert b"Author:          Casa do Fado\n" in info.stdout
+
+
+def test_document_information_beyond_ascii_is_kept(tmp_path: Path):
+    ticket = replace(TICKET, organizer_name="Zoë & Ñúñez (Lisboa) €", event_title="Fado\\ “Noite”")
+    info = run("/usr/bin/pdfinfo", write_pdf(ticket, tmp_path))
+    assert "Author:          Zoë & Ñúñez (Lisboa) €\n" in info
+    assert "Title:           Ticket: Fado\\ “Noite”\n" in info
+    text = pdf_text(write_pdf(ticket, tmp_path))
+    assert "Zoë & Ñúñez (Lisboa) €" in text
+    assert "Fado\\ “Noite”" in text
+
+
+def test_text_width_is_reportlabs_for_every_winansi_character():
+    winansi = bytes(range(0x20, 0x100)).decode("cp1252", errors="ignore")
+    characters = "".join(filter(str.isprintable, winansi))  # what `printable` lets through
+    for font in ("Helvetica", "Helvetica-Bold", "Courier"):
+        for character in characters:
+            assert text_width(character, font, 9.5) == stringWidth(character, font, 9.5)
+        assert text_width(characters, font, 7) == stringWidth(characters, font, 7)
+
+
+def test_many_random_codes_scan_from_the_printed_page(tmp_path: Path):
+    """Rasterised at 100 dpi, every ticket's QR code reads back (20 random codes)."""
+    for code in random_codes(60, seed=2026)[::3]:  # ticket-shaped codes
+        ticket = replace(TICKET, code=code, ticket_id=hashlib.sha256(code.encode()).hexdigest())
+        path = write_pdf(ticket, tmp_path)
+        run("/usr/bin/pdftoppm", "-r", "100", "-png", "-singlefile", path, path.with_suffix(""))
+        with Image.open(path.with_suffix(".png")) as image:
+            (barcode,) = decode(image)
+        assert barcode.text == code
 
 
 def test_layout_fits_the_page_at_its_fullest_and_the_qr_is_large():
