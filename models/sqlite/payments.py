@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
+from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration, void_valid_tickets
+from models.sqlite.outbox import write_job
 from models.sqlite.tables import RegistrationRow, WebhookEventRow
 from models.tickets import Ticket
 
@@ -40,6 +42,7 @@ def confirm(
         (RegistrationStatus.CONFIRMED.value, now, registration.id),
     )
     seats.insert_tickets(connection, tickets)
+    write_job(connection, tickets_job(registration.id, now))  # invariant 8
     return PaymentOutcome.CONFIRMED
 
 
