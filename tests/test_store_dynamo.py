@@ -19,6 +19,7 @@ from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
+from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_rules import RulesContract
 
 REGION = "eu-west-1"
@@ -49,6 +50,7 @@ class TestDynamoStore(
     DoorStaffContract,
     SessionStoreContract,
     RulesContract,
+    OutboxContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
@@ -102,3 +104,4 @@ def test_layout_matches_infra() -> None:
         assert ours.get("GlobalSecondaryIndexes", []) == props.get("GlobalSecondaryIndexes", [])
         ttl = props.get("TimeToLiveSpecification", {}).get("AttributeName")
         assert table.ttl == ttl
+        assert ours.get("StreamSpecification") == props.get("StreamSpecification")

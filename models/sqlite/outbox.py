@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from models.outbox import (
     OPEN_STATES,
     DeliveryJob,
@@ -221,7 +223,7 @@ class SqliteOutbox(SqliteBase):
 
     async def job_counts(self) -> dict[JobState, int]:
         rows = (
-            await DeliveryJobRow.select(DeliveryJobRow.state, DeliveryJobRow.id.count())
+            await DeliveryJobRow.select(DeliveryJobRow.state, Count(alias="count"))
             .where(DeliveryJobRow.state != JobState.SENT.value)
             .group_by(DeliveryJobRow.state)
             .run()

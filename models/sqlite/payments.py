@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
+from models.errors import Conflict
 from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.sqlite import seats
@@ -41,8 +42,9 @@ def confirm(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
         (RegistrationStatus.CONFIRMED.value, now, registration.id),
     )
-    seats.insert_tickets(connection, tickets)
+    # The job first: a failure after it (a ticket id taken) rolls it back with the rest.
     write_job(connection, tickets_job(registration.id, now))  # invariant 8
+    seats.insert_tickets(connection, tickets)
     return PaymentOutcome.CONFIRMED
 
 
@@ -74,9 +76,12 @@ class SqlitePayments(SqliteBase):
         self, registration_id: str, tickets: Sequence[Ticket], now: datetime
     ) -> PaymentOutcome:
         async with self._write_lock:
-            return await self.engine.in_hot_transaction(
-                lambda connection: confirm(connection, registration_id, tickets, now)
-            )
+            try:
+                return await self.engine.in_hot_transaction(
+                    lambda connection: confirm(connection, registration_id, tickets, now)
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("These tickets exist already.") from exc
 
     async def refund_registration(self, registration_id: str, now: datetime) -> Registration:
         async with self._write_lock:

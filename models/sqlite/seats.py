@@ -126,11 +126,12 @@ def hold(
     decision = decide_hold(event, registration, mine, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
+    if registration.status is RegistrationStatus.CONFIRMED:
+        # First: a failure after it (an id taken) rolls it back with the rest.
+        write_job(connection, tickets_job(registration.id, now))  # invariant 8
     columns = registration_columns(registration)
     connection.execute(insert_sql("registrations", columns), columns)
     insert_tickets(connection, tickets)
-    if registration.status is RegistrationStatus.CONFIRMED:
-        write_job(connection, tickets_job(registration.id, now))  # invariant 8
 
 
 def insert_tickets(connection: sqlite3.Connection, tickets: Sequence[Ticket]) -> None:
