@@ -62,7 +62,7 @@ async def test_the_job_is_run_right_after_the_answer_in_app(
     job = await services.store.get_job(f"tickets:{registration_id}")
     assert job is not None
     assert job.state is JobState.SENT
-    (mail,) = ticket_mails(settings, email)
+    assert len(ticket_mails(settings, email)) == 1
 
 
 async def test_a_brief_mail_outage_is_retried_after_its_backoff(
