@@ -157,6 +157,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def _register_free_seats(base: str) -> str:
     """Through the server's JSON API, as a script would: the registration's id."""
     with httpx.Client(base_url=f"{base}/api/v1", timeout=WAIT) as client:
@@ -187,14 +194,7 @@ def test_a_confirmation_survives_the_web_process_dying_before_any_delivery(
     env = environment(data_dir, outbox_test_pause="600")
     server = start(processes, env, "serve", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_for("the server", up)
+    wait_for("the server", lambda: _up(base))
     registration_id = _register_free_seats(base)
     # Its worker (a child of serve) takes the job and stops before the mail.
     wait_for("the job's PDFs", lambda: len(pdfs(data_dir)) == 2)
@@ -232,6 +232,7 @@ def test_serve_runs_its_worker_at_a_lower_priority_and_stops_it(
 ) -> None:
     port = _free_port()
     server = start(processes, environment(data_dir), "serve", "--port", str(port))
+    wait_for("the server", lambda: _up(f"http://127.0.0.1:{port}"))
     wait_for("the worker process", lambda: bool(_children(server.pid)))
     (worker,) = _children(server.pid)
     assert "worker" in Path(f"/proc/{worker}/cmdline").read_bytes().decode()
@@ -239,4 +240,4 @@ def test_serve_runs_its_worker_at_a_lower_priority_and_stops_it(
     wait_for("the lower priority", lambda: os.getpriority(os.PRIO_PROCESS, worker) > web)
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=WAIT) == 0
-    assert not Path(f"/proc/{worker}").exists()
+    wait_for("the worker's end", lambda: not Path(f"/proc/{worker}").exists())
