@@ -42,6 +42,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: boo
 
         app = create_app(settings)
     worker = _start_worker() if settings.delivery == "worker" else None
+    if worker is not None:
+        # uvicorn stops on SIGTERM, then raises it again under the handler it found: this
+        # one, so that the `finally` below still stops the worker.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(
             app,
@@ -56,6 +60,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: boo
         if worker is not None:
             _stop_worker(worker)
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 WORKER_NICENESS = 10  # below the web workers: buyers' requests come first
