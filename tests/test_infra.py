@@ -577,7 +577,7 @@ def test_no_queue_is_left_from_before_the_outbox(resources: dict[str, dict[str, 
 
 def test_the_outbox_table_streams_its_new_jobs(resources: dict[str, dict[str, Any]]) -> None:
     props = resources["OutboxTable"]["Properties"]
-    assert props["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
 def test_the_deliverer_reads_new_jobs_from_the_stream_and_reports_failed_records(
