@@ -8,6 +8,7 @@ tries, and a failure after them was lost (nothing kept the job)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from tests.helpers import outbox_messages
 from web.adapters.mail.port import Mail, MailDeliveryFailed, Mailer
 from web.services.container import Services
 from web.services.outbox_worker import Outcome
+from web.services.tickets import pdf_key
 from web.settings import Settings
 
 pytestmark = pytest.mark.settings(require_email_verification=False)
@@ -38,7 +40,7 @@ class FailingFirst(Mailer):
         await self.mailer.send(mail)
 
 
-def ticket_mails(settings: Settings, email: str) -> list[object]:
+def ticket_mails(settings: Settings, email: str) -> list[Any]:
     return [
         mail
         for mail in outbox_messages(settings, email)
@@ -137,3 +139,36 @@ async def test_with_a_worker_elsewhere_the_answer_delivers_nothing(
     assert await services.delivery.retry_due() == 0  # the clock leaves it to the worker
     assert await services.delivery.worker.drain() == 1
     assert len(ticket_mails(settings, email)) == 1
+
+
+@pytest.mark.settings(require_email_verification=False, delivery="worker")
+async def test_tickets_work_before_any_pdf_and_the_first_download_renders_it(
+    client: httpx.AsyncClient, services: Services, settings: Settings
+) -> None:
+    """The ticket page and its QR need no PDF; a PDF not rendered yet is rendered on its
+    first download and stored, and the delivery then mails that same stored file."""
+    organizer = await sign_up(client, "org@example.com", "organizer")
+    buyer = await sign_up(client, "buyer@example.com")
+    event = await create_event(client, organizer, capacity=5, price=0)
+    registration = await registered(client, buyer, event["id"], 1)
+    (ticket_id,) = registration["tickets"]
+    ticket = await services.store.get_ticket(ticket_id)
+    assert ticket is not None
+    key = pdf_key(ticket)
+    assert not await services.files.exists(key)  # no delivery has run
+
+    page = await client.get(f"/tickets/{ticket_id}", headers=buyer.headers)
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert not await services.files.exists(key)
+
+    download = await client.get(f"/tickets/{ticket_id}/pdf", headers=buyer.headers)
+    assert download.status_code in (302, 303, 307)
+    stored = await services.files.get(key)
+    assert stored is not None
+    assert stored.startswith(b"%PDF")
+
+    assert await services.delivery.worker.drain() == 1
+    (mail,) = ticket_mails(settings, buyer.email)
+    (pdf,) = [p for p in mail.iter_attachments() if p.get_filename().endswith(".pdf")]
+    assert pdf.get_content() == stored
