@@ -228,7 +228,7 @@ class SqliteOutbox(SqliteBase):
             .group_by(DeliveryJobRow.state)
             .run()
         )
-        counts = {state: 0 for state in JobState if state is not JobState.SENT}
+        counts: dict[JobState, int] = {s: 0 for s in JobState if s is not JobState.SENT}
         for row in rows:
             counts[JobState(row["state"])] = row["count"]
         return counts
