@@ -141,3 +141,47 @@ def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     return subprocess.run(
         [*ADMIT, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+async def _a_dead_job(database: Path) -> str:
+    from datetime import timedelta
+
+    from models.domain import utcnow
+    from models.sqlite.store import SqliteStore
+    from models.tickets import tickets_for
+    from tests.store_contract import make_event, make_registration
+
+    store = SqliteStore(database)
+    await store.open()
+    try:
+        event = make_event(price=0)
+        await store.create_event(event)
+        registration = make_registration(event)
+        now = utcnow()
+        await store.hold_seats(registration, now, tickets_for(registration, now))
+        job_id = f"tickets:{registration.id}"
+        await store.claim_job(job_id, "w", now, timedelta(minutes=1))
+        await store.fail_job(job_id, "w", now, "MailNotBuilt: bad address", 8, permanent=True)
+        return job_id
+    finally:
+        await store.close()
+
+
+def test_outbox_status_and_retry(tmp_path: Path) -> None:
+    """Issue 12: dead delivery jobs are listed and put back by an operator command."""
+    import asyncio
+
+    assert run(tmp_path, "migrate").returncode == 0
+    job_id = asyncio.run(_a_dead_job(tmp_path / "admit.sqlite3"))
+
+    status = run(tmp_path, "outbox", "status")
+    assert status.returncode == 0, status.stderr
+    assert "pending: 0, sending: 0, dead: 1" in status.stdout
+    assert f"{job_id}  1 attempt(s)  MailNotBuilt: bad address" in status.stdout
+
+    retried = run(tmp_path, "outbox", "retry", job_id, "tickets:unknown")
+    assert retried.returncode == 0, retried.stderr
+    assert "Put back 1 dead delivery job(s). Not dead (or unknown): tickets:unknown." in (
+        retried.stdout
+    )
+    assert "pending: 1, sending: 0, dead: 0" in run(tmp_path, "outbox", "status").stdout

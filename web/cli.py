@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -37,15 +41,95 @@ def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: boo
         from web.app import create_app
 
         app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        workers=workers,
-        factory=not from_ssm,
-        proxy_headers=not settings.is_local,
-        log_level="info",
+    worker = _start_worker() if settings.delivery == "worker" else None
+    if worker is not None:
+        # uvicorn stops on SIGTERM, then raises it again under the handler it found: this
+        # one, so that the `finally` below still stops the worker.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            workers=workers,
+            factory=not from_ssm,
+            proxy_headers=not settings.is_local,
+            log_level="info",
+        )
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+    return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+WORKER_NICENESS = 10  # below the web workers: buyers' requests come first
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`admit worker` as a child process, lower in priority than the web workers, that
+    ends when this process does (it watches its parent)."""
+    command = [sys.executable, "-m", "web.cli", "worker", "--nice", str(WORKER_NICENESS)]
+    return subprocess.Popen([*command, "--parent", str(os.getpid())])  # noqa: S603
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes the job in hand), then SIGKILL after 10 s: a job cut
+    short is claimed again once its lease runs out."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _worker(settings: Settings, nice: int, parent: int | None) -> int:
+    """Drain the outbox until SIGTERM or SIGINT (or, with `parent`, until that process
+    is gone)."""
+    from web.keys import load_or_create_keys
+    from web.wiring import open_services
+
+    if nice:
+        os.nice(nice)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        watcher = asyncio.create_task(_watch_parent(parent, stop)) if parent else None
+        try:
+            async with open_services(settings, load_or_create_keys(settings)) as services:
+                await services.delivery.worker.run_forever(settings.outbox_poll, stop)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+    asyncio.run(run())
+    return 0
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    """A parent killed outright (SIGKILL) cannot stop its child: the child notices."""
+    while os.getppid() == parent:  # noqa: ASYNC110 (no event tells a parent's death)
+        await asyncio.sleep(1)
+    stop.set()
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from web.services.admin import outbox_retry, outbox_status
+
+    if args.outbox_command == "retry":
+        print(asyncio.run(outbox_retry(settings, args.job_ids)))
+        return 0
+    print(asyncio.run(outbox_status(settings)))
     return 0
 
 
@@ -79,6 +163,16 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
     serve.add_argument("--workers", type=int, default=1)
+
+    worker = commands.add_parser("worker", help="deliver tickets: drain the outbox until stopped")
+    worker.add_argument("--nice", type=int, default=0, help="lower this process's priority")
+    worker.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
+
+    outbox = commands.add_parser("outbox", help="see and retry delivery jobs")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("status", help="count the jobs waiting, and list the dead ones")
+    retry = outbox_commands.add_parser("retry", help="put dead jobs back (all, or those named)")
+    retry.add_argument("job_ids", nargs="*", help="job ids (tickets:<registration id>)")
 
     commands.add_parser("migrate", help="bring the SQLite database up to date")
 
@@ -114,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(settings, args.host, args.port, args.workers, from_ssm)
+        if args.command == "worker":
+            return _worker(settings, args.nice, args.parent)
+        if args.command == "outbox":
+            return _outbox(settings, args)
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "demo":

@@ -12,6 +12,7 @@ from models.dynamo.codec import iso
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.tickets import Ticket
 
@@ -61,6 +62,7 @@ class DynamoPayments(DynamoRegistrations):
                 ),
                 *account,
                 *self.ticket_puts(tickets),
+                self.job_put(tickets_job(registration.id, now)),  # invariant 8
             ]
             try:
                 await self.transact(items)

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from models.domain import Event, Registration, RegistrationStatus
 from models.errors import NotEnoughSeats, NotFound
+from models.outbox import tickets_job
 from models.seat_rules import HoldDecision, SeatChange, decide_hold, seats_back
+from models.sqlite.outbox import write_job
 from models.sqlite.rows import event_from_row, insert_sql, registration_columns, ticket_columns
 from models.sqlite.tables import EventRow, RegistrationRow
 from models.tickets import Ticket
@@ -114,8 +116,9 @@ def hold(
     tickets: Sequence[Ticket],
     now: datetime,
 ) -> None:
-    """Take seats for `registration` as `decide_hold` says (and store its tickets, when
-    it is confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
+    """Take seats for `registration` as `decide_hold` says (and store its tickets and
+    delivery job, when it is confirmed at once), inside the caller's BEGIN IMMEDIATE
+    transaction."""
     event = read_event(connection, registration.event_id)
     if event.is_on_sale(now):
         event = sweep_if_due(connection, event, now)
@@ -123,6 +126,9 @@ def hold(
     decision = decide_hold(event, registration, mine, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
+    if registration.status is RegistrationStatus.CONFIRMED:
+        # First: a failure after it (an id taken) rolls it back with the rest.
+        write_job(connection, tickets_job(registration.id, now))  # invariant 8
     columns = registration_columns(registration)
     connection.execute(insert_sql("registrations", columns), columns)
     insert_tickets(connection, tickets)
