@@ -57,9 +57,13 @@ async def test_point_reads_give_piccolos_rows_and_see_their_own_transaction(
     tickets = await rows_where(
         TicketRow, TicketRow.registration_id, registration.id, order_by=TicketRow.seat_no
     )
-    assert tickets == await TicketRow.select().where(
-        TicketRow.registration_id == registration.id
-    ).order_by(TicketRow.seat_no).run()
+    assert (
+        tickets
+        == await TicketRow.select()
+        .where(TicketRow.registration_id == registration.id)
+        .order_by(TicketRow.seat_no)
+        .run()
+    )
     assert [row["seat_no"] for row in tickets] == [1, 2, 3]
     assert await row_where(EventRow, EventRow.id, "no-such-event") is None
 
