@@ -71,7 +71,7 @@ def uvicorn_options(
         "proxy_headers": not settings.is_local,
         "log_level": "info",
         # uvicorn's access log formats and writes a line per request in the worker that
-        # answers it: a few percent of a busy worker's CPU. Off unless asked for.
+        # answers it, on the buyers' CPU during a rush. Off unless asked for.
         "access_log": access_log,
     }
 
