@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import httpx
@@ -227,15 +227,27 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _delivery_workers(pid: int) -> list[int]:
+    """The children of `pid` that run `admit worker`."""
+    found = []
+    for child in _children(pid):
+        with suppress(FileNotFoundError):
+            arguments = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"web.cli" in arguments and b"worker" in arguments:
+                found.append(child)
+    return found
+
+
 def test_serve_runs_its_worker_at_a_lower_priority_and_stops_it(
     data_dir: Path, processes: list[subprocess.Popen[bytes]]
 ) -> None:
     port = _free_port()
     server = start(processes, environment(data_dir), "serve", "--port", str(port))
     wait_for("the server", lambda: _up(f"http://127.0.0.1:{port}"))
-    wait_for("the worker process", lambda: bool(_children(server.pid)))
-    (worker,) = _children(server.pid)
-    assert "worker" in Path(f"/proc/{worker}/cmdline").read_bytes().decode()
+    # Besides the delivery worker, serve's children are its uvicorn worker processes (one
+    # per core by default).
+    wait_for("the worker process", lambda: bool(_delivery_workers(server.pid)))
+    (worker,) = _delivery_workers(server.pid)
     web = os.getpriority(os.PRIO_PROCESS, server.pid)
     wait_for("the lower priority", lambda: os.getpriority(os.PRIO_PROCESS, worker) > web)
     server.send_signal(signal.SIGTERM)

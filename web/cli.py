@@ -28,16 +28,74 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: bool) -> int:
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (a container's or taskset's share, not
+    the host's), capped: past a few workers SQLite's single writer is the limit, and each
+    worker holds its own connections and memory."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
+class ServeRefused(Exception):
+    """`admit serve`'s options cannot run together; the message says why."""
+
+
+def uvicorn_options(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    access_log: bool,
+    from_ssm: bool,
+) -> dict[str, Any]:
+    """What `admit serve` passes to uvicorn.run (besides the app), decided without
+    starting anything so that the tests can check the choices."""
+    if from_ssm:
+        # Each worker builds its own app from the environment, which holds only the SSM
+        # parameters' names: secrets read from SSM need the one in-process app.
+        if workers is not None and workers > 1:
+            raise ServeRefused("with ADMIT_*_PARAMETER set, serve runs one worker")
+        workers = 1
+    elif workers is None:
+        workers = default_workers()
+    if workers < 1:
+        raise ServeRefused("--workers must be 1 or more")
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": not from_ssm,
+        "proxy_headers": not settings.is_local,
+        "log_level": "info",
+        # uvicorn's access log formats and writes a line per request in the worker that
+        # answers it, on the buyers' CPU during a rush. Off unless asked for.
+        "access_log": access_log,
+    }
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    access_log: bool,
+    from_ssm: bool,
+) -> int:
     import uvicorn
 
-    # Each worker builds its own app from the environment, which holds only the SSM
-    # parameters' names: secrets read from SSM need the one in-process app built here.
+    try:
+        options = uvicorn_options(settings, host, port, workers, access_log, from_ssm)
+    except ServeRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     app: Any = "web.app:create_app"
     if from_ssm:
-        if workers > 1:
-            print("error: with ADMIT_*_PARAMETER set, serve runs one worker", file=sys.stderr)
-            return 2
         from web.app import create_app
 
         app = create_app(settings)
@@ -47,15 +105,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: boo
         # one, so that the `finally` below still stops the worker.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            workers=workers,
-            factory=not from_ssm,
-            proxy_headers=not settings.is_local,
-            log_level="info",
-        )
+        uvicorn.run(app, **options)
     finally:
         if worker is not None:
             _stop_worker(worker)
@@ -162,7 +212,17 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app with uvicorn")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"worker processes (default: one per core, at most {MAX_DEFAULT_WORKERS})",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: it costs CPU on every request)",
+    )
 
     worker = commands.add_parser("worker", help="deliver tickets: drain the outbox until stopped")
     worker.add_argument("--nice", type=int, default=0, help="lower this process's priority")
@@ -207,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.workers, from_ssm)
+            return _serve(settings, args.host, args.port, args.workers, args.access_log, from_ssm)
         if args.command == "worker":
             return _worker(settings, args.nice, args.parent)
         if args.command == "outbox":

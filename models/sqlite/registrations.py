@@ -14,6 +14,7 @@ from models.domain import Registration, RegistrationStatus
 from models.errors import Conflict
 from models.sqlite import cancelling, seats
 from models.sqlite.base import SqliteBase
+from models.sqlite.point_reads import row_where
 from models.sqlite.rows import (
     decode_cursor,
     encode_cursor,
@@ -67,12 +68,7 @@ class SqliteRegistrations(SqliteBase):
         return await self._registration(registration_id)
 
     async def _registration(self, registration_id: str) -> Registration | None:
-        row = (
-            await RegistrationRow.select()
-            .where(RegistrationRow.id == registration_id)
-            .first()
-            .run()
-        )
+        row = await row_where(RegistrationRow, RegistrationRow.id, registration_id)
         return registration_from_row(row) if row else None
 
     async def list_user_registrations(
