@@ -36,8 +36,8 @@ SOURCES = {
     "ssm": "AWS Systems Manager API reference, GetParameter note: standard throughput 'without "
     "additional cost'",
     "eb": "cloudburn.io 'Amazon EventBridge Pricing' (March 2026, us-east-1)",
-    "sqs": "cloudburn.io 'Amazon SQS Pricing' (March 2026, us-east-1): standard queue, first 1M "
-    "requests a month free",
+    "streams": "aws.amazon.com/dynamodb/pricing/on-demand: GetRecords calls made by Lambda "
+    "for a DynamoDB trigger are free",
     "cw": "CloudWatch always-free allowances, transcribed in github.com/api-evangelist/cloudwatch",
     "stripe": "support.stripe.com 'Pricing updates for businesses based in the EEA' (2023-04-10)",
     "-": "best-known published figure",
@@ -89,7 +89,7 @@ PRICES: dict[str, Price] = {
     "cognito_lite": P("Cognito", "MAU, Lite", 0.0055, "MAU", 1e4, CUS, "cognito"),
     "ses_mail": P("SES", "outbound mail (a la carte)", 0.10, "1,000 mails", 0, CUS, "ses"),
     "ses_att": P("SES", "attachments", 0.12, "GB", 0, CUS, "ses"),
-    "sqs": P("SQS", "standard queue requests", 0.40, "1M requests", 1e6, CUS, "sqs"),
+    "streams": P("DynamoDB Streams", "reads by the Lambda trigger", 0, "1M reads", 0, U, "streams"),
     "ssm": P("SSM Parameter Store", "standard tier and throughput", 0, "10,000 calls", 0, C, "ssm"),
     "ssm_high": P(
         "SSM Parameter Store", "higher throughput (off)", 0.05, "10,000 calls", 0, U, "-"
@@ -153,14 +153,14 @@ ACTIONS = {
 ASSUMED = {  # shared by both scenarios
     "lambda_ms": (70, "mean billed web request: DynamoDB round trips, PDF, cold starts"),
     "sweeper_ms": (100, "one query for expiring holds, usually nothing to release"),
-    "sweeper_rru": (2, "the hold-expiry query per run"),
+    "sweeper_rru": (4, "the hold-expiry query and the outbox's due-jobs queries per run"),
     "deliverer_ms": (300, "one delivery: secrets, PDFs (about 5 ms each), S3 puts, one SES call"),
-    "sqs_per_delivery": (3, "SendMessage, then the deliverer's ReceiveMessage and DeleteMessage"),
-    "sqs_idle_polls": (
-        648_000,
-        "the deliverer's event source long-polls the queue even when empty: 5 pollers x 3 a "
-        "minute (unconfirmed)",
+    "outbox_wru": (
+        9,
+        "the delivery job: transactional put (2) + index, then claim, sending, sent (1 each) "
+        "and their index moves",
     ),
+    "stream_reads": (2, "the deliverer's GetRecords per delivery (free for a Lambda trigger)"),
     "response_kb": (3, "gzip page or JSON answer (home page HTML: 1.9 KB gzip)"),
     "cf_requests_per_view": (1, "4 static files, browser-cached for a day after a first view"),
     "cf_kb_per_view": (6, "17 KB of gzip css/js on a first view, cached afterwards"),
@@ -251,7 +251,7 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
         "lambda_req": web + runs + deliveries,
         f"lambda_{str(cfg['architecture'])[:3]}": gb_s,
         "apigw": web,
-        "ddb_wru": sum(n[k] * ACTIONS[k].wru for k in n),
+        "ddb_wru": sum(n[k] * ACTIONS[k].wru for k in n) + deliveries * a["outbox_wru"],
         "ddb_rru": sum(n[k] * ACTIONS[k].rru for k in n) + runs * a["sweeper_rru"],
         "ddb_gb": table_gb,
         "ddb_pitr": table_gb,
@@ -265,7 +265,7 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
         f"cognito_{cfg['cognito_tier']}": s["users"],
         "ses_mail": regs * a["mails_per_registration"] + n["sign-up"] * a["mails_per_signup"],
         "ses_att": attached_kb * 1024 / GIB,
-        "sqs": deliveries * a["sqs_per_delivery"] + a["sqs_idle_polls"],
+        "streams": deliveries * a["stream_reads"],
         "ssm": web / a["cold_start_every"] + deliveries,
         "logs_in": log_gb,
         "logs_gb": log_gb * float(cfg["log_days"]) / 30,  # steady state, uncompressed
@@ -394,16 +394,16 @@ GROWTH = """## What grows with what
   CloudWatch Logs, data transfer out, CloudFront: together under a cent per thousand page
   views at list prices.
 - **With tickets sold:** DynamoDB writes (a transaction costs 2 WRU an item, each index one
-  more), SES mails and attachment bytes, S3 PUTs and PDF storage, the delivery queue's
-  messages and deliverer runs, check-in scans, and Stripe's fee on every paid order.
+  more), SES mails and attachment bytes, S3 PUTs and PDF storage, the outbox's delivery
+  jobs and deliverer runs, check-in scans, and Stripe's fee on every paid order.
 - **With users:** Cognito, per monthly active user: the biggest AWS line at list prices,
   and past the 10,000 free MAUs most of the bill. `infra/cognito.yml` asks for the Lite
   plan (`UserPoolTier: LITE`): the pool uses none of Essentials' extras (no managed login
   domain, no passwordless, no token-customisation trigger), and Essentials, the default
   for a pool that names no plan, costs about 2.7 times as much.
-- **Fixed:** alarms, detailed API metrics, the once-a-minute sweeper and the deliverer's
-  polling of an empty queue (inside SQS's free million): about four dollars a month
-  whatever the traffic. PITR on the {tables} tables has no per-table fee: it is
+- **Fixed:** alarms, detailed API metrics and the once-a-minute sweeper: about four
+  dollars a month whatever the traffic (a DynamoDB stream costs nothing while idle).
+  PITR on the {tables} tables has no per-table fee: it is
   billed per GB stored, so it grows with the tickets kept (cents here).
 - **The biggest lever:** for an organizer, Stripe: 1.5% + EUR 0.25 per payment is far more
   than the whole AWS bill for the same tickets, and the fixed EUR 0.25 is why one payment

@@ -3,7 +3,9 @@
 Starts Admit with uvicorn on a temporary database, creates an event of capacity C, signs
 up U buyers, then fires N registration attempts at concurrency K over HTTP and prints
 attempts/s, confirmed registrations/s, latency percentiles, status codes and sold vs
-capacity. Exits 1 if the event oversold or any answer was a 5xx.
+capacity. Then it waits for the deliveries and counts ticket mails in the outbox folder
+and PDFs in the files folder (bench/deliveries.py). Exits 1 if the event oversold, any
+answer was a 5xx, or a confirmed registration was not delivered exactly once.
 
     .venv/bin/python bench/flash_sale.py --capacity 100 --attempts 300 --concurrency 20
     .venv/bin/python bench/flash_sale.py --capacity 1000 --attempts 5000 --concurrency 50
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
+from deliveries import check_deliveries
 from loadgen import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +48,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workers: int) -> None:
+    """`admit serve` on a temporary data dir; `workers=None` starts it with its defaults."""
+
+    def __init__(self, workers: int | None) -> None:
         self.workers = workers
         self.data_dir = Path(tempfile.mkdtemp(prefix="admit-bench-"))
         self.port = free_port()
@@ -61,8 +67,9 @@ class Server:
     def __enter__(self) -> Server:
         subprocess.run([*ADMIT, "migrate"], env=self.env, cwd=ROOT, check=True, capture_output=True)
         self.log = (self.data_dir / "server.log").open("wb")
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [*ADMIT, "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            [*ADMIT, "serve", "--port", str(self.port), *workers],
             env={**self.env, "PYTHONUNBUFFERED": "1"},
             cwd=ROOT,
             stdout=self.log,
@@ -130,7 +137,33 @@ async def create_event(
     return event_id
 
 
-async def run(args: argparse.Namespace) -> int:
+@dataclass
+class Sale:
+    elapsed: float
+    selling: float
+    confirmed: int
+    confirmed_seats: int
+    latencies: list[float]
+    statuses: collections.Counter[int]
+    payments: loadgen.Run | None
+    figures: dict[str, int]
+    delivered_once: bool
+    capacity: int
+
+    @property
+    def oversold(self) -> bool:
+        return self.figures["seats_taken"] > self.capacity or self.confirmed_seats > self.capacity
+
+    @property
+    def errors(self) -> int:
+        answers = list(self.statuses.elements())
+        if self.payments is not None:
+            answers += [r.status for r in self.payments.results]
+        return sum(1 for status in answers if status >= 500)
+
+
+async def sale(args: argparse.Namespace) -> Sale:
+    """Run the sale against a fresh server; deliveries are checked before it stops."""
     limits = httpx.Limits(
         max_connections=args.concurrency + 8, max_keepalive_connections=args.concurrency + 8
     )
@@ -169,15 +202,13 @@ async def run(args: argparse.Namespace) -> int:
                     last_sale = time.perf_counter()
 
             run = await loadgen.fire("127.0.0.1", server.port, requests, args.concurrency, note)
-            elapsed = run.seconds
-            selling = max(last_sale - began, 1e-9)
             statuses = collections.Counter(r.status for r in run.results)
-            latencies = [r.seconds for r in run.results]
             granted = [r.json() for r in run.results if r.status == 201]
-            confirmed = len(granted)
-            confirmed_seats = sum(g["quantity"] for g in granted)
 
             payments = None
+            confirmed: dict[str, list[str]] = {
+                g["id"]: g["tickets"] for g in granted if g["status"] == "confirmed"
+            }
             if args.price:
                 # Each holder pays with the simulator's good test card.
                 token_of = {}
@@ -189,53 +220,87 @@ async def run(args: argparse.Namespace) -> int:
                 pay = (
                     (
                         "POST",
-                        f"/api/v1/registrations/{r.json()['id']}/simulated-payment",
+                        f"/api/v1/registrations/{g['id']}/simulated-payment",
                         {"card_number": "4242424242424242"},
-                        {"Authorization": f"Bearer {token_of[r.json()['user_id']]}"},
+                        {"Authorization": f"Bearer {token_of[g['user_id']]}"},
                     )
-                    for r in run.results
-                    if r.status == 201
+                    for g in granted
                 )
                 payments = await loadgen.fire("127.0.0.1", server.port, pay, args.concurrency)
+                for result in payments.results:
+                    if result.status == 200:
+                        paid = result.json()
+                        confirmed[paid["id"]] = paid["tickets"]
 
             stats = await client.get(
                 f"/api/v1/events/{event_id}/stats",
                 headers={"Authorization": f"Bearer {organizer}"},
             )
             figures = stats.json()
+        delivered_once = await check_deliveries(server.data_dir, confirmed)
 
+    return Sale(
+        elapsed=run.seconds,
+        selling=max(last_sale - began, 1e-9),
+        confirmed=len(granted),
+        confirmed_seats=sum(g["quantity"] for g in granted),
+        latencies=[r.seconds for r in run.results],
+        statuses=statuses,
+        payments=payments,
+        figures=figures,
+        delivered_once=delivered_once,
+        capacity=args.capacity,
+    )
+
+
+def verdict(result: Sale) -> int:
+    """Print what went wrong; 1 if the event oversold, an answer was a 5xx, or a confirmed
+    registration was not delivered exactly once."""
+    if result.oversold:
+        print("OVERSOLD")
+    if result.errors:
+        print(f"{result.errors} answers were 5xx")
+    return 1 if result.oversold or result.errors or not result.delivered_once else 0
+
+
+async def run(args: argparse.Namespace) -> int:
+    result = await sale(args)
     print(
         f"capacity C={args.capacity}  attempts N={args.attempts}  concurrency K={args.concurrency}"
-        f"  users U={args.users}  workers={args.workers}  price={args.price}"
+        f"  users U={args.users}  workers={args.workers or 'default'}  price={args.price}"
     )
+    elapsed, confirmed, latencies = result.elapsed, result.confirmed, result.latencies
     print(f"elapsed            {elapsed:8.2f} s")
     print(f"attempts/s         {args.attempts / elapsed:8.1f}")
     kind = "held for payment" if args.price else "confirmed"
     print(
         f"granted/s          {confirmed / elapsed:8.1f}   ({confirmed} {kind}, over the whole run)"
     )
-    print(f"granted/s selling  {confirmed / selling:8.1f}   (until sold out: {selling:.2f} s)")
+    print(
+        f"granted/s selling  {confirmed / result.selling:8.1f}"
+        f"   (until sold out: {result.selling:.2f} s)"
+    )
     print(f"latency p50        {statistics.median(latencies) * 1000:8.1f} ms")
     print(f"latency p90        {percentile(latencies, 0.90) * 1000:8.1f} ms")
     print(f"latency p99        {percentile(latencies, 0.99) * 1000:8.1f} ms")
-    print(f"status codes       {dict(sorted(statuses.items()))}")
-    if payments is not None:
+    print(f"status codes       {dict(sorted(result.statuses.items()))}")
+    figures = result.figures
+    if result.payments is not None:
+        payments = result.payments
         paid = [r for r in payments.results if r.status == 200]
         paid_latencies = [r.seconds for r in payments.results] or [0.0]
         print(f"payments           {len(paid)} confirmed of {len(payments.results)} held")
         print(f"payments/s         {len(payments.results) / payments.seconds:8.1f}")
         print(f"payment p50        {statistics.median(paid_latencies) * 1000:8.1f} ms")
         print(f"payment p99        {percentile(paid_latencies, 0.99) * 1000:8.1f} ms")
+        ratio = percentile(paid_latencies, 0.99) / percentile(latencies, 0.99)
+        print(f"payment p99 / hold p99 {ratio:5.2f}")
         print(f"confirmed seats    {figures['seats_taken'] - figures['seats_held']}")
     taken = figures["seats_taken"]
-    print(f"seats taken        {taken} of {args.capacity} (answers granted {confirmed_seats})")
-    oversold = taken > args.capacity or confirmed_seats > args.capacity
-    errors = sum(count for status, count in statuses.items() if status >= 500)
-    if oversold:
-        print("OVERSOLD")
-    if errors:
-        print(f"{errors} answers were 5xx")
-    return 1 if oversold or errors else 0
+    print(
+        f"seats taken        {taken} of {args.capacity} (answers granted {result.confirmed_seats})"
+    )
+    return verdict(result)
 
 
 def main() -> int:
@@ -246,11 +311,15 @@ def main() -> int:
     parser.add_argument("--attempts", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="0: start `admit serve` with its default"
+    )
     parser.add_argument("--price", type=int, default=0, help="minor units; 0 = free event")
     parser.add_argument("--max-quantity", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
-    return asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    args.workers = args.workers or None
+    return asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from models.domain import (
     User,
 )
 from models.event_rules import EventFields
+from models.outbox_store import OutboxStore
 from models.session_store import SessionStore
 from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
 
@@ -60,7 +61,7 @@ class RegistrationQuery:
     status: RegistrationStatus | None = None
 
 
-class Store(SessionStore, ABC):
+class Store(SessionStore, OutboxStore, ABC):
     @abstractmethod
     async def open(self) -> None:
         """Connect and check the schema is current (raises `StoreNotReady` if not)."""
@@ -231,7 +232,8 @@ class Store(SessionStore, ABC):
         them against the event's (`models.seat_rules.decide_hold`).
 
         A `held` registration reserves seats until its hold expires; a `confirmed` one
-        (a free event) takes them for good and stores its `tickets` in the same step.
+        (a free event) takes them for good and stores its `tickets` and its delivery job
+        (`models.outbox.tickets_job`) in the same step.
         Expired holds of the event are released first. In the same step, the seats the
         registration's account holds and has confirmed for the event stay within the
         event's `max_per_account` (`models.seat_rules.decide_hold`). Raises `NotFound`,
@@ -356,10 +358,11 @@ class Store(SessionStore, ABC):
         self, registration_id: str, tickets: Sequence[Ticket], now: datetime
     ) -> PaymentOutcome:
         """Apply a successful payment atomically. A live hold becomes `confirmed` with
-        `tickets`; a repeat changes nothing (`ALREADY_CONFIRMED`); a payment after the
-        hold ran out gets seats only if that many are free now and the account's limit
-        allows them (else `NO_SEATS`); a cancelled or refunded registration, or an event
-        cancelled or ended, is `NOT_PAYABLE`. The decision is
+        `tickets` and its delivery job (`models.outbox.tickets_job`); a repeat changes
+        nothing (`ALREADY_CONFIRMED`); a payment after the hold ran out gets seats only if
+        that many are free now and the account's limit allows them (else `NO_SEATS`); a
+        cancelled or refunded registration, or an event cancelled or ended, is
+        `NOT_PAYABLE`. The decision is
         `models.payment_rules.decide_payment`. Raises `NotFound`."""
 
     @abstractmethod

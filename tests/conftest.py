@@ -71,6 +71,9 @@ async def sqlite_store(tmp_path: Path, template_db: Path) -> AsyncIterator[Sqlit
 
 def fresh_settings(data_dir: Path, template_db: Path, **changes: object) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
+    # The app drains its own outbox right after each answer, so a test reads the mail
+    # once the answer is in (httpx's ASGI transport waits for background tasks).
+    changes = {"delivery": "in-app", **changes}
     settings = Settings(data_dir=data_dir, base_url=BASE_URL).with_changes(**changes)
     shutil.copyfile(template_db, settings.database_path)
     return settings

@@ -115,15 +115,18 @@ def test_the_lambda_request_line_for_1k_users_by_hand(cfg: dict) -> None:
     assert cost.costs(s, cfg)["apigw"][1] == pytest.approx(web * 1.11 / 1_000_000)
 
 
-def test_the_sqs_line_by_hand(cfg: dict) -> None:
-    # Send, receive and delete per delivery, plus the event source's polls of an idle queue;
-    # USD 0.40 per million requests past the free million.
+def test_deliveries_cost_outbox_writes_and_no_queue(cfg: dict) -> None:
+    """Issue 12: the SQS queue gave way to the outbox table's stream; each delivery's job
+    is 9 write units, and Lambda's reads of the stream are free."""
+    assert "sqs" not in cost.PRICES
     for s in cost.SCENARIOS.values():
-        requests = s["users"] * s["registrations"] * 3 + 648_000
-        quantity, list_usd, free_usd = cost.costs(s, cfg)["sqs"]
-        assert quantity == pytest.approx(requests)
-        assert list_usd == pytest.approx(requests * 0.40 / 1_000_000)
-        assert free_usd == pytest.approx(max(0, requests - 1_000_000) * 0.40 / 1_000_000)
+        deliveries = s["users"] * s["registrations"]
+        quantity, list_usd, _ = cost.costs(s, cfg)["streams"]
+        assert quantity == pytest.approx(deliveries * 2)
+        assert list_usd == 0
+        n = cost.counts(s)
+        actions = sum(n[k] * cost.ACTIONS[k].wru for k in n)
+        assert cost.usage(s, cfg)["ddb_wru"] == pytest.approx(actions + deliveries * 9)
 
 
 def test_the_cognito_line_by_hand(cfg: dict) -> None:

@@ -170,7 +170,7 @@ def test_the_bundle_keeps_botocore_models_of_every_service_the_code_calls(
     )
     called = set(re.findall(r'client\("([a-z0-9-]+)"\)', source))
     called |= set(re.findall(r'create_client\(\s*"([a-z0-9-]+)"', source))
-    assert {"dynamodb", "s3", "ses", "ssm", "sqs", "cognito-idp"} <= called
+    assert {"dynamodb", "s3", "ses", "ssm", "cognito-idp"} <= called
     assert called <= kept, f"botocore models dropped from the bundle: {called - kept}"
     assert {"sts", "sso", "sso-oidc"} <= kept  # botocore's credential providers
 
@@ -347,19 +347,10 @@ def test_iam_grants_only_the_actions_the_adapters_use(serverless: dict[str, Any]
     assert by_service["cognito-idp"] == {
         "".join(part.title() for part in name.split("_")) for name in called
     }
-    # The web function queues deliveries; the deliverer's ReceiveMessage, DeleteMessage and
-    # GetQueueAttributes come from Serverless itself, for its `sqs` event, on that queue.
-    assert by_service["sqs"] == {"SendMessage"}
-    assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp", "sqs"}
-
-
-def test_the_queue_grant_is_on_the_delivery_queues_only(serverless: dict[str, Any]) -> None:
-    statement = next(s for s in iam_statements(serverless) if s["Sid"] == "DeliveryQueue")
-    assert statement["Resource"] == [
-        {"Fn::GetAtt": ["DeliveryQueue", "Arn"]},
-        # A delivery that can never succeed goes to the dead-letter queue at once.
-        {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]},
-    ]
+    # Deliveries go through the outbox table (a grant above); the deliverer's stream reads
+    # (GetRecords, GetShardIterator, DescribeStream, ListStreams) come from Serverless
+    # itself, for its `stream` event, on that stream only. No SQS since issue 12.
+    assert set(by_service) == {"dynamodb", "s3", "ses", "ssm", "cognito-idp"}
 
 
 def test_s3_grant_is_on_the_tickets_bucket_objects_only(serverless: dict[str, Any]) -> None:
@@ -577,69 +568,59 @@ def test_app_client_has_no_secret_and_password_and_refresh_flows(
     }
 
 
-# -- ticket deliveries (SQS) -----------------------------------------------------------
+# -- ticket deliveries (the outbox table's stream) --------------------------------------
 
 
-def test_the_delivery_queues_are_encrypted(resources: dict[str, dict[str, Any]]) -> None:
-    queues = of_type(resources, "AWS::SQS::Queue")
-    assert set(queues) == {"DeliveryQueue", "DeliveryDeadLetterQueue"}
-    for name, queue in queues.items():
-        props = queue["Properties"]
-        encrypted = props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
-        assert encrypted, f"{name} is not encrypted at rest"
+def test_no_queue_is_left_from_before_the_outbox(resources: dict[str, dict[str, Any]]) -> None:
+    assert of_type(resources, "AWS::SQS::Queue") == {}
 
 
-def test_failed_deliveries_end_in_a_dead_letter_queue(
-    resources: dict[str, dict[str, Any]],
-) -> None:
-    queue = resources["DeliveryQueue"]["Properties"]
-    redrive = queue["RedrivePolicy"]
-    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]}
-    assert 1 < redrive["maxReceiveCount"] <= 10
-    dead = resources["DeliveryDeadLetterQueue"]["Properties"]
-    # A dead letter outlives the messages it came from, so there is time to redrive it.
-    assert dead["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
-    assert "RedrivePolicy" not in dead
+def test_the_outbox_table_streams_its_new_jobs(resources: dict[str, dict[str, Any]]) -> None:
+    props = resources["OutboxTable"]["Properties"]
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
-def test_the_visibility_timeout_outlasts_the_deliverer(
-    serverless: dict[str, Any], resources: dict[str, dict[str, Any]]
-) -> None:
-    """AWS's advice for a Lambda event source: at least 6 x the function's timeout."""
-    timeout = serverless["functions"]["deliverer"]["timeout"]
-    visibility = resources["DeliveryQueue"]["Properties"]["VisibilityTimeout"]
-    assert visibility >= 6 * timeout
-
-
-def test_the_deliverer_reads_the_queue_and_reports_failed_records(
+def test_the_deliverer_reads_new_jobs_from_the_stream_and_reports_failed_records(
     serverless: dict[str, Any],
 ) -> None:
     deliverer = serverless["functions"]["deliverer"]
     assert deliverer["handler"] == "web/lambda.deliver"
     (event,) = deliverer["events"]
-    sqs = event["sqs"]
-    assert sqs["arn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
-    assert 1 <= sqs["batchSize"] <= 10
-    assert sqs["functionResponseType"] == "ReportBatchItemFailures"
+    stream = event["stream"]
+    assert stream["type"] == "dynamodb"
+    assert stream["arn"] == {"Fn::GetAtt": ["OutboxTable", "StreamArn"]}
+    assert stream["filterPatterns"] == [{"eventName": ["INSERT"]}]
+    assert 1 <= stream["batchSize"] <= 10
+    assert stream["functionResponseType"] == "ReportBatchItemFailures"
+    assert stream["bisectBatchOnFunctionError"] is True
+    # A record that keeps failing is dropped after a few tries: its job stays in the table
+    # for the sweeper, so the shard is never held up for long.
+    assert 0 <= stream["maximumRetryAttempts"] <= 10
     environment = serverless["provider"]["environment"]
-    assert environment["ADMIT_DELIVERY"] == "sqs"
-    assert environment["ADMIT_DELIVERY_QUEUE_URL"] == {"Ref": "DeliveryQueue"}
-    assert environment["ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL"] == {"Ref": "DeliveryDeadLetterQueue"}
+    assert environment["ADMIT_DELIVERY"] == "stream"
+    assert not any(name.startswith("ADMIT_DELIVERY_") for name in environment)
 
 
-def test_dead_letters_raise_an_alarm(resources: dict[str, dict[str, Any]]) -> None:
+def test_dead_delivery_jobs_raise_an_alarm(resources: dict[str, dict[str, Any]]) -> None:
+    """The worker's ERROR line is what the metric filters count, from both functions that
+    run jobs (the deliverer and the sweeper)."""
+    source = (ROOT / "web" / "services" / "outbox_worker.py").read_text()
+    assert '"delivery job %s is dead after %d attempt(s)' in source
+    filters = of_type(resources, "AWS::Logs::MetricFilter").values()
+    groups = set()
+    for found in filters:
+        props = found["Properties"]
+        assert props["FilterPattern"] == '"delivery job" "is dead after"'
+        (metric,) = props["MetricTransformations"]
+        assert metric["MetricName"] == "DeadDeliveryJobs"
+        groups.add(props["LogGroupName"]["Ref"])
+    assert groups == {"DelivererLogGroup", "SweeperLogGroup"}
     alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
     (alarm,) = [
-        a["Properties"]
-        for a in alarms
-        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        a["Properties"] for a in alarms if a["Properties"].get("MetricName") == "DeadDeliveryJobs"
     ]
-    assert alarm["Namespace"] == "AWS/SQS"
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "QueueName"]}}
-    ]
-    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert alarm["Threshold"] == 0
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
 
 
@@ -679,6 +660,8 @@ def test_references_name_existing_resources(
         "WebLambdaFunction",
         "SweeperLambdaFunction",
         "DelivererLambdaFunction",
+        "DelivererLogGroup",
+        "SweeperLogGroup",
     }
     parameters = {name for doc in infra.values() for name in doc.get("Parameters") or {}}
     known = set(resources) | generated | parameters
@@ -701,8 +684,6 @@ def test_outputs(infra: dict[str, dict[str, Any]], resources: dict[str, dict[str
         "StaticBucketName",
         "UserPoolId",
         "UserPoolClientId",
-        "DeliveryQueueUrl",
-        "DeliveryDeadLetterQueueUrl",
     ):
         assert key in outputs
     for table in of_type(resources, "AWS::DynamoDB::Table"):

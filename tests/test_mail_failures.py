@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from models.domain import Registration, RegistrationStatus, new_id, utcnow
+from models.outbox import JobState
 from models.tickets import tickets_for
 from tests.store_contract import make_event, make_user
 from web.adapters.mail.mime import message_bytes
@@ -16,6 +17,7 @@ from web.adapters.mail.outbox import OutboxMailer
 from web.adapters.mail.port import Mail, MailNotBuilt
 from web.services.container import Services
 from web.services.delivery import UndeliverableTickets
+from web.services.outbox_worker import Outcome
 
 pytestmark = pytest.mark.local_adapters  # the outbox mailer; SES builds the same message
 
@@ -93,7 +95,8 @@ def test_building_tells_permanent_failures_apart() -> None:
 async def test_an_outage_is_still_retried(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Transient failures keep their retries (the outbox folder unwritable, then back)."""
+    """Transient failures keep their retries (the outbox folder unwritable, then back):
+    the job is due again after its backoff."""
     from web.adapters.mail.port import MailDeliveryFailed
 
     registration_id = await _confirmed(services, "ana@example.com")
@@ -107,6 +110,23 @@ async def test_an_outage_is_still_retried(
         await send(self, mail)
 
     monkeypatch.setattr(OutboxMailer, "send", flaky)
-    services.deliverer.retry_delay = 0.01
-    await services.deliverer.deliver(registration_id)
+    worker = services.delivery.worker
+    job_id = f"tickets:{registration_id}"
+    assert await worker.run(job_id) is Outcome.RETRY
+    job = await services.store.get_job(job_id)
+    assert job is not None
+    assert await worker.run(job_id, now=job.next_try_at) is Outcome.SENT
     assert len(tries) == 2
+
+
+async def test_a_mail_that_cannot_be_built_ends_its_job_dead_at_once(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    registration_id = await _confirmed(services, "zoë@example.com")
+    with caplog.at_level(logging.ERROR, logger="admit"):
+        outcome = await services.delivery.worker.run(f"tickets:{registration_id}")
+    assert outcome is Outcome.DEAD
+    job = await services.store.get_job(f"tickets:{registration_id}")
+    assert job is not None
+    assert (job.state, job.attempts) == (JobState.DEAD, 1)
+    assert any("is dead after 1 attempt(s)" in r.getMessage() for r in caplog.records)

@@ -293,3 +293,43 @@ async def test_a_provider_outage_is_a_503_and_takes_no_money(
         f"{API}/registrations/{paid['registration']['id']}", headers=paid["buyer"].headers
     )
     assert state.json()["status"] == "held"
+
+
+class _CountingStore:
+    """The real store, with a count of the calls made through it."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+async def test_a_payment_reads_its_rows_once_each(
+    client: httpx.AsyncClient, paid: dict[str, Any], services: Services
+) -> None:
+    """Issue 12: a simulated payment read the event three times and the registration three."""
+    buyer = await services.store.get_user(paid["buyer"].id)
+    assert buyer is not None
+    counting = _CountingStore(services.payments.store)
+    services.payments.store = counting  # type: ignore[assignment]
+    try:
+        applied = await services.payments.pay_simulated(
+            buyer, paid["registration"]["id"], GOOD.replace(" ", ""), None
+        )
+    finally:
+        services.payments.store = counting._store
+    assert applied.registration.status is RegistrationStatus.CONFIRMED
+    assert counting.calls.get("get_event", 0) == 0
+    # Once to check it, once after the confirming transaction for the answer.
+    assert counting.calls["get_registration"] == 2
+    assert counting.calls["confirm_payment"] == 1

@@ -20,6 +20,7 @@ from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
+from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_ticket_types import TicketTypesContract
 
@@ -52,6 +53,7 @@ class TestDynamoStore(
     SessionStoreContract,
     RulesContract,
     TicketTypesContract,
+    OutboxContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 
@@ -105,6 +107,9 @@ def test_layout_matches_infra() -> None:
         assert ours.get("GlobalSecondaryIndexes", []) == props.get("GlobalSecondaryIndexes", [])
         ttl = props.get("TimeToLiveSpecification", {}).get("AttributeName")
         assert table.ttl == ttl
+        # CloudFormation names only the view; CreateTable also says it is enabled.
+        stream = ours.get("StreamSpecification", {}).get("StreamViewType")
+        assert stream == props.get("StreamSpecification", {}).get("StreamViewType")
 
 
 async def test_an_event_stored_before_ticket_types_gets_its_type_on_first_use(
@@ -166,3 +171,41 @@ async def test_a_hold_on_an_event_stored_before_types_backfills_first(store: Dyn
     await store.hold_seats(make_registration(event, 1), utcnow())
     (kind,) = await store.list_ticket_types(event.id)
     assert kind.seats_confirmed == 5
+
+
+async def test_a_confirmation_puts_its_job_on_the_outbox_stream(
+    store: DynamoStore,
+    moto: str,  # noqa: F811
+) -> None:
+    """What the deliverer is handed: an INSERT record keyed by the job id (web/lambda.py
+    reads `dynamodb.Keys.id`), from the same transaction that confirmed the seats."""
+    from models.tickets import tickets_for
+    from tests.store_contract import make_registration
+
+    event = make_event(capacity=5, price=0)
+    await store.create_event(event)
+    registration = make_registration(event, 1)
+    now = utcnow()
+    await store.hold_seats(registration, now, tickets_for(registration, now))
+
+    session = AioSession()
+    async with (
+        client(moto) as dynamodb,
+        session.create_client(
+            "dynamodbstreams", endpoint_url=moto, region_name=REGION, **CREDENTIALS
+        ) as streams,
+    ):
+        table = (await dynamodb.describe_table(TableName=NAMES["outbox"]))["Table"]
+        described = await streams.describe_stream(StreamArn=table["LatestStreamArn"])
+        records = []
+        for shard in described["StreamDescription"]["Shards"]:
+            iterator = await streams.get_shard_iterator(
+                StreamArn=table["LatestStreamArn"],
+                ShardId=shard["ShardId"],
+                ShardIteratorType="TRIM_HORIZON",
+            )
+            got = await streams.get_records(ShardIterator=iterator["ShardIterator"])
+            records += got["Records"]
+    inserts = [r for r in records if r["eventName"] == "INSERT"]
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in inserts] == [f"tickets:{registration.id}"]
+    assert inserts[0]["dynamodb"]["NewImage"]["state"]["S"] == "pending"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
+import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -24,28 +28,158 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int, from_ssm: bool) -> int:
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (a container's or taskset's share, not
+    the host's), capped: past a few workers SQLite's single writer is the limit, and each
+    worker holds its own connections and memory."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
+class ServeRefused(Exception):
+    """`admit serve`'s options cannot run together; the message says why."""
+
+
+def uvicorn_options(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    access_log: bool,
+    from_ssm: bool,
+) -> dict[str, Any]:
+    """What `admit serve` passes to uvicorn.run (besides the app), decided without
+    starting anything so that the tests can check the choices."""
+    if from_ssm:
+        # Each worker builds its own app from the environment, which holds only the SSM
+        # parameters' names: secrets read from SSM need the one in-process app.
+        if workers is not None and workers > 1:
+            raise ServeRefused("with ADMIT_*_PARAMETER set, serve runs one worker")
+        workers = 1
+    elif workers is None:
+        workers = default_workers()
+    if workers < 1:
+        raise ServeRefused("--workers must be 1 or more")
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "factory": not from_ssm,
+        "proxy_headers": not settings.is_local,
+        "log_level": "info",
+        # uvicorn's access log formats and writes a line per request in the worker that
+        # answers it, on the buyers' CPU during a rush. Off unless asked for.
+        "access_log": access_log,
+    }
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int | None,
+    access_log: bool,
+    from_ssm: bool,
+) -> int:
     import uvicorn
 
-    # Each worker builds its own app from the environment, which holds only the SSM
-    # parameters' names: secrets read from SSM need the one in-process app built here.
+    try:
+        options = uvicorn_options(settings, host, port, workers, access_log, from_ssm)
+    except ServeRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     app: Any = "web.app:create_app"
     if from_ssm:
-        if workers > 1:
-            print("error: with ADMIT_*_PARAMETER set, serve runs one worker", file=sys.stderr)
-            return 2
         from web.app import create_app
 
         app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        workers=workers,
-        factory=not from_ssm,
-        proxy_headers=not settings.is_local,
-        log_level="info",
+    worker = _start_worker() if settings.delivery == "worker" else None
+    if worker is not None:
+        # uvicorn stops on SIGTERM, then raises it again under the handler it found: this
+        # one, so that the `finally` below still stops the worker.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(app, **options)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+    return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+WORKER_NICENESS = 10  # below the web workers: buyers' requests come first
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`admit worker` as a child process, lower in priority than the web workers, that
+    ends when this process does (it watches its parent)."""
+    command = [sys.executable, "-m", "web.cli", "worker", "--nice", str(WORKER_NICENESS)]
+    return subprocess.Popen([*command, "--parent", str(os.getpid())])  # noqa: S603
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes the job in hand), then SIGKILL after 10 s: a job cut
+    short is claimed again once its lease runs out."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _worker(settings: Settings, nice: int, parent: int | None) -> int:
+    """Drain the outbox until SIGTERM or SIGINT (or, with `parent`, until that process
+    is gone)."""
+    from web.keys import load_or_create_keys
+    from web.wiring import open_services
+
+    if nice:
+        os.nice(nice)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        watcher = asyncio.create_task(_watch_parent(parent, stop)) if parent else None
+        try:
+            async with open_services(settings, load_or_create_keys(settings)) as services:
+                await services.delivery.worker.run_forever(settings.outbox_poll, stop)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+    asyncio.run(run())
+    return 0
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    """A parent killed outright (SIGKILL) cannot stop its child: the child notices."""
+    while os.getppid() == parent:  # noqa: ASYNC110 (no event tells a parent's death)
+        await asyncio.sleep(1)
+    stop.set()
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from web.services.admin import outbox_retry, outbox_status
+
+    if args.outbox_command == "retry":
+        print(asyncio.run(outbox_retry(settings, args.job_ids)))
+        return 0
+    print(asyncio.run(outbox_status(settings)))
     return 0
 
 
@@ -78,7 +212,27 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web app with uvicorn")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"worker processes (default: one per core, at most {MAX_DEFAULT_WORKERS})",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: it costs CPU on every request)",
+    )
+
+    worker = commands.add_parser("worker", help="deliver tickets: drain the outbox until stopped")
+    worker.add_argument("--nice", type=int, default=0, help="lower this process's priority")
+    worker.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
+
+    outbox = commands.add_parser("outbox", help="see and retry delivery jobs")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("status", help="count the jobs waiting, and list the dead ones")
+    retry = outbox_commands.add_parser("retry", help="put dead jobs back (all, or those named)")
+    retry.add_argument("job_ids", nargs="*", help="job ids (tickets:<registration id>)")
 
     commands.add_parser("migrate", help="bring the SQLite database up to date")
 
@@ -113,7 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
-            return _serve(settings, args.host, args.port, args.workers, from_ssm)
+            return _serve(settings, args.host, args.port, args.workers, args.access_log, from_ssm)
+        if args.command == "worker":
+            return _worker(settings, args.nice, args.parent)
+        if args.command == "outbox":
+            return _outbox(settings, args)
         if args.command == "migrate":
             return _migrate(settings)
         if args.command == "demo":

@@ -20,6 +20,9 @@ async def run_clock_jobs(services: Services) -> None:
     purged = await services.accounts.purge_spent()
     if purged:
         log.info("forgot %d expired codes and old failed log-ins", purged)
+    retried = await services.delivery.retry_due()
+    if retried:
+        log.info("ran %d delivery jobs that were due again", retried)
     ended = await services.sessions.purge_expired()
     if ended:
         log.info("forgot %d run-out sessions", ended)

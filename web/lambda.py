@@ -1,6 +1,7 @@
 """AWS Lambda entry points: `handler` serves the API Gateway HTTP API (payload format 2.0)
-through Mangum; `sweep` runs the clock jobs for the EventBridge schedule; `deliver` mails
-the tickets of the registrations named by a batch of messages from the SQS delivery queue.
+through Mangum; `sweep` runs the clock jobs for the EventBridge schedule (with the
+delivery jobs due again); `deliver` runs the new delivery jobs of a batch of records from
+the outbox table's DynamoDB stream.
 
 `lambda` is a Python keyword, so `import web.lambda` is a syntax error: the Lambda runtime
 loads the handler with importlib (`web/lambda.handler` / `web.lambda.handler`), and Python
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import os
 import time
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from web.services.container import Services
     from web.settings import Settings
 
-log = logging.getLogger("admit.deliveries")
+log = logging.getLogger("admit.outbox")
 
 
 def settings_from_env() -> Settings:
@@ -178,71 +178,50 @@ def sweep(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def deliver(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The delivery function: for each SQS record `{"registration_id": ...}` (sent by
-    `SqsDeliveries`), render the PDFs and mail them (`Deliverer.deliver`), with a store
-    opened for this batch and closed after it.
+    """The delivery function, fed by the outbox table's DynamoDB stream (new jobs only:
+    serverless.yml filters on INSERT). For each record it runs the job its key names
+    (`OutboxWorker.run`: claim with a lease, render and store the PDFs, mail, mark), with
+    a store opened for this batch and closed after it.
 
-    Answers a partial batch response (`ReportBatchItemFailures`): the records whose
-    delivery failed go back to the queue and come again after the visibility timeout;
-    after five receives SQS moves one to the dead-letter queue, whose alarm mails a
-    person. A record that is not a delivery request (bad JSON, no registration id) can
-    never succeed: it is logged and dropped, not retried. Nor is a delivery whose mail
-    cannot be built (`UndeliverableTickets`): it goes straight to the dead-letter queue
-    (ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL) with the reason, logged at ERROR. A failure to
-    start (a secret that cannot be read, the store) raises, and the whole batch comes
-    back."""
+    A job that fails is recorded on the job itself (a retry after its backoff, which the
+    sweeper runs, or dead with an ERROR log and its alarm), so its record is done with:
+    reporting it back would hold up the whole shard behind it. Only a record whose job
+    could not even be claimed or recorded (the store unreachable) is reported back
+    (`ReportBatchItemFailures`, by sequence number), and Lambda retries from there. A
+    record that names no job is logged and dropped. A failure to start (a secret, the
+    store) raises, and Lambda retries the batch."""
     records = event.get("Records") or []
 
     async def run() -> list[str]:
-        from web.services.delivery import UndeliverableTickets
-
         failed: list[str] = []
         async with _services_for_one_run() as services:
             for record in records:
-                message_id = record.get("messageId", "")
-                registration_id = _registration_id(record.get("body"))
-                if registration_id is None:
-                    log.error("delivery message %s is not a delivery request; dropped", message_id)
+                sequence = str(record.get("dynamodb", {}).get("SequenceNumber", ""))
+                job_id = _job_id(record)
+                if job_id is None:
+                    log.error("stream record %s names no delivery job; dropped", sequence)
                     continue
                 try:
-                    await services.deliverer.deliver(registration_id)
-                except UndeliverableTickets as exc:
-                    # Permanent (the mail cannot be built): straight to the dead-letter
-                    # queue and its alarm, not five pointless receives first.
-                    if await services.deliveries.set_aside(registration_id, exc.reason):
-                        log.error(
-                            "registration %s cannot be delivered (message %s): moved to the "
-                            "dead-letter queue",
-                            registration_id,
-                            message_id,
-                        )
-                    else:
-                        failed.append(message_id)
+                    await services.delivery.worker.run(job_id)
                 except Exception:
-                    # Not swallowed: SQS hands this record back (and, after five tries,
-                    # to the dead-letter queue and its alarm). Raising instead would send
-                    # the batch's delivered records back too, and mail them twice.
-                    log.exception(
-                        "delivery of registration %s failed (message %s); SQS retries it",
-                        registration_id,
-                        message_id,
-                    )
-                    failed.append(message_id)
+                    # The job could not be claimed or its outcome not recorded: Lambda
+                    # hands this record (and those after it) back. Raising instead would
+                    # hand back the records already done as well.
+                    log.exception("delivery job %s could not be run; the stream retries it", job_id)
+                    failed.append(sequence)
+                    break  # a stream's records are in order: the rest come back after it
         return failed
 
     failures = asyncio.run(run())
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}
 
 
-def _registration_id(body: Any) -> str | None:
-    """The registration a delivery message names, or None for a body that names none."""
-    if not isinstance(body, str):
+def _job_id(record: Any) -> str | None:
+    """The delivery job a stream record's key names, or None."""
+    if not isinstance(record, dict):
         return None
-    try:
-        message = json.loads(body)
-    except ValueError:
+    keys = record.get("dynamodb", {}).get("Keys", {})
+    value = keys.get("id", {}).get("S") if isinstance(keys, dict) else None
+    if not isinstance(value, str) or not value.strip():
         return None
-    registration_id = message.get("registration_id") if isinstance(message, dict) else None
-    if not isinstance(registration_id, str) or not registration_id.strip():
-        return None
-    return registration_id.strip()
+    return value

@@ -24,7 +24,7 @@ PaymentsKind = Literal["simulator", "stripe"]
 IdentityKind = Literal["local", "cognito"]
 FilesKind = Literal["local", "s3"]
 MailKind = Literal["outbox", "ses"]
-DeliveryKind = Literal["inline", "sqs"]
+DeliveryKind = Literal["worker", "in-app", "stream"]
 Environment = Literal["local", "production"]
 
 
@@ -189,7 +189,7 @@ class Settings:
     aws_region: str = setting(
         "ADMIT_AWS_REGION",
         "eu-west-1",
-        "AWS region of the DynamoDB tables, the bucket, the user pool, SES, SSM and SQS.",
+        "AWS region of the DynamoDB tables, the bucket, the user pool, SES and SSM.",
     )
     aws_endpoint_url: str = setting(
         "ADMIT_AWS_ENDPOINT_URL",
@@ -266,21 +266,40 @@ class Settings:
     )
     delivery: DeliveryKind = setting(
         "ADMIT_DELIVERY",
-        "inline",
-        "How confirmed tickets get mailed: `inline` (in the app, after the answer) or `sqs` "
-        "(a message to a queue that the `deliverer` function reads).",
-        choice("inline", "sqs"),
+        "worker",
+        "Who drains the outbox of ticket deliveries (written with each confirmation): "
+        "`worker`, a process of its own (`admit serve` starts one at a lower priority; "
+        "`admit worker` runs it alone); `in-app`, the app itself right after each answer "
+        "and on its clock (tests, a single process); `stream`, on AWS, the outbox table's "
+        "DynamoDB stream invokes the `deliverer` function and the sweeper retries.",
+        choice("worker", "in-app", "stream"),
     )
-    delivery_queue_url: str = setting(
-        "ADMIT_DELIVERY_QUEUE_URL",
-        "",
-        "With `ADMIT_DELIVERY=sqs`: the delivery queue's URL (serverless.yml sets it).",
+    outbox_attempts: int = setting(
+        "ADMIT_OUTBOX_ATTEMPTS",
+        8,
+        "Tries of a delivery job (30 s, 1 min, 2 min, … apart, at most an hour) before it "
+        "is dead: logged at ERROR, kept for `admit outbox retry`.",
+        number(int, 1, 50),
     )
-    delivery_dead_letter_queue_url: str = setting(
-        "ADMIT_DELIVERY_DEAD_LETTER_QUEUE_URL",
-        "",
-        "With `ADMIT_DELIVERY=sqs`: where the deliverer puts a ticket mail that can never be "
-        "built, at once (serverless.yml sets it); without it, SQS retries it five times.",
+    outbox_lease: float = setting(
+        "ADMIT_OUTBOX_LEASE",
+        120.0,
+        "Seconds a worker holds a delivery job it claimed; a worker that died leaves it to "
+        "be claimed again after this. Longer than any delivery takes.",
+        number(float, 0.1, 3600),
+    )
+    outbox_poll: float = setting(
+        "ADMIT_OUTBOX_POLL",
+        0.5,
+        "Seconds the delivery worker waits before looking for new jobs when it found none.",
+        number(float, 0.01, 60),
+    )
+    outbox_test_pause: float = setting(
+        "ADMIT_OUTBOX_TEST_PAUSE",
+        0.0,
+        "For tests only: seconds the worker waits after storing a job's PDFs and before "
+        "mailing them (the kill test stops it there). 0 in any real use.",
+        number(float, 0, 3600),
     )
     mail_from: str = setting(
         "ADMIT_MAIL_FROM", "Admit <tickets@admit.localhost>", "Sender of every mail.", verbatim

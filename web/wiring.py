@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from models.outbox import JobKind
 from models.store import Store
 from models.ticket_codes import CodeSigner, CodeVerifier
 from web.adapters.aws_clients import AwsClients
-from web.adapters.deliveries.port import Deliver, Deliveries
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -17,12 +17,13 @@ from web.adapters.payments.port import PaymentProvider
 from web.keys import Keys
 from web.services.accounts import Accounts
 from web.services.container import Services
-from web.services.delivery import Deliverer, Delivery
+from web.services.delivery import Deliverer, Delivery, UndeliverableTickets
 from web.services.door import Door
 from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.limits import Limiter, LoginLimits
+from web.services.outbox_worker import OutboxWorker
 from web.services.payments import Payments
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
@@ -78,22 +79,19 @@ def build_files(settings: Settings, keys: Keys, aws: AwsClients) -> Files:
     raise SettingsError(f"ADMIT_FILES={settings.files} is not a known adapter.")
 
 
-def build_deliveries(settings: Settings, aws: AwsClients, deliver: Deliver) -> Deliveries:
-    if settings.delivery == "inline":
-        from web.adapters.deliveries.inline import InlineDeliveries
-
-        return InlineDeliveries(deliver)
-    if settings.delivery == "sqs":
-        _require("ADMIT_DELIVERY=sqs", ADMIT_DELIVERY_QUEUE_URL=settings.delivery_queue_url)
-        from web.adapters.deliveries.sqs import SqsDeliveries
-
-        return SqsDeliveries(
-            aws,
-            settings.delivery_queue_url,
-            deliver,
-            dead_letter_url=settings.delivery_dead_letter_queue_url,
-        )
-    raise SettingsError(f"ADMIT_DELIVERY={settings.delivery} is not a known adapter.")
+def build_delivery(settings: Settings, store: Store, deliverer: Deliverer) -> Delivery:
+    """The outbox's worker, and who runs it: ADMIT_DELIVERY decides whether answers and
+    the clock drain it here, or a worker process / the stream-fed function does."""
+    worker = OutboxWorker(
+        store,
+        {JobKind.TICKETS: deliverer.run_job},
+        permanent=(UndeliverableTickets,),
+        lease=timedelta(seconds=settings.outbox_lease),
+        max_attempts=settings.outbox_attempts,
+        pause_before_mail=settings.outbox_test_pause,
+    )
+    in_app = settings.delivery == "in-app"
+    return Delivery(worker, after_answers=in_app, on_clock=in_app or settings.delivery == "stream")
 
 
 def build_payment_provider(settings: Settings) -> PaymentProvider:
@@ -152,7 +150,7 @@ def build_identity(
 
 def build_services(settings: Settings, keys: Keys) -> Services:
     store = build_store(settings)
-    # One set of AWS clients for the S3, SES, SQS and Cognito adapters; made on first use, so
+    # One set of AWS clients for the S3, SES and Cognito adapters; made on first use, so
     # the local adapters never import aiobotocore.
     aws = AwsClients(settings.aws_region, settings.aws_endpoint_url)
     mailer = build_mailer(settings, aws)
@@ -170,7 +168,6 @@ def build_services(settings: Settings, keys: Keys) -> Services:
     tickets = Tickets(store, signer, files, download_ttl=settings.download_ttl)
     door = Door(store, signer, verifier, grace=timedelta(hours=settings.checkin_grace_hours))
     deliverer = Deliverer(store, tickets, mailer, base_url=settings.base_url)
-    deliveries = build_deliveries(settings, aws, deliverer.deliver)
     door_staff = DoorStaff(store, identity, mailer, base_url=settings.base_url)
     payments = Payments(store, build_payment_provider(settings), mailer, base_url=settings.base_url)
     registrations = Registrations(
@@ -206,8 +203,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         door=door,
         door_staff=door_staff,
         deliverer=deliverer,
-        delivery=Delivery(deliveries),
-        deliveries=deliveries,
+        delivery=build_delivery(settings, store, deliverer),
         payments=payments,
         sessions=sessions,
     )

@@ -13,6 +13,7 @@ from models.dynamo.codec import iso
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.tickets import Ticket
 
@@ -67,6 +68,7 @@ class DynamoPayments(DynamoRegistrations):
                 *types,
                 *account,
                 *self.ticket_puts(tickets),
+                self.job_put(tickets_job(registration.id, now)),  # invariant 8
             ]
             try:
                 await self.transact(items)

@@ -17,15 +17,17 @@ from models.dynamo.codec import (
     registration_item,
     ticket_item,
 )
+from models.dynamo.outbox import DynamoOutbox
 from models.dynamo.seats import HELD, DynamoSeats, next_expiry_condition, s
 from models.dynamo.tables import LAYOUT
 from models.errors import Conflict, NotEnoughSeats, NotFound
+from models.outbox import tickets_job
 from models.seat_rules import decide_hold, seats_back
 from models.store import Page, RegistrationQuery
 from models.tickets import Ticket, TicketStatus
 
 
-class DynamoRegistrations(DynamoSeats):
+class DynamoRegistrations(DynamoSeats, DynamoOutbox):
     async def hold_seats(
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
@@ -33,7 +35,8 @@ class DynamoRegistrations(DynamoSeats):
         (conditioned on the version and `seats_taken <= capacity - q`), each involved
         type's counters (conditioned on its capacity read and `seats_taken <= capacity -
         q`), the account's counter (conditioned on `seats <= max_per_account - q`), the
-        registration put, and its tickets' puts."""
+        registration put, its tickets' puts and, when it is confirmed at once, its
+        delivery job's put."""
         for attempt in range(RETRIES):
             read, version = await self.hold_read(registration.event_id, registration.user_id)
             event = read.event
@@ -70,6 +73,8 @@ class DynamoRegistrations(DynamoSeats):
                 },
                 *self.ticket_puts(tickets),
             ]
+            if registration.status is RegistrationStatus.CONFIRMED:
+                items.append(self.job_put(tickets_job(registration.id, now)))  # invariant 8
             try:
                 await self.transact(items)
             except Refused as refused:

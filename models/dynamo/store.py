@@ -1,4 +1,4 @@
-"""DynamoStore: the Store on ten DynamoDB tables through aiobotocore (see __init__)."""
+"""DynamoStore: the Store on eleven DynamoDB tables through aiobotocore (see __init__)."""
 
 from __future__ import annotations
 
@@ -29,5 +29,5 @@ class DynamoStore(
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
     `tables` maps the logical names of models/dynamo/tables.py (users, codes,
     login_failures, events, registrations, tickets, checkins, door_staff, webhook_events,
-    sessions) to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client
+    sessions, outbox) to the real table names (ADMIT_DYNAMODB_TABLES). `open()` creates the client
     (a missing table raises `StoreNotReady` at its first use); `close()` closes it."""

@@ -1,4 +1,4 @@
-"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the ten tables.
+"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the eleven tables.
 
 `create_tables(client, names)` builds the same tables (for tests against moto and for a
 local DynamoDB); production tables come from the CloudFormation file. Keep both in step:
@@ -27,6 +27,7 @@ class Table:
     indexes: tuple[Index, ...] = ()
     types: dict[str, str] = field(default_factory=dict)  # non-string key attributes
     ttl: str | None = None
+    stream: bool = False  # a stream of new images (infra/dynamodb.yml)
 
     def key_names(self, index: str | None = None) -> frozenset[str]:
         """The attributes of a LastEvaluatedKey on the table or one of its indexes."""
@@ -79,6 +80,10 @@ LAYOUT: dict[str, Table] = {
     "sessions": Table(
         "id", indexes=(Index("by_user", "user_id", "created_at"),), ttl="expires_ttl"
     ),
+    # Delivery jobs (models/dynamo/outbox.py); its stream feeds the `deliverer` function.
+    "outbox": Table(
+        "id", indexes=(Index("by_state", "state", "next_try_at"),), ttl="expires_ttl", stream=True
+    ),
 }
 
 
@@ -103,6 +108,8 @@ def table_definition(name: str, table: Table) -> dict[str, Any]:
             for a in sorted(a for a in attributes if a)
         ],
     }
+    if table.stream:
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     if table.indexes:
         definition["GlobalSecondaryIndexes"] = [
             {

@@ -15,6 +15,7 @@ from models.errors import CapacityBelowSold, InvalidTransition, NotFound
 from models.event_rules import FIELDS, EventFields
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
+from models.sqlite.point_reads import row_where
 from models.sqlite.rows import (
     decode_cursor,
     encode_cursor,
@@ -67,7 +68,7 @@ class SqliteEvents(SqliteBase):
         await self._hot(lambda connection: create(connection, event, ticket_types))
 
     async def get_event(self, event_id: str) -> Event | None:
-        row = await EventRow.select().where(EventRow.id == event_id).first().run()
+        row = await row_where(EventRow, EventRow.id, event_id)
         return event_from_row(row) if row else None
 
     async def list_upcoming_events(

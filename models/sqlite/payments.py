@@ -8,10 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
+from models.errors import Conflict
+from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.sqlite import seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration, void_valid_tickets
+from models.sqlite.outbox import write_job
 from models.sqlite.tables import RegistrationRow, WebhookEventRow
 from models.tickets import Ticket
 
@@ -37,6 +40,8 @@ def confirm(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
         (RegistrationStatus.CONFIRMED.value, now, registration.id),
     )
+    # The job first: a failure after it (a ticket id taken) rolls it back with the rest.
+    write_job(connection, tickets_job(registration.id, now))  # invariant 8
     seats.insert_tickets(connection, tickets)
     return PaymentOutcome.CONFIRMED
 
@@ -69,9 +74,12 @@ class SqlitePayments(SqliteBase):
         self, registration_id: str, tickets: Sequence[Ticket], now: datetime
     ) -> PaymentOutcome:
         async with self._write_lock:
-            return await self.engine.in_hot_transaction(
-                lambda connection: confirm(connection, registration_id, tickets, now)
-            )
+            try:
+                return await self.engine.in_hot_transaction(
+                    lambda connection: confirm(connection, registration_id, tickets, now)
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("These tickets exist already.") from exc
 
     async def refund_registration(self, registration_id: str, now: datetime) -> Registration:
         async with self._write_lock:

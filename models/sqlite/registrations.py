@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,8 +11,10 @@ from piccolo.columns.combination import WhereRaw
 
 from models.cancellation import Canceller
 from models.domain import Registration, RegistrationStatus
+from models.errors import Conflict
 from models.sqlite import cancelling, seats
 from models.sqlite.base import SqliteBase
+from models.sqlite.point_reads import row_where
 from models.sqlite.rows import (
     decode_cursor,
     encode_cursor,
@@ -28,9 +31,12 @@ class SqliteRegistrations(SqliteBase):
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
         async with self._write_lock:
-            await self.engine.in_hot_transaction(
-                lambda connection: seats.hold(connection, registration, tickets, now)
-            )
+            try:
+                await self.engine.in_hot_transaction(
+                    lambda connection: seats.hold(connection, registration, tickets, now)
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("This registration exists already.") from exc
         return registration
 
     async def release_expired_holds(self, event_id: str, now: datetime) -> int:
@@ -64,12 +70,7 @@ class SqliteRegistrations(SqliteBase):
         return await self._registration(registration_id)
 
     async def _registration(self, registration_id: str) -> Registration | None:
-        row = (
-            await RegistrationRow.select()
-            .where(RegistrationRow.id == registration_id)
-            .first()
-            .run()
-        )
+        row = await row_where(RegistrationRow, RegistrationRow.id, registration_id)
         return registration_from_row(row) if row else None
 
     async def list_user_registrations(

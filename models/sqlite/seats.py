@@ -15,6 +15,7 @@ from datetime import datetime
 
 from models.domain import Event, Registration, RegistrationStatus, TicketType
 from models.errors import NotEnoughSeats, NotFound
+from models.outbox import tickets_job
 from models.seat_rules import (
     HoldDecision,
     HoldRead,
@@ -23,6 +24,7 @@ from models.seat_rules import (
     decide_hold,
     seats_back,
 )
+from models.sqlite.outbox import write_job
 from models.sqlite.rows import (
     event_from_row,
     insert_sql,
@@ -127,8 +129,9 @@ def hold(
     tickets: Sequence[Ticket],
     now: datetime,
 ) -> None:
-    """Take seats for `registration` as `decide_hold` says (and store its tickets, when
-    it is confirmed at once), inside the caller's BEGIN IMMEDIATE transaction."""
+    """Take seats for `registration` as `decide_hold` says (and store its tickets and
+    delivery job, when it is confirmed at once), inside the caller's BEGIN IMMEDIATE
+    transaction."""
     event = read_event(connection, registration.event_id)
     if event.is_on_sale(now):
         event = sweep_if_due(connection, event, now)
@@ -136,6 +139,9 @@ def hold(
     decision = decide_hold(read, registration, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
+    if registration.status is RegistrationStatus.CONFIRMED:
+        # First: a failure after it (an id taken) rolls it back with the rest.
+        write_job(connection, tickets_job(registration.id, now))  # invariant 8
     columns = registration_columns(registration)
     connection.execute(insert_sql("registrations", columns), columns)
     insert_tickets(connection, tickets)

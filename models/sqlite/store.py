@@ -12,6 +12,7 @@ from models.sqlite.attempts import SqliteAttempts
 from models.sqlite.door_staff import SqliteDoorStaff
 from models.sqlite.events import SqliteEvents
 from models.sqlite.migrate import migration_ids
+from models.sqlite.outbox import SqliteOutbox
 from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
 from models.sqlite.registrations import SqliteRegistrations
@@ -35,6 +36,7 @@ class SqliteStore(
     SqlitePartialRefunds,
     SqliteDoorStaff,
     SqliteSessions,
+    SqliteOutbox,
     Store,
 ):
     async def open(self) -> None:

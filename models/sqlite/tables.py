@@ -172,6 +172,23 @@ class SessionRow(Table, tablename="sessions"):
     generation = Integer(default=0)
 
 
+class DeliveryJobRow(Table, tablename="delivery_jobs"):
+    """The transactional outbox (models/outbox.py): written by the transaction that
+    confirms, drained by the worker."""
+
+    id = Varchar(length=100, primary_key=True)  # "<kind>:<subject>"
+    kind = Varchar(length=32)
+    subject = Varchar(length=64)
+    state = Varchar(length=16, index=True)
+    attempts = Integer(default=0)
+    next_try_at = Timestamptz(index=True)
+    lease_owner = Varchar(length=64, null=True, default=None)
+    lease_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -185,4 +202,5 @@ TABLES: tuple[type[Table], ...] = (
     WebhookEventRow,
     DoorInvitationRow,
     SessionRow,
+    DeliveryJobRow,
 )

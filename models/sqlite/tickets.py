@@ -8,6 +8,7 @@ from piccolo.columns.combination import WhereRaw
 
 from models.sqlite import door
 from models.sqlite.base import SqliteBase
+from models.sqlite.point_reads import rows_where
 from models.sqlite.rows import like_pattern, ticket_from_row
 from models.sqlite.tables import DoorStaffRow, TicketRow
 from models.tickets import CheckinAttempt, CheckinOutcome, Ticket
@@ -19,11 +20,8 @@ class SqliteTickets(SqliteBase):
         return ticket_from_row(row) if row else None
 
     async def list_registration_tickets(self, registration_id: str) -> list[Ticket]:
-        rows = (
-            await TicketRow.select()
-            .where(TicketRow.registration_id == registration_id)
-            .order_by(TicketRow.seat_no)
-            .run()
+        rows = await rows_where(
+            TicketRow, TicketRow.registration_id, registration_id, order_by=TicketRow.seat_no
         )
         return [ticket_from_row(row) for row in rows]
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from models.domain import CodePurpose, OneTimeCode, Role, User
 from models.errors import EmailTaken
 from models.sqlite.base import SqliteBase
+from models.sqlite.point_reads import row_where
 from models.sqlite.rows import roles_from_text, roles_to_text, user_from_row, utc
 from models.sqlite.tables import CodeRow, LoginFailureRow, UserRow
 
@@ -37,7 +38,7 @@ class SqliteUsers(SqliteBase):
             raise EmailTaken() from exc
 
     async def get_user(self, user_id: str) -> User | None:
-        row = await UserRow.select().where(UserRow.id == user_id).first().run()
+        row = await row_where(UserRow, UserRow.id, user_id)
         return user_from_row(row) if row else None
 
     async def get_user_by_email(self, email: str) -> User | None:

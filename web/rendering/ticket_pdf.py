@@ -17,23 +17,25 @@ code, which carries the ticket's identity, is never affected.
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from web.rendering.document import RenderedFile, TicketDocument
-from web.rendering.qr import dark_runs, qr_matrix
+from web.rendering.pdf_file import STANDARD_FONTS, number, one_page_pdf, text_literal
+from web.rendering.qr import QrSymbol, qr_symbol
 
 # Compressed streams stay binary instead of being ASCII85-encoded as well: a quarter
 # smaller and faster. (A reportlab-wide setting; every PDF reader handles binary streams.)
@@ -224,13 +226,28 @@ def _glyphs(font: str) -> frozenset[int] | None:
     return _wide_glyphs.get(font)
 
 
+def text_width(text: str, font: str, size: float) -> float:
+    """Width in points, as reportlab's `stringWidth` gives it (a table lookup a character
+    for the standard fonts instead of its pure-Python encoding machinery)."""
+    widths = _standard_widths(font)
+    if widths is None:
+        return stringWidth(text, font, size)
+    return sum(map(widths.__getitem__, text.encode("cp1252"))) * 0.001 * size
+
+
+@functools.cache
+def _standard_widths(font: str) -> tuple[int, ...] | None:
+    """A standard font's advance widths (1/1000 em) by WinAnsi byte; None for others."""
+    return tuple(getFont(font).widths) if font in STANDARD_FONTS else None
+
+
 def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
     """Greedy word wrap to `width` points; past `max_lines`, cut and end with "…"."""
-    space = stringWidth(" ", font, size)
+    space = text_width(" ", font, size)
     lines: list[str] = []
     line, line_width = "", 0.0
     for word in printable(text, font).split():
-        word_width = stringWidth(word, font, size)
+        word_width = text_width(word, font, size)
         if line and line_width + space + word_width <= width:
             line, line_width = f"{line} {word}", line_width + space + word_width
             continue
@@ -240,7 +257,7 @@ def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> lis
             cut = _longest_prefix(word, font, size, width)
             lines.append(word[:cut])
             word = word[cut:]
-            word_width = stringWidth(word, font, size)
+            word_width = text_width(word, font, size)
         line, line_width = word, word_width
         if len(lines) > max_lines:
             break
@@ -254,19 +271,65 @@ def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> lis
 
 def _longest_prefix(word: str, font: str, size: float, width: float) -> int:
     cut = len(word) - 1
-    while cut > 1 and stringWidth(word[:cut], font, size) > width:
+    while cut > 1 and text_width(word[:cut], font, size) > width:
         cut -= 1
     return cut
 
 
 def _with_ellipsis(line: str, font: str, size: float, width: float) -> str:
-    while line and stringWidth(line + ELLIPSIS, font, size) > width:
+    while line and text_width(line + ELLIPSIS, font, size) > width:
         head, space, _ = line.rpartition(" ")
         line = head if space and head else line[:-1]  # drop a whole word if there are two
     return line.rstrip(" ,;:.-" + EN_DASH) + ELLIPSIS
 
 
 # --- The renderer --------------------------------------------------------------------
+
+
+class _Page(Protocol):
+    """Where blocks draw: operators for `one_page_pdf`, or a reportlab canvas."""
+
+    def text(self, font: str, size: float, gray: float, lines: list[_Line]) -> None: ...
+
+    def literal(self, operators: str) -> None: ...
+
+
+_Line = tuple[float, float, str]  # x, baseline, text
+
+
+class _Operators:
+    """The page's content stream, when every font is a standard one."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.fonts: dict[str, str] = {}  # standard font -> resource name
+
+    def text(self, font: str, size: float, gray: float, lines: list[_Line]) -> None:
+        name = self.fonts.setdefault(font, f"F{len(self.fonts) + 1}")
+        self.parts.append(f"{number(gray)} g BT /{name} {number(size)} Tf")
+        self.parts += [
+            f"1 0 0 1 {number(x)} {number(y)} Tm {text_literal(line)} Tj" for x, y, line in lines
+        ]
+        self.parts.append("ET")
+
+    def literal(self, operators: str) -> None:
+        self.parts.append(operators)
+
+
+class _CanvasPage:
+    """A reportlab canvas, which embeds the subset of DejaVu a ticket uses."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+
+    def text(self, font: str, size: float, gray: float, lines: list[_Line]) -> None:
+        self.canvas.setFont(font, size)
+        self.canvas.setFillGray(gray)
+        for x, y, line in lines:
+            self.canvas.drawString(x, y, line)
+
+    def literal(self, operators: str) -> None:
+        self.canvas.addLiteral(operators)
 
 
 @dataclass(frozen=True)
@@ -280,49 +343,50 @@ class _TextBlock:
     def height(self) -> float:
         return self.item.space_before + len(self.lines) * self.item.leading if self.lines else 0
 
-    def draw(self, canvas: Canvas, top: float, left: float, width: float) -> None:
+    def draw(self, page: _Page, top: float, left: float, width: float) -> None:
         item = self.item
-        canvas.setFont(item.font, item.size)
-        canvas.setFillGray(item.gray)
         # Baseline: the cap height (0.72 em in Helvetica) centred in the line's leading.
         baseline = top - item.space_before - (item.leading + 0.72 * item.size) / 2
+        placed: list[_Line] = []
         for line in self.lines:
+            x = left
             if item.align == "center":
-                canvas.drawCentredString(left + width / 2, baseline, line)
-            else:
-                canvas.drawString(left, baseline, line)
+                x += (width - text_width(line, item.font, item.size)) / 2
+            placed.append((x, baseline, line))
             baseline -= item.leading
+        if placed:
+            page.text(item.font, item.size, item.gray, placed)
 
 
 @dataclass(frozen=True)
 class _QrBlock:
-    """A `Qr` item with one ticket's modules."""
+    """A `Qr` item with one ticket's symbol."""
 
     item: Qr
-    matrix: list[list[bool]]
+    symbol: QrSymbol
 
     @property
     def height(self) -> float:
         return self.item.space_before + self.item.size
 
-    def draw(self, canvas: Canvas, top: float, left: float, width: float) -> None:
-        """Dark modules as vector rectangles, one per horizontal run, filled as one path."""
+    def draw(self, page: _Page, top: float, left: float, width: float) -> None:
+        """Dark modules as vector rectangles, one per horizontal run, filled as one path.
+
+        In module units, rows going down like the symbol's: whole numbers ("x y w h re")
+        keep the stream small and quick to write."""
         size = self.item.size
-        module = size / len(self.matrix)
-        canvas.saveState()
-        canvas.translate(left + (width - size) / 2, top - self.item.space_before)
-        canvas.scale(module, -module)  # module units, rows going down like the matrix
-        canvas.setFillGray(0)
-        # Written as PDF operators directly: whole numbers in module units ("x y w h re"),
-        # which keeps the stream small and skips reportlab's float formatting of ~600 rects.
-        runs = dark_runs(self.matrix)
-        canvas.addLiteral("\n".join(f"{x} {y} {n} 1 re" for y, x, n in runs) + "\nf")
-        canvas.restoreState()
+        module = number(size / self.symbol.size, 6)  # x 53 modules: stays within 1/1000 pt
+        origin = f"{number(left + (width - size) / 2)} {number(top - self.item.space_before)}"
+        rects = "\n".join([f"{x} {y} {n} 1 re" for y, x, n in self.symbol.dark_runs()])
+        page.literal(f"q {module} 0 0 -{module} {origin} cm 0 g\n{rects}\nf Q")
 
 
-def _block(item: Item, ticket: TicketDocument, width: float) -> _TextBlock | _QrBlock:
+_Block = _TextBlock | _QrBlock
+
+
+def _block(item: Item, ticket: TicketDocument, width: float) -> _Block:
     if isinstance(item, Qr):
-        return _QrBlock(item, qr_matrix(ticket.code))
+        return _QrBlock(item, qr_symbol(ticket.code))
     text = SOURCES[item.source](ticket)
     if printable(text) != unicodedata.normalize("NFC", text) and (wide := _wide(item.font)):
         item = replace(item, font=wide)
@@ -331,31 +395,40 @@ def _block(item: Item, ticket: TicketDocument, width: float) -> _TextBlock | _Qr
 
 def render_ticket_pdf(ticket: TicketDocument, layout: Layout = TICKET_LAYOUT) -> RenderedFile:
     """The ticket as a one-page PDF; the same ticket always gives the same bytes."""
-    buffer = io.BytesIO()
     page_width, page_height = layout.page_size
-    canvas = Canvas(buffer, pagesize=layout.page_size, invariant=1, pageCompression=1)
-    canvas.setTitle(f"Ticket: {ticket.event_title}")
-    canvas.setAuthor(ticket.organizer_name)
-    canvas.setCreator("Admit")
-
     left = layout.margin
     width = page_width - 2 * layout.margin
-    cursor = page_height - layout.margin
-    for item in layout.top:
-        block = _block(item, ticket, width)
-        block.draw(canvas, cursor, left, width)
-        cursor -= block.height
-
+    top = [_block(item, ticket, width) for item in layout.top]
     bottom = [_block(item, ticket, width) for item in layout.bottom]
-    cursor = layout.margin + sum(block.height for block in bottom)
-    for block in bottom:
-        block.draw(canvas, cursor, left, width)
-        cursor -= block.height
 
-    canvas.showPage()
-    canvas.save()
+    def draw(page: _Page) -> None:
+        cursor = page_height - layout.margin
+        for block in top:
+            block.draw(page, cursor, left, width)
+            cursor -= block.height
+        cursor = layout.margin + sum(block.height for block in bottom)
+        for block in bottom:
+            block.draw(page, cursor, left, width)
+            cursor -= block.height
+
+    title = f"Ticket: {ticket.event_title}"
+    fonts = {block.item.font for block in top + bottom if isinstance(block, _TextBlock)}
+    if fonts <= STANDARD_FONTS:
+        operators = _Operators()
+        draw(operators)
+        info = {"Title": title, "Author": ticket.organizer_name, "Creator": "Admit"}
+        resources = {name: font for font, name in operators.fonts.items()}
+        data = one_page_pdf(layout.page_size, "\n".join(operators.parts), resources, info)
+    else:
+        buffer = io.BytesIO()
+        canvas = Canvas(buffer, pagesize=layout.page_size, invariant=1, pageCompression=1)
+        canvas.setTitle(title)
+        canvas.setAuthor(ticket.organizer_name)
+        canvas.setCreator("Admit")
+        draw(_CanvasPage(canvas))
+        canvas.showPage()
+        canvas.save()
+        data = buffer.getvalue()
     return RenderedFile(
-        filename=f"ticket-{ticket.ticket_id}.pdf",
-        content_type="application/pdf",
-        data=buffer.getvalue(),
+        filename=f"ticket-{ticket.ticket_id}.pdf", content_type="application/pdf", data=data
     )

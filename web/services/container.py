@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from models.store import Store
 from web.adapters.aws_clients import AwsClients
-from web.adapters.deliveries.port import Deliveries
 from web.adapters.files.port import Files
 from web.adapters.identity.port import Identity
 from web.adapters.mail.port import Mailer
@@ -42,9 +41,8 @@ class Services:
     tickets: Tickets
     door: Door
     door_staff: DoorStaff
-    deliverer: Deliverer  # renders and mails tickets now (what the Deliveries adapter runs)
-    delivery: Delivery  # asks for a delivery after an answer: the one caller of `deliveries`
-    deliveries: Deliveries
+    deliverer: Deliverer  # renders and mails one registration's tickets (a job's work)
+    delivery: Delivery  # runs the outbox's jobs here, after answers and on the clock, or not
     payments: Payments
     sessions: Sessions
 

@@ -77,13 +77,11 @@ class Payments:
             await self.store.set_payment_ref(registration.id, started.ref)
         return started
 
-    async def _registration(self, registration_id: str) -> tuple[Registration, Event]:
+    async def _registration(self, registration_id: str) -> Registration:
         registration = await self.store.get_registration(registration_id)
         if registration is None:
             raise NotFound("This registration does not exist.")
-        event = await self.store.get_event(registration.event_id)
-        assert event is not None
-        return registration, event
+        return registration
 
     # -- the simulator ------------------------------------------------------------------
 
@@ -92,7 +90,7 @@ class Payments:
     ) -> Applied:
         if not self.provider.takes_test_cards:
             raise NotSimulator()
-        registration, _ = await self._registration(registration_id)
+        registration = await self._registration(registration_id)
         if registration.user_id != user.id:
             raise NotFound("This registration does not exist.")
         if registration.status is RegistrationStatus.CONFIRMED:
@@ -102,21 +100,29 @@ class Payments:
         ):
             raise HoldExpired()
         self.provider.charge_test_card(card_number, authenticate)  # raises when declined
-        return await self.apply_success(registration.id)
+        return await self.apply_success(registration.id, registration)
 
     # -- what every provider's success leads to -------------------------------------------
 
-    async def apply_success(self, registration_id: str) -> Applied:
-        registration, event = await self._registration(registration_id)
+    async def apply_success(
+        self, registration_id: str, just_read: Registration | None = None
+    ) -> Applied:
+        """`just_read`: the registration as its caller read it a moment ago (the store's
+        transaction decides from the row as it is then, not from this copy)."""
+        registration = just_read or await self._registration(registration_id)
         now = utcnow()
         outcome = await self.store.confirm_payment(
             registration.id, tickets_for(registration, now), now
         )
         already_refunded = registration.status is RegistrationStatus.REFUNDED
-        registration, _ = await self._registration(registration_id)
+        registration = await self._registration(registration_id)
         if already_refunded:
             return Applied(outcome, registration)  # said and done before: nothing to repeat
         if outcome in (PaymentOutcome.NO_SEATS, PaymentOutcome.NOT_PAYABLE):
+            # Only this rare answer needs the event (for the mail): not read on the way
+            # of every payment.
+            event = await self.store.get_event(registration.event_id)
+            assert event is not None
             registration = await self.refund(registration)
             await self.mailer.send(payment_too_late_mail(registration, event, self.base_url))
         return Applied(outcome, registration)
