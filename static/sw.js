@@ -43,6 +43,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/js/offline.js",
+  "/static/js/offline-saved.js",
   "/static/vendor/htmx.min.js",
   "/static/icons/icon.svg",
   "/manifest.webmanifest",
@@ -155,6 +156,8 @@ async function syncOnce() {
   let list;
   try {
     const response = await fetch(OFFLINE_LIST, { credentials: "same-origin", cache: "no-store" });
+    // The session ended (logged out everywhere, or expired): so does the offline copy.
+    if (response.status === 401) await serial(() => setUser(""));
     if (response.status !== 200) return;
     list = await response.json();
   } catch {
