@@ -1,7 +1,7 @@
 // Admit's service worker: the signed-in user's tickets stay readable without a network.
 //
 // Network first, cache as the fallback (no network, or a 5xx answer for a private page),
-// for two kinds of request and nothing else:
+// for three kinds of request and nothing else:
 //
 // - Public assets the ticket pages need (app.css, /static/js/*.js, htmx, icons, the
 //   manifest), kept in STATIC for everyone who uses the phone.
@@ -10,6 +10,7 @@
 //   the page was rendered for ("admit-private:<user id>", read from the page's own
 //   <body data-user>). There is at most one such cache. The scanner's own assets (door.css,
 //   jsQR) are public assets like the others.
+// - A ticket's PDF, /tickets/<id>/pdf: saved in the same private cache by the sync below.
 //
 // The worker remembers whose pages it holds in META (it can be stopped at any moment, so a
 // global alone would forget). Every page tells it who is signed in: offline.js posts
@@ -19,6 +20,17 @@
 // only from the cache of the current user; log-out (POST /logout) clears it at once.
 // The same change of user deletes the door's offline lists (IndexedDB "admit-door-lists",
 // which name attendees; static/js/door-offline.js), never its unsent admissions.
+//
+// Every upcoming ticket, not only the ones opened: when someone signs in (the user
+// changes to a non-empty one) and whenever a page with [data-offline-sync] asks ("My
+// tickets", a confirmation page with its tickets), the worker fetches
+// /my/tickets/offline.json (the session's account and its upcoming tickets' paths) and
+// keeps, in the same private cache, each ticket's page and its PDF (fetched from
+// /tickets/<id>/ticket.pdf, kept under /tickets/<id>/pdf, which is what the "Download PDF"
+// link asks for; online that link still goes to a fresh signed link). It fetches only what
+// the cache lacks, keeps nothing unless the list, each page's data-user and the owner at
+// the moment of writing all name the same account, and drops the tickets no longer
+// listed. Then it posts {type: "offline-synced"} to the pages, which mark what is saved.
 //
 // POSTs, /api/, /files/ (signed PDF links), other pages and any other query string go to
 // the network untouched.
@@ -31,6 +43,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/js/offline.js",
+  "/static/js/offline-saved.js",
   "/static/vendor/htmx.min.js",
   "/static/icons/icon.svg",
   "/manifest.webmanifest",
@@ -44,6 +57,14 @@ const isPrivatePage = (path) =>
   /^\/tickets\/[^/]+$/.test(path) ||
   path === "/door" ||
   /^\/door\/[^/]+$/.test(path);
+const isTicketPage = (path) => /^\/tickets\/[^/]+$/.test(path);
+const isTicketPdf = (path) => /^\/tickets\/[^/]+\/pdf$/.test(path);
+const isTicketFile = (path) => /^\/tickets\/[^/]+\/ticket\.pdf$/.test(path);
+const OFFLINE_LIST = "/my/tickets/offline.json";
+const pageUser = (html) => {
+  const match = /<body[^>]*\sdata-user="([^"]*)"/.exec(html);
+  return match && USER_ID.test(match[1]) ? match[1] : "";
+};
 const isStatic = (path) =>
   path === "/manifest.webmanifest" ||
   path === "/static/css/app.css" ||
@@ -83,7 +104,8 @@ function deleteDoorLists() {
   });
 }
 
-// First delete every private cache that is not `id`'s, then remember `id`.
+// First delete every private cache that is not `id`'s, then remember `id`. True when the
+// user changed (someone signed in, out, or in place of someone else).
 async function setUser(id) {
   const names = await caches.keys();
   const others = names.filter((name) => name.startsWith(PRIVATE) && name !== PRIVATE + id);
@@ -92,15 +114,123 @@ async function setUser(id) {
     await deleteDoorLists();
     owner = id;
     await (await caches.open(META)).put(OWNER_KEY, new Response(id));
+    return true;
   }
+  return false;
 }
 
+// The page says who is signed in now; true when that is someone new.
 async function keepPrivate(url, response) {
-  const html = await response.clone().text();
-  const match = /<body[^>]*\sdata-user="([^"]*)"/.exec(html);
-  const user = match && USER_ID.test(match[1]) ? match[1] : "";
-  await setUser(user); // the page says who is signed in now
+  const user = pageUser(await response.clone().text());
+  const changed = await setUser(user);
   if (user) await (await caches.open(PRIVATE + user)).put(url, response);
+  return changed && user !== "";
+}
+
+// -- every upcoming ticket of the signed-in account -------------------------------------
+
+// Writes `response` under `path` for `user`, unless someone else is the owner by now.
+function keepFor(user, path, response) {
+  return serial(async () => {
+    if ((await currentOwner()) !== user) return;
+    await (await caches.open(PRIVATE + user)).put(new URL(path, self.location.origin).href, response);
+  });
+}
+
+async function fetchAndKeep(user, from, path, type) {
+  let response;
+  try {
+    response = await fetch(from, { credentials: "same-origin", cache: "no-store" });
+  } catch {
+    return; // offline again: the next sync tries
+  }
+  const contentType = response.headers.get("content-type") || "";
+  if (response.status !== 200 || response.redirected || !contentType.startsWith(type)) return;
+  if (type === "text/html" && pageUser(await response.clone().text()) !== user) return;
+  await keepFor(user, path, response);
+}
+
+async function syncOnce() {
+  const user = await serial(currentOwner); // after any pending change of user
+  if (!user) return;
+  let list;
+  try {
+    const response = await fetch(OFFLINE_LIST, { credentials: "same-origin", cache: "no-store" });
+    // The session ended (logged out everywhere, or expired): so does the offline copy.
+    if (response.status === 401) await serial(() => setUser(""));
+    if (response.status !== 200) return;
+    list = await response.json();
+  } catch {
+    return; // offline, or not the list: keep what is saved
+  }
+  // The session is someone else's: their first page changes the user, then syncs.
+  if (!list || list.user !== user || !Array.isArray(list.tickets)) return;
+  const listed = new Set();
+  const options = { cacheName: PRIVATE + user, ignoreVary: true }; // caches.open would make it
+  const missing = async (path) => !(await caches.match(new URL(path, self.location.origin).href, options));
+  for (const ticket of list.tickets) {
+    const { page, pdf, file } = ticket || {};
+    if (!isTicketPage(page) || !isTicketPdf(pdf) || !isTicketFile(file)) continue;
+    listed.add(page).add(pdf);
+    if (await missing(page)) await fetchAndKeep(user, page, page, "text/html");
+    if (await missing(pdf)) await fetchAndKeep(user, file, pdf, "application/pdf");
+  }
+  if (await missing("/my/tickets")) await fetchAndKeep(user, "/my/tickets", "/my/tickets", "text/html");
+  // Tickets no longer listed (cancelled, over, past the list's limit) leave the phone.
+  await serial(async () => {
+    if ((await currentOwner()) !== user || !(await caches.has(PRIVATE + user))) return;
+    const cache = await caches.open(PRIVATE + user);
+    for (const request of await cache.keys()) {
+      const path = new URL(request.url).pathname;
+      if (path.startsWith("/tickets/") && !listed.has(path)) await cache.delete(request);
+    }
+  });
+  const pages = await self.clients.matchAll({ type: "window" });
+  for (const page of pages) page.postMessage({ type: "offline-synced", user });
+}
+
+// One sync at a time; a request during one runs another right after it.
+let syncing = null;
+let again = false;
+function sync() {
+  if (syncing) {
+    again = true;
+    return syncing;
+  }
+  syncing = (async () => {
+    try {
+      do {
+        again = false;
+        await syncOnce();
+      } while (again);
+    } finally {
+      syncing = null;
+    }
+  })();
+  return syncing;
+}
+
+async function cachedTicketPdf(url) {
+  const user = await currentOwner();
+  if (!user) return undefined;
+  return caches.match(url.origin + url.pathname, { cacheName: PRIVATE + user, ignoreVary: true });
+}
+
+// Network first (online the link goes on to a fresh signed link); offline, the saved PDF.
+async function ticketPdf(event, url) {
+  await queue;
+  try {
+    const response = await fetch(event.request);
+    if (response.status >= 500) {
+      const hit = await serial(() => cachedTicketPdf(url));
+      if (hit) return hit;
+    }
+    return response;
+  } catch (error) {
+    const hit = await serial(() => cachedTicketPdf(url));
+    if (hit) return hit;
+    throw error;
+  }
 }
 
 async function cachedPrivate(url) {
@@ -118,7 +248,8 @@ async function privatePage(event, url) {
     const type = response.headers.get("content-type") || "";
     if (response.status === 200 && !response.redirected && type.startsWith("text/html")) {
       const copy = response.clone();
-      event.waitUntil(serial(() => keepPrivate(url.href, copy)));
+      const kept = serial(() => keepPrivate(url.href, copy));
+      event.waitUntil(kept.then((signedIn) => (signedIn ? sync() : undefined)));
     }
     if (response.status >= 500) {
       // The server (or a proxy in front of it) is down: the saved copy beats an error page.
@@ -171,7 +302,10 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data;
   if (data && data.type === "user" && typeof data.id === "string" && USER_ID.test(data.id)) {
-    event.waitUntil(serial(() => setUser(data.id)));
+    const changed = serial(() => setUser(data.id));
+    event.waitUntil(changed.then((yes) => (yes && data.id ? sync() : undefined)));
+  } else if (data && data.type === "sync") {
+    event.waitUntil(sync());
   }
 });
 
@@ -187,6 +321,8 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.mode === "navigate" && isPrivatePage(url.pathname)) {
     event.respondWith(privatePage(event, url));
+  } else if (!url.search && isTicketPdf(url.pathname)) {
+    event.respondWith(ticketPdf(event, url));
   } else if (!url.search && isStatic(url.pathname)) {
     event.respondWith(staticAsset(event, url));
   }

@@ -28,7 +28,7 @@ from web.app import create_app
 from web.services.container import Services
 from web.settings import Settings
 
-pytest_plugins = ["tests.moto_server", "tests.parallel"]
+pytest_plugins = ["tests.moto_server", "tests.parallel", "tests.localstripe_server"]
 
 BASE_URL = "http://testserver"
 

@@ -3,7 +3,7 @@
 Not its command line: that binds every interface on a fixed port and keeps its objects in
 /tmp/localstripe.pickle. Here its app runs on 127.0.0.1 and a free port, in a thread with
 its own event loop, and its store never touches the disk (it lives in memory only, for
-the test session).
+the test session). `localstripe_url` is the session's one, for any test module.
 
 The helpers below act as the payer and as Stripe's dashboard would: they talk to
 localstripe's HTTP API directly, never through the app.
@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 SECRET_KEY = "sk_test_admit_localstripe"
 PUBLISHABLE_KEY = "pk_test_admit_localstripe"
@@ -32,6 +33,14 @@ WEBHOOK_SECRET = "whsec_admit_localstripe_tests"
 GOOD_CARD = "4242424242424242"
 # Stripe test card that attaches but whose charges are declined (localstripe knows it).
 DECLINED_CARD = "4000000000000341"
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    """One localstripe for the session (a plugin of tests/conftest.py): its store is a
+    module global, so a second one in the same process would share and clear it."""
+    with running_localstripe() as url:
+        yield url
 
 
 @contextmanager

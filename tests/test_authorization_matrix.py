@@ -212,6 +212,7 @@ ORGANIZER_PAGE = "login 403 403 200 404 403 403"
 ORGANIZER_POST = "login 403 403 303 404 403 403"
 ORGANIZER_ONLY = "login 403 403 200 200 403 403"  # any organizer, no event involved
 OWNER_PAGE = "login 200 404 200 404 404 404"  # the attendee or the event's organizer
+HOLDER_ONLY = "login 200 404 404 404 404 404"  # the attendee alone
 DOOR_PAGE = "login 403 403 200 403 200 403"
 API_ORGANIZER = "401 403 403 200 404 403 403"
 API_OWNER = "401 200 404 200 404 404 404"
@@ -276,6 +277,8 @@ ROWS: tuple[Row, ...] = (
     # the attendee's pages
     Row("GET", "/my/registrations", PAGE_SIGNED_IN),
     Row("GET", "/my/registrations/{registration_id}", OWNER_PAGE),
+    # Only the holder: the organizer has no use for the attendee's calendar entry.
+    Row("GET", "/my/registrations/{registration_id}/calendar.ics", HOLDER_ONLY),
     Row(
         "POST",
         "/my/registrations/{registration_id}/cancel",
@@ -299,6 +302,10 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/my/tickets", PAGE_SIGNED_IN),
     Row("GET", "/tickets/{ticket_id}", OWNER_PAGE),
     Row("GET", "/tickets/{ticket_id}/pdf", "login 303 404 303 404 404 404"),
+    Row("GET", "/tickets/{ticket_id}/ticket.pdf", HOLDER_ONLY),
+    Row("GET", "/tickets/{ticket_id}/calendar.ics", HOLDER_ONLY),
+    # Each account gets its own list (none of its tickets is anybody else's).
+    Row("GET", "/my/tickets/offline.json", "401 200 200 200 200 200 200"),
     # A signed link is its own credential (it is mailed); S3's links point at S3.
     Row(
         "GET",

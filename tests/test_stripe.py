@@ -30,7 +30,6 @@ from tests.localstripe_server import (
     pay,
     payment_intent,
     refunds_for,
-    running_localstripe,
     signature_header,
     webhook_endpoint,
 )
@@ -41,12 +40,6 @@ from web.settings import Settings, SettingsError
 from web.wiring import build_payment_provider
 
 PRICE = 2500
-
-
-@pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
-    with running_localstripe() as url:
-        yield url
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api_helpers import API, event_body
 from tests.browser.conftest import BrowserProblems, LiveServer
+from tests.browser.test_journey_offline import until
 from tests.helpers import GOOD_PASSWORD
 
 pytestmark = pytest.mark.settings(require_email_verification=False)
@@ -70,22 +71,26 @@ def caches(page: Page) -> dict[str, list[str]]:
 
 
 def wait_until_saved(page: Page, user_id: str, *paths: str) -> None:
-    """Waits for the worker to have written `paths` to `user_id`'s private cache."""
-    page.wait_for_function(
+    """Waits for the worker to have written `paths` to `user_id`'s private cache.
+
+    Polled from here: `wait_for_function` takes the promise an async predicate returns
+    for a truthy answer, so it did not wait at all."""
+    until(
+        page,
         """async ([name, paths]) => {
-          if (!(await caches.has(name))) return false;
-          const cache = await caches.open(name);
-          const hits = await Promise.all(paths.map((path) => cache.match(path)));
+          const hits = await Promise.all(
+            paths.map((path) => caches.match(path, { cacheName: name })));
           return hits.every(Boolean);
         }""",
-        arg=[PRIVATE + user_id, list(paths)],
+        [PRIVATE + user_id, list(paths)],
     )
 
 
 def wait_until_no_private_cache(page: Page) -> None:
-    page.wait_for_function(
+    until(
+        page,
         """async (prefix) => !(await caches.keys()).some((name) => name.startsWith(prefix))""",
-        arg=PRIVATE,
+        PRIVATE,
     )
 
 
@@ -119,7 +124,8 @@ def open_ticket_online(page: Page, server: LiveServer, event_id: str) -> Ticket:
     expect_ticket(page)
     page.goto(server.at("/my/tickets"))
     page.goto(ticket.url)
-    wait_until_saved(page, user_id, ticket.path, "/my/tickets")
+    # The ticket's PDF too: "My tickets" asked the worker to keep every upcoming ticket.
+    wait_until_saved(page, user_id, ticket.path, ticket.path + "/pdf", "/my/tickets")
     return ticket
 
 
@@ -152,10 +158,12 @@ def test_ticket_and_my_tickets_load_offline_once_opened(
     banner = page.locator("#offline-banner")
     expect(banner).to_be_hidden()
 
-    # Only this user's two pages are private, and only public assets are shared.
+    # Only this user's two pages and the ticket's PDF are private, and only public assets
+    # are shared.
     saved = caches(page)
     private = {name: sorted(paths) for name, paths in saved.items() if name.startswith(PRIVATE)}
-    assert private == {PRIVATE + ticket.user_id: sorted(["/my/tickets", ticket.path])}
+    expected = sorted(["/my/tickets", ticket.path, ticket.path + "/pdf"])
+    assert private == {PRIVATE + ticket.user_id: expected}
     public = [
         path for name, paths in saved.items() if name.startswith("admit-static-") for path in paths
     ]

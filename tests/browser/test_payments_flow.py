@@ -27,7 +27,7 @@ from tests.helpers import outbox_messages
 pytestmark = pytest.mark.settings(require_email_verification=False)
 
 CHECKOUT_URL = re.compile(r"/checkout/([^/?#]+)$")
-TICKET_URL = re.compile(r"/tickets/([^/?#]+)$")
+TICKET_URL = re.compile(r"/tickets/([^/?#]+)(?:#qr)?$")  # "My tickets" links to the QR
 MAIL_WAIT = 5.0  # seconds
 
 
@@ -144,6 +144,11 @@ def test_declined_card_then_paid_tickets_arrive_with_a_genuine_qr(
     expect(page).to_have_url(live_server.at(f"/my/registrations/{registration_id}"))
     expect(page.get_by_role("status")).to_contain_text("Payment received: your tickets are ready.")
     expect(page.get_by_text("You're going!")).to_be_visible()
+    # The tickets are right there (issue 14): a QR, a PDF each, and the calendar.
+    here = page.locator(".registration-tickets")
+    expect(here.locator(".qr svg")).to_have_count(2)
+    expect(here.get_by_role("link", name=re.compile("^Download PDF"))).to_have_count(2)
+    expect(here.get_by_role("link", name="Add to calendar")).to_be_visible()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My tickets").click()
     expect(page).to_have_url(live_server.at("/my/tickets"))

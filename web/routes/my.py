@@ -13,10 +13,14 @@ from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
 from web.middleware.security_headers import CSP
+from web.routes.tickets import calendar_response
 from web.services.container import services_of
 from web.services.payments import HoldExpired
 from web.services.registrations import RegistrationView
 from web.templating import redirect, render
+
+# Confirmed, the page shows the tickets' codes: never in a shared cache.
+PRIVATE = {"Cache-Control": "private, no-store"}
 
 # The Stripe checkout loads Stripe.js and its frames: this page alone allows them.
 STRIPE_CSP = {
@@ -36,11 +40,41 @@ async def my_registrations(request: Request) -> Response:
     return render(request, "my/registrations.html", context, block="results")
 
 
+# After paying at Stripe, the page asks again after 1, 2, 4, 8 s, then every 15 s, until
+# the webhook confirms the registration; after POLLS questions (about 2 minutes) it stops
+# and says to reload.
+POLL_CAP = 15
+POLLS = 10
+PAYING = {"succeeded", "processing"}  # Stripe's `redirect_status` on the return URL
+
+
+def poll_delay(polls_done: int) -> int | None:
+    """Seconds before the next question, or None: stop asking."""
+    if polls_done >= POLLS:
+        return None
+    return min(2**polls_done, POLL_CAP)
+
+
+def _polls_done(request: Request) -> int | None:
+    """How many times the page asked already; None when it is not waiting for a payment."""
+    params = request.query_params
+    waiting = params.get("waiting", "")
+    if waiting.isdigit() and len(waiting) < 4:
+        return min(int(waiting), POLLS)
+    return 0 if params.get("redirect_status") in PAYING else None
+
+
 async def my_registration(request: Request) -> Response:
     user = require_user(request)
-    registrations = services_of(request).registrations
+    services = services_of(request)
+    registrations = services.registrations
     view = await registrations.get(user, request.path_params["registration_id"])
     refusal = await registrations.cancel_refusal(user, view)
+    tickets = await services.tickets.held_of(user, view.registration, view.event)
+    from web.rendering.qr import qr_svg  # qrcode: only for pages that show tickets
+
+    polls_done = _polls_done(request)
+    waiting = polls_done is not None and view.registration.status is RegistrationStatus.HELD
     context = {
         "view": view,
         "may_cancel": refusal is None,
@@ -49,8 +83,24 @@ async def my_registration(request: Request) -> Response:
         if isinstance(refusal, TicketUsed | CancellationClosed)
         else None,
         "now": utcnow(),
+        "tickets": [
+            (t, qr_svg(t.code, label=f"QR code of {t.ticket.seat_label}")) for t in tickets
+        ],
+        # Still held after the payer came back from paying: ask again until it is not.
+        "waiting": waiting,
+        "polls_done": polls_done or 0,
+        "next_poll": poll_delay(polls_done or 0) if waiting else None,
+        # An answer to the page's own question (the news goes to its live region).
+        "polled": polls_done is not None and "waiting" in request.query_params,
     }
-    return render(request, "my/registration.html", context)
+    return render(request, "my/registration.html", context, block="registration", headers=PRIVATE)
+
+
+async def registration_calendar(request: Request) -> Response:
+    user = require_user(request)
+    registrations = services_of(request).registrations
+    entry = await registrations.calendar_entry(user, request.path_params["registration_id"])
+    return calendar_response(entry)
 
 
 async def cancel_registration(request: Request) -> Response:
@@ -145,6 +195,7 @@ async def pay(request: Request) -> Response:
 routes = [
     Route("/my/registrations", my_registrations),
     Route("/my/registrations/{registration_id}", my_registration),
+    Route("/my/registrations/{registration_id}/calendar.ics", registration_calendar),
     Route("/my/registrations/{registration_id}/cancel", cancel_registration, methods=["POST"]),
     Route("/checkout/{registration_id}", checkout),
     Route("/checkout/{registration_id}/pay", pay, methods=["POST"]),

@@ -31,8 +31,9 @@ from models.errors import (
 from models.seat_rules import HoldRead, hold_refusal
 from models.store import Page, RegistrationQuery, Store
 from models.ticket_type_rules import requested_items
-from models.tickets import Ticket, tickets_for
-from web.adapters.mail.port import Mailer
+from models.tickets import Ticket, TicketStatus, tickets_for
+from web.adapters.mail.port import Attachment, Mailer
+from web.calendar_file import event_ics, ticket_ics
 from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
 from web.services.payments import Payments
@@ -167,6 +168,31 @@ class Registrations:
             await self.events.fresh(event)
             registration = await self.store.get_registration(registration_id) or registration
         return RegistrationView(registration, event)
+
+    # -- the holder's calendar entry --------------------------------------------------
+
+    async def calendar_entry(self, viewer: User, registration_id: str) -> Attachment:
+        """The .ics of a confirmed registration, for its holder only (its organizer has no
+        use for it): anyone else, or before confirmation, NotFound."""
+        registration = await self.store.get_registration(registration_id)
+        if (
+            registration is None
+            or registration.user_id != viewer.id
+            or registration.status is not RegistrationStatus.CONFIRMED
+        ):
+            raise NotFound("This registration has no calendar entry.")
+        event = await self.store.get_event(registration.event_id)
+        assert event is not None
+        return event_ics(event, registration, self.base_url)
+
+    async def ticket_calendar_entry(self, viewer: User, ticket_id: str) -> Attachment:
+        """The .ics of a ticket that is not void, for its holder only; else NotFound."""
+        ticket = await self.store.get_ticket(ticket_id)
+        if ticket is None or ticket.user_id != viewer.id or ticket.status is TicketStatus.VOID:
+            raise NotFound("This ticket has no calendar entry.")
+        event = await self.store.get_event(ticket.event_id)
+        assert event is not None
+        return ticket_ics(event, ticket, self.base_url)
 
     async def for_event(
         self,

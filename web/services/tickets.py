@@ -11,14 +11,17 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from models.domain import Event, Registration, User, utcnow
+from models.domain import Event, Registration, RegistrationStatus, User, utcnow
 from models.errors import NotFound
 from models.money import money
 from models.store import Store
 from models.ticket_codes import CodeSigner
-from models.tickets import Ticket
+from models.tickets import Ticket, TicketStatus
 from web.adapters.files.port import DownloadLink, Files, LinkRefused
 from web.rendering.document import RenderedFile, TicketDocument
+
+# A phone keeps at most this many upcoming tickets offline (a page and a PDF each).
+OFFLINE_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,37 @@ class Tickets:
 
     async def for_registration(self, registration: Registration) -> list[Ticket]:
         return await self.store.list_registration_tickets(registration.id)
+
+    # -- what only the holder sees: the confirmation page, the offline copies ----------
+
+    async def held(self, viewer: User, ticket_id: str) -> TicketView:
+        """A ticket of `viewer`'s own (not one of their event's): anyone else NotFound."""
+        ticket = await self.store.get_ticket(ticket_id)
+        if ticket is None or ticket.user_id != viewer.id:
+            raise NotFound("This ticket does not exist.")
+        event = await self.store.get_event(ticket.event_id)
+        assert event is not None
+        return self.view(ticket, event)
+
+    async def held_of(
+        self, viewer: User, registration: Registration, event: Event
+    ) -> list[TicketView]:
+        """The tickets of a confirmed registration that `viewer` holds, seat order."""
+        if registration.status is not RegistrationStatus.CONFIRMED:
+            return []
+        tickets = await self.store.list_registration_tickets(registration.id)
+        mine = sorted((t for t in tickets if t.user_id == viewer.id), key=lambda t: t.seat_no)
+        return [self.view(ticket, event) for ticket in mine]
+
+    async def for_offline(self, viewer: User, now: datetime | None = None) -> list[TicketView]:
+        """The tickets a phone keeps for the door: valid, of events not over, soonest
+        first, at most OFFLINE_MAX (the service worker fetches each page and PDF)."""
+        now = now or utcnow()
+        views = await self.mine(viewer, now)
+        usable = [
+            v for v in views if v.ticket.status is TicketStatus.VALID and v.event.ends_at > now
+        ]
+        return usable[:OFFLINE_MAX]
 
     def document(
         self, view: TicketView, organizer_name: str, unit_price: int | None = None
