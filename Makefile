@@ -143,11 +143,17 @@ infra-check: install $(NPM_STAMP)
 	@! grep "^  at '" build/serverless-ci.log | grep -v "^  at 'provider.runtime': must be equal to"
 	$(BIN)/cfn-lint build/serverless-ci/cloudformation-template-update-stack.json
 
+# The runtime's Python (serverless.yml provider.runtime) compiles the bundle's bytecode
+# (infra/bytecode.py: Lambda cannot write .pyc files, so a bundle without them compiles
+# every module at each cold start).
+LAMBDA_PYTHON ?= python3.12
+
 # The deployable bundle: pip fetches manylinux aarch64 wheels for Python 3.12 from PyPI
 # (cached under ~/.cache/serverless-python-requirements). Still no AWS call.
 infra-package: install vendor
 	rm -rf build/serverless-$(STAGE)
 	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE)
+	$(BIN)/python infra/bytecode.py build/serverless-$(STAGE)/admit.zip --python $(LAMBDA_PYTHON)
 	$(BIN)/cfn-lint build/serverless-$(STAGE)/cloudformation-template-update-stack.json
 
 # The HTTP tests once more on the production adapters; the tests start a moto server on
