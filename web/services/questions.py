@@ -47,6 +47,16 @@ def checked_answers(
         return CheckedAnswers({}, ())
 
 
+async def question_context(questions: Questions, event: Event) -> dict[str, object]:
+    """What the organizer's event page shows of questions: the asked ones, and every
+    label by id (deleted ones marked) for the answers in its registrations."""
+    every = await questions.with_deleted(event)
+    return {
+        "questions": asked(every),
+        "question_labels": {q.id: q.label + (" (deleted)" if q.deleted else "") for q in every},
+    }
+
+
 class Questions:
     def __init__(self, store: Store, events: Events) -> None:
         self.store = store
