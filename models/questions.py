@@ -327,8 +327,10 @@ def check_answers(
     for seat in range(seats if each else 0):
         raw = given.seats[seat] if seat < len(given.seats) else None
         per_seat.append(_answer_set(each, raw or {}, seat, source, problems))
-    # Answers for seats not taken, or per-ticket answers where no question is per ticket.
-    for seat in range(seats if each else 0, len(given.seats)):
+    # Answers for seats not taken, or per-ticket answers where no question is per ticket
+    # (a form may still show seats of quantities changed without script: not asked).
+    extra = range(seats if each else 0, len(given.seats) if source == "json" else 0)
+    for seat in extra:
         for question_id in given.seats[seat] or {}:
             problems[answer_key(str(question_id), seat)] = "No question is asked for this ticket."
     if not problems:

@@ -27,6 +27,7 @@ from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
 from web.routes import (
     accounts,
+    attendee_answers,
     dev,
     door,
     my,
@@ -82,6 +83,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         api,
         *pages.routes,
+        *attendee_answers.routes,
         *accounts.routes,
         *sessions.routes,
         *my.routes,
