@@ -85,7 +85,6 @@ async def attendee_seats(request: Request) -> Response:
     values = dict(request.query_params)
     context = {
         "event": event,
-        "types": types,
         "values": values,
         "errors": {},
         **form_context(event, types, await services.questions.of(event), values),
