@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -385,6 +386,9 @@ class RegistrationStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+# An answer to a registration question (models/questions.py): text, an option, or a box.
+AnswerValue = str | bool
+
 # Statuses whose seats count against capacity.
 SEAT_TAKING = frozenset({RegistrationStatus.HELD, RegistrationStatus.CONFIRMED})
 ATTENDEE_NAME_MAX = 100
@@ -412,6 +416,10 @@ class Registration:
     # The seats by ticket type, in the order the attendees' names follow. Empty in a
     # registration stored before types existed: see `seat_items`.
     items: tuple[RegistrationItem, ...] = ()
+    # Answers to the event's questions (by question id): those asked once, and for each
+    # seat in order those asked per ticket (empty when none is).
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    seat_answers: tuple[Mapping[str, AnswerValue], ...] = ()
 
     @property
     def seat_items(self) -> tuple[RegistrationItem, ...]:

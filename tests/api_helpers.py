@@ -25,6 +25,7 @@ API = "/api/v1"
 EVENT_KEYS = {
     "id",
     "ticket_types",
+    "questions",
     "title",
     "description",
     "venue",

@@ -158,6 +158,19 @@ def ticket_type_patch_json(world: World) -> dict[str, Any]:
     return {"json": {"description": "Changed"}}
 
 
+# Questions the rows add are optional and asked once: the rows that register still may.
+def question_json(world: World) -> dict[str, Any]:
+    return {"json": {"label": f"Question {next(world.counter)}", "kind": "text"}}
+
+
+def question_form(world: World) -> dict[str, Any]:
+    return {"data": {"label": f"Question {next(world.counter)}", "kind": "text"}}
+
+
+def question_patch_json(world: World) -> dict[str, Any]:
+    return {"json": {"label": f"Changed {next(world.counter)}"}}
+
+
 def card_form(world: World) -> dict[str, Any]:
     return {"data": {"card_number": CARD_OK, "expiry": "12/49", "cvc": "123"}}
 
@@ -233,6 +246,8 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/events/{event_id}/seats", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("GET", "/events/{event_id}/total", ALL_200),
     Row("GET", "/events/{event_id}/total", DRAFT, case="draft", use={"event_id": "draft"}),
+    Row("GET", "/events/{event_id}/attendees", ALL_200),
+    Row("GET", "/events/{event_id}/attendees", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("POST", "/events/{event_id}/register", "login 303 303 303 303 303 303", body=register_form),
     Row(
         "POST",
@@ -366,6 +381,34 @@ ROWS: tuple[Row, ...] = (
         fresh="ticket_type",
         body=move_form,
     ),
+    Row("GET", "/organizer/events/{event_id}/questions/new", ORGANIZER_PAGE),
+    Row("POST", "/organizer/events/{event_id}/questions/new", ORGANIZER_POST, body=question_form),
+    Row(
+        "GET",
+        "/organizer/events/{event_id}/questions/{question_id}/edit",
+        ORGANIZER_PAGE,
+        fresh="question",
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/questions/{question_id}/edit",
+        ORGANIZER_POST,
+        fresh="question",
+        body=question_form,
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/questions/{question_id}/move",
+        ORGANIZER_POST,
+        fresh="question",
+        body=move_form,
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/questions/{question_id}/delete",
+        ORGANIZER_POST,
+        fresh="question",
+    ),
     Row("POST", "/organizer/events/{event_id}/door-staff", ORGANIZER_POST, body=staff_form),
     Row(
         "GET",
@@ -448,6 +491,26 @@ ROWS: tuple[Row, ...] = (
         f"{API}/events/{{event_id}}/ticket-types/{{type_id}}",
         "401 403 403 204 404 403 403",
         fresh="ticket_type",
+    ),
+    # API: questions
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/questions",
+        "401 403 403 201 404 403 403",
+        body=question_json,
+    ),
+    Row(
+        "PATCH",
+        f"{API}/events/{{event_id}}/questions/{{question_id}}",
+        API_ORGANIZER,
+        fresh="question",
+        body=question_patch_json,
+    ),
+    Row(
+        "DELETE",
+        f"{API}/events/{{event_id}}/questions/{{question_id}}",
+        "401 403 403 204 404 403 403",
+        fresh="question",
     ),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
@@ -594,6 +657,18 @@ class World:
             )
             await self.services.store.add_ticket_type(kind_of)
             return "type_id", kind_of.id
+        if kind == "question":  # an optional question of the world's event
+            from models.domain import new_id
+            from models.questions import Question, QuestionKind, adding
+
+            question = Question(
+                id=new_id(),
+                event_id=self.objects["event"],
+                label=f"Fresh question {next(self.counter)}",
+                kind=QuestionKind.TEXT,
+            )
+            await self.services.store.change_questions(question.event_id, adding(question))
+            return "question_id", question.id
         raise AssertionError(f"no fresh {kind!r}")
 
 

@@ -212,13 +212,14 @@ async def test_registrations_search_filter_and_csv(
     assert "attachment" in export.headers["content-disposition"]
     assert export.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["Name", "Email", "Attendee names", "Quantity"]
-    by_email = {row[1]: row for row in rows[1:]}
-    assert by_email["buyer0@example.com"][0] == "Zoë Müller"
-    assert by_email["buyer1@example.com"][0] == '\'=HYPERLINK("x")'
-    assert by_email["buyer2@example.com"][4] == "cancelled"
-    assert by_email["buyer1@example.com"][3] == "2"
-    assert len(rows) == 4
+    assert rows[0][:4] == ["Registration id", "Name", "Email", "Status"]
+    by_email = {row[2]: row for row in rows[1:]}
+    assert by_email["buyer0@example.com"][1] == "Zoë Müller"
+    assert by_email["buyer1@example.com"][1] == '\'=HYPERLINK("x")'
+    assert by_email["buyer2@example.com"][3] == "cancelled"
+    # One row per ticket (API.md): 1 + 2 + 3 seats.
+    assert [row[5] for row in rows[1:] if row[2] == "buyer1@example.com"] == ["1 of 2", "2 of 2"]
+    assert len(rows) == 7
 
 
 async def test_cancel_event_asks_first_then_cancels_and_mails(
@@ -310,5 +311,5 @@ async def test_csv_lists_ticket_ids_and_check_ins(
             )
         )
     )
-    assert sorted(rows[1][8].split()) == sorted(t.id for t in tickets)
-    assert rows[1][9] == "0"
+    assert sorted(row[8] for row in rows[1:]) == sorted(t.id for t in tickets)
+    assert [row[9] for row in rows[1:]] == ["no", "no"]

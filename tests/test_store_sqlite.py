@@ -18,6 +18,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
+from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_ticket_types import TicketTypesContract
 
@@ -36,6 +37,7 @@ class TestSqliteStore(
     RulesContract,
     TicketTypesContract,
     OutboxContract,
+    QuestionsContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
@@ -135,7 +137,7 @@ async def test_the_migration_gives_existing_events_a_general_admission_type(
         connection.execute(insert_sql("events", event_columns(event)), event_columns(event))
         for registration in (paid, held):
             row = registration_columns(registration)
-            del row["items"]
+            del row["items"], row["answers"], row["seat_answers"]  # columns added later
             connection.execute(insert_sql("registrations", row), row)
         for ticket in tickets_for(paid, utcnow()):
             row = ticket_columns(ticket)
@@ -160,6 +162,7 @@ async def test_the_migration_gives_existing_events_a_general_admission_type(
         )
         stored = await store.get_registration(paid.id)
         assert stored is not None
+        assert (stored.answers, stored.seat_answers) == ({}, ())  # stored before questions
         assert [(i.ticket_type_id, i.name, i.quantity, i.unit_price) for i in stored.items] == [
             (kind.id, GENERAL_ADMISSION, 2, 2000)
         ]

@@ -27,10 +27,12 @@ from web.middleware.security_headers import SecurityHeadersMiddleware
 from web.openapi import openapi_document
 from web.routes import (
     accounts,
+    attendee_answers,
     dev,
     door,
     my,
     organizer,
+    organizer_questions,
     organizer_ticket_types,
     pages,
     pwa,
@@ -40,6 +42,7 @@ from web.routes import (
 )
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
+from web.routes.api import questions as api_questions
 from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
 from web.routes.api import ticket_types as api_ticket_types
@@ -68,6 +71,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_sessions.routes,
             *api_events.routes,
             *api_ticket_types.routes,
+            *api_questions.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),
@@ -79,11 +83,13 @@ def _routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         api,
         *pages.routes,
+        *attendee_answers.routes,
         *accounts.routes,
         *sessions.routes,
         *my.routes,
         *organizer.routes,
         *organizer_ticket_types.routes,
+        *organizer_questions.routes,
         *pwa.routes,
         *tickets.routes,
         *door.routes,

@@ -25,6 +25,7 @@ from web.services.exports import Exports
 from web.services.limits import Limiter, LoginLimits
 from web.services.outbox_worker import OutboxWorker
 from web.services.payments import Payments
+from web.services.questions import Questions
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
 from web.services.ticket_types import TicketTypes
@@ -188,6 +189,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
     sessions = Sessions(
         store, identity, accounts, lifetime=timedelta(seconds=settings.session_max_age)
     )
+    questions = Questions(store, events)
     return Services(
         aws=aws,
         store=store,
@@ -197,8 +199,9 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         accounts=accounts,
         events=events,
         ticket_types=TicketTypes(store, events),
+        questions=questions,
         registrations=registrations,
-        exports=Exports(events, registrations, tickets),
+        exports=Exports(events, registrations, tickets, questions),
         tickets=tickets,
         door=door,
         door_staff=door_staff,

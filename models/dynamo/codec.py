@@ -274,6 +274,9 @@ def registration_item(registration: Registration) -> Item:
             "payment_ref": registration.payment_ref,
             "refunded_amount": registration.refunded_amount,
             "items": [dict(item.__dict__) for item in registration.items] or None,
+            # Answers to the event's questions (models/questions.py), left out when none.
+            "answers": dict(registration.answers) or None,
+            "seat_answers": [dict(seat) for seat in registration.seat_answers] or None,
             "search_text": searchable(
                 registration.buyer_name,
                 registration.buyer_email,
@@ -303,6 +306,8 @@ def registration_from_item(item: Item) -> Registration:
         refunded_amount=v.get("refunded_amount", 0),
         # Stored before types: none, and `Registration.seat_items` names the default type.
         items=tuple(RegistrationItem(**each) for each in v.get("items", ())),
+        answers=v.get("answers", {}),
+        seat_answers=tuple(v.get("seat_answers", ())),
     )
 
 

@@ -126,6 +126,8 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "payment_ref": registration.payment_ref,
         "refunded_amount": registration.refunded_amount,
         "items": items_to_text(registration.items),
+        "answers": json.dumps(dict(registration.answers)),
+        "seat_answers": json.dumps([dict(seat) for seat in registration.seat_answers]),
     }
 
 
@@ -155,6 +157,8 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         payment_ref=row["payment_ref"],
         refunded_amount=row["refunded_amount"],
         items=items_from_text(row.get("items")),
+        answers=json.loads(row.get("answers") or "{}"),
+        seat_answers=tuple(json.loads(row.get("seat_answers") or "[]")),
     )
 
 

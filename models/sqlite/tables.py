@@ -102,6 +102,23 @@ class RegistrationRow(Table, tablename="registrations"):
     payment_ref = Varchar(length=255, null=True, default=None, index=True)
     refunded_amount = Integer(default=0)
     items = Text(default="[]")  # JSON list of RegistrationItem fields, by ticket type
+    answers = Text(default="{}")  # JSON {question id: answer}, questions asked once
+    seat_answers = Text(default="[]")  # JSON list, per seat, of {question id: answer}
+
+
+class QuestionRow(Table, tablename="questions"):
+    """A registration question of an event (models/questions.py); deleted ones stay,
+    with `deleted_at`, so the answers given keep their label in exports."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    label = Varchar(length=200)
+    kind = Varchar(length=16)
+    options = Text(default="[]")  # JSON list of strings
+    required = Boolean(default=False)
+    per = Varchar(length=16)
+    position = Integer(default=0)
+    deleted_at = Timestamptz(null=True, default=None)
 
 
 class TicketRow(Table, tablename="tickets"):
@@ -203,4 +220,5 @@ TABLES: tuple[type[Table], ...] = (
     DoorInvitationRow,
     SessionRow,
     DeliveryJobRow,
+    QuestionRow,
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from models.event_rules import CATEGORIES
 from web.openapi.shapes import (
+    ANSWERS,
     BEARER,
     EVENT_FIELDS,
     EVENT_ID,
@@ -133,7 +134,10 @@ PATHS: dict[str, Any] = {
             "summary": "Register: a free event confirms at once, a paid one holds the seats",
             "security": BEARER,
             "description": "Either items (several ticket types) or quantity (only while "
-            "the event has one visible type). attendees name the seats in the order of items.",
+            "the event has one visible type). attendees name the seats in the order of items. "
+            "Answers to the event's questions go in answers (asked once) and "
+            "attendees[i].answers (per ticket); a missing or wrong one is 422 on "
+            "answers.<question_id> or attendees.<i>.answers.<question_id>, and nothing is held.",
             "requestBody": body(
                 obj(
                     ["event_id"],
@@ -148,8 +152,12 @@ PATHS: dict[str, Any] = {
                             quantity={"type": "integer", "minimum": 1},
                         ),
                     },
-                    attendees={"type": "array", "items": obj([], name=STRING)},
+                    attendees={
+                        "type": "array",
+                        "items": obj([], name=STRING, answers=ANSWERS),
+                    },
                     attendee_names={"type": "array", "items": STRING},
+                    answers=ANSWERS,
                 )
             ),
             "responses": {

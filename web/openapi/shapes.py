@@ -143,6 +143,43 @@ SCHEMAS["TicketType"] = obj(
     on_sale={"type": "boolean"},
 )  # fmt: skip
 
+QUESTION_FIELDS: dict[str, Any] = {
+    "label": {"type": "string", "minLength": 1, "maxLength": 200},
+    "kind": {"type": "string", "enum": ["text", "choice", "checkbox"]},
+    "options": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1, "maxLength": 100},
+        "maxItems": 30,
+        "description": "choice: 2-30 distinct options; other kinds: none",
+    },
+    "required": {
+        "type": "boolean",
+        "description": "a required checkbox must be ticked (true)",
+    },
+    "per": {
+        "type": "string",
+        "enum": ["registration", "ticket"],
+        "description": "asked once (answers) or for each seat (attendees[i].answers)",
+    },
+    "position": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "its place among the event's questions, from 0; beyond the end: last",
+    },
+}
+# Built by hand: a property named "required" cannot go through obj()'s keywords.
+SCHEMAS["Question"] = {
+    "type": "object",
+    "required": ["id", "label", "kind", "options", "required", "per", "position"],
+    "properties": {"id": STRING, **QUESTION_FIELDS},
+}
+ANSWERS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": ["string", "boolean"]},
+    "description": "{question id: answer}: text (up to 1,000 characters), one of the "
+    "options (choice) or true/false (checkbox)",
+}
+
 SCHEMAS["Event"] = obj(
     [*REQUIRED_EVENT_FIELDS, "id", "seats_left", "status", "organizer_id", "category",
      "max_per_registration", "doors_open_at", "cancellation_hours", "max_per_account"],
@@ -156,6 +193,7 @@ SCHEMAS["Event"] = obj(
         "items": ref("TicketType"),
         "description": "hidden ones only to its organizer; price is the lowest visible one's",
     },
+    questions={"type": "array", "items": ref("Question"), "description": "in order"},
 )  # fmt: skip
 SCHEMAS["Registration"] = obj(
     ["id", "event_id", "user_id", "quantity", "amount", "currency", "status", "created_at",
@@ -181,9 +219,10 @@ SCHEMAS["Registration"] = obj(
     },
     attendees={
         "type": "array",
-        "items": obj(["name"], name=STRING),
-        "description": "one per seat, in the order of items",
+        "items": obj(["name"], name=STRING, answers=ANSWERS),
+        "description": "one per seat, in the order of items, with its per-ticket answers",
     },
+    answers=ANSWERS,
     created_at=DATETIME,
     hold_expires_at={"type": ["string", "null"], "format": "date-time"},
     payment={

@@ -17,6 +17,7 @@ from web.flash import flash
 from web.forms import read_form
 from web.services.container import services_of
 from web.services.events import clean_search
+from web.services.questions import question_context
 from web.templating import redirect, render
 
 FORM_DEFAULTS = {
@@ -131,6 +132,7 @@ async def _dashboard_context(
         "appending": bool(request.query_params.get("cursor")),
         "door_staff": await services.door_staff.entries(organizer, event),
         "ticket_types": await services.ticket_types.of(event, organizer),
+        **await question_context(services.questions, event),
         "staff_values": {},
         "staff_errors": {},
         **extra,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from models.event_rules import CATEGORIES
 from models.ticket_type_rules import order_total
 from web.auth import current_user, require_user
 from web.forms import read_form
+from web.routes.attendee_answers import answers_from_form, form_context
 from web.services.container import services_of
 from web.services.events import parse_event_query
 from web.templating import redirect, render
@@ -44,11 +46,15 @@ async def home(request: Request) -> Response:
 
 async def _page_context(request: Request, event: Event, **extra: object) -> dict[str, object]:
     now = utcnow()
-    types = await services_of(request).ticket_types.of(event, current_user(request))
+    services = services_of(request)
+    types, questions = await asyncio.gather(
+        services.ticket_types.of(event, current_user(request)), services.questions.of(event)
+    )
     values = extra.get("values") or {}
     assert isinstance(values, Mapping)
     total, seats = order_total(types, _lines(values) or [])
     return {
+        **form_context(event, types, questions, values),
         "event": event,
         "values": {},
         "errors": {},
@@ -117,9 +123,17 @@ async def register(request: Request) -> Response:
             quantity = 0
     else:  # a form sends every type: the ones left at 0 are not asked for
         lines = [line for line in lines if line[1]] or [(lines[0][0], 0)]
+    answers, seat_names = answers_from_form(values)
     try:
         registration = await services.registrations.register(
-            user, event_id, quantity, _names(values.get("attendee_names", "")), lines
+            user,
+            event_id,
+            quantity,
+            _names(values.get("attendee_names", "")) if seat_names is None else seat_names,
+            lines,
+            by_seat=seat_names is not None,
+            answers=answers,
+            source="form",
         )
     except (ValidationFailed, Conflict) as exc:
         event = await services.events.visible(event_id, user)

@@ -1,4 +1,5 @@
-"""CSV export of an event's registrations, generated page by page as it streams."""
+"""CSV export of an event's registrations, generated page by page as it streams: one row
+per ticket (per seat, before tickets are issued), with a column per question."""
 
 from __future__ import annotations
 
@@ -9,23 +10,26 @@ from decimal import Decimal
 
 from models.domain import Event, Registration, User
 from models.event_rules import minor_exponent
+from models.questions import Question, shown
 from models.tickets import Ticket, TicketStatus
 from web.services.events import Events
+from web.services.questions import Questions
 from web.services.registrations import Registrations
 from web.services.tickets import Tickets
 
 HEADER = (
+    "Registration id",
     "Name",
     "Email",
-    "Attendee names",
-    "Quantity",
     "Status",
+    "Registered at",
+    "Seat",
+    "Ticket type",
+    "Attendee name",
+    "Ticket id",
+    "Checked in",
     "Amount",
     "Currency",
-    "Registered at",
-    "Ticket ids",
-    "Checked in",
-    "Ticket types",
 )
 BATCH = 200
 # A cell starting with one of these is a formula to a spreadsheet; a leading apostrophe
@@ -33,32 +37,65 @@ BATCH = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def type_lines(registration: Registration) -> str:
-    """E.g. "2 x Standard; 1 x Student"."""
-    return "; ".join(f"{item.quantity} x {item.name}" for item in registration.seat_items)
-
-
 def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _row(registration: Registration, event: Event, tickets: list[Ticket]) -> list[str]:
+def header(questions: list[Question]) -> list[str]:
+    """The fixed columns, then one per question headed by its label (a deleted one's
+    marked so)."""
+    return [*HEADER, *(q.label + (" (deleted)" if q.deleted else "") for q in questions)]
+
+
+def _rows(
+    registration: Registration, event: Event, tickets: list[Ticket], questions: list[Question]
+) -> list[list[str]]:
+    """One row per seat: the registration's figures, the seat's ticket, then the answers
+    (those asked once repeat on each seat's row, so every row stands alone)."""
     exponent = minor_exponent(registration.currency)
-    amount = Decimal(registration.amount).scaleb(-exponent)
     created = registration.created_at.astimezone(event.zone)
-    return [
-        neutralise(registration.buyer_name),
-        neutralise(registration.buyer_email),
-        neutralise("; ".join(registration.attendee_names)),
-        str(registration.quantity),
-        registration.status.value,
-        f"{amount:.{exponent}f}",
-        registration.currency,
-        created.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        " ".join(ticket.id for ticket in tickets),
-        str(sum(ticket.status is TicketStatus.USED for ticket in tickets)),
-        neutralise(type_lines(registration)),
-    ]
+    by_seat = {ticket.seat_no - 1: ticket for ticket in tickets}
+    names = list(registration.attendee_names)
+    kinds = [item for item in registration.seat_items for _ in range(item.quantity)]
+    rows = []
+    for seat in range(registration.quantity):
+        ticket = by_seat.get(seat)
+        item = kinds[seat] if seat < len(kinds) else None
+        price = Decimal(item.amount // item.quantity if item else 0).scaleb(-exponent)
+        name = ticket.attendee_name if ticket else (names[seat] if seat < len(names) else "")
+        seat_answers = (
+            registration.seat_answers[seat] if seat < len(registration.seat_answers) else {}
+        )
+        answers = [
+            shown(q, (seat_answers if q.per_ticket else registration.answers).get(q.id))
+            for q in questions
+        ]
+        rows.append(
+            [
+                registration.id,
+                neutralise(registration.buyer_name),
+                neutralise(registration.buyer_email),
+                registration.status.value,
+                created.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                f"{seat + 1} of {registration.quantity}",
+                neutralise(item.name if item else ""),
+                neutralise(name or registration.buyer_name),
+                ticket.id if ticket else "",
+                "yes" if ticket and ticket.status is TicketStatus.USED else "no",
+                f"{price:.{exponent}f}",
+                registration.currency,
+                *(neutralise(answer) for answer in answers),
+            ]
+        )
+    return rows
+
+
+def _answered(registration: Registration) -> set[str]:
+    """The ids of the questions this registration answered."""
+    ids = set(registration.answers)
+    for seat in registration.seat_answers:
+        ids.update(seat)
+    return ids
 
 
 def _line(cells: list[str] | tuple[str, ...]) -> str:
@@ -68,10 +105,35 @@ def _line(cells: list[str] | tuple[str, ...]) -> str:
 
 
 class Exports:
-    def __init__(self, events: Events, registrations: Registrations, tickets: Tickets) -> None:
+    def __init__(
+        self,
+        events: Events,
+        registrations: Registrations,
+        tickets: Tickets,
+        questions: Questions,
+    ) -> None:
         self.events = events
         self.registrations = registrations
         self.tickets = tickets
+        self.questions = questions
+
+    async def _columns(self, organizer: User, event: Event) -> list[Question]:
+        """The questions asked, then the deleted ones that some registration answered
+        (found by a first pass over the registrations, made only when one was deleted)."""
+        questions = await self.questions.with_deleted(event)
+        deleted = {q.id for q in questions if q.deleted}
+        answered: set[str] = set()
+        cursor = None
+        while deleted - answered:
+            page = await self.registrations.for_event(
+                organizer, event.id, limit=BATCH, cursor=cursor
+            )
+            for registration in page.items:
+                answered |= _answered(registration)
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        return [q for q in questions if not q.deleted or q.id in answered]
 
     async def registrations_csv(
         self, organizer: User, event_id: str
@@ -83,13 +145,18 @@ class Exports:
         event = await self.events.owned(organizer, event_id)
 
         async def lines() -> AsyncIterator[str]:
-            yield "\ufeff" + _line(HEADER)
+            questions = await self._columns(organizer, event)
+            yield "\ufeff" + _line(header(questions))
             cursor = None
             while True:
                 page = await self.registrations.for_event(
                     organizer, event.id, limit=BATCH, cursor=cursor
                 )
-                rows = [_row(r, event, await self.tickets.for_registration(r)) for r in page.items]
+                rows = [
+                    row
+                    for r in page.items
+                    for row in _rows(r, event, await self.tickets.for_registration(r), questions)
+                ]
                 yield "".join(_line(row) for row in rows)
                 if page.next_cursor is None:
                     return

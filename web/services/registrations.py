@@ -28,6 +28,8 @@ from models.errors import (
     NotFound,
     ValidationFailed,
 )
+from models.event_rules import Source
+from models.questions import AnswersGiven, asked
 from models.seat_rules import HoldRead, hold_refusal
 from models.store import Page, RegistrationQuery, Store
 from models.ticket_type_rules import requested_items
@@ -37,6 +39,7 @@ from web.calendar_file import event_ics, ticket_ics
 from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
 from web.services.payments import Payments
+from web.services.questions import checked_answers
 
 PAGE_SIZE = 20
 SWEEP_BATCH = 100
@@ -76,15 +79,20 @@ class Registrations:
         lines: list[tuple[str, int]] | None = None,
         *,
         by_seat: bool = False,
+        answers: AnswersGiven | None = None,
+        source: Source = "json",
     ) -> Registration:
         """Hold (or, when the amount comes to 0, confirm) the seats asked for: `lines` of
         (ticket type id, quantity), or a bare `quantity` of the event's one visible type.
         The attendees' names follow the seats in the order of the lines; `by_seat` names
         are one per seat in that order (a blank one: the buyer's), while the old
-        `attendee_names` list skips blanks."""
+        `attendee_names` list skips blanks. `answers` are checked against the event's
+        questions before anything is held (`models.questions.check_answers`)."""
         # Read together: one round trip of latency less on the buying path.
-        event, types = await asyncio.gather(
-            self.store.get_event(event_id), self.store.list_ticket_types(event_id)
+        event, types, questions = await asyncio.gather(
+            self.store.get_event(event_id),
+            self.store.list_ticket_types(event_id),
+            self.store.list_questions(event_id),
         )
         # A draft is invisible to everyone but its organizer, here as on its page.
         if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
@@ -96,9 +104,11 @@ class Registrations:
         names = [name.strip(" ") for name in attendee_names if by_seat or name.strip()]
         while names and not names[-1].strip():
             names.pop()
-        if problems := registration_problems(event, quantity, names):
-            if by_seat and "attendee_names" in problems:
-                problems["attendees"] = problems.pop("attendee_names")
+        problems = registration_problems(event, quantity, names)
+        if by_seat and "attendee_names" in problems:
+            problems["attendees"] = problems.pop("attendee_names")
+        answered = checked_answers(asked(questions), answers, quantity, source, problems)
+        if problems:
             raise ValidationFailed(problems)
         names = [" ".join(name.split()) for name in names]
         now = utcnow()
@@ -126,6 +136,8 @@ class Registrations:
             hold_expires_at=None if free else now + self.hold,
             attendee_names=tuple(names),
             items=items,
+            answers=answered.registration,
+            seat_answers=answered.seats,
         )
         tickets = tickets_for(registration, now) if free else []
         if not free:

@@ -174,7 +174,11 @@ def registration_json(
             }
             for item in registration.seat_items
         ],
-        "attendees": [{"name": name} for name in _seat_names(registration)],
+        "attendees": [
+            {"name": name, "answers": _seat_answers(registration, seat)}
+            for seat, name in enumerate(_seat_names(registration))
+        ],
+        "answers": dict(registration.answers),
         "created_at": rfc3339(registration.created_at),
         "hold_expires_at": rfc3339(registration.hold_expires_at),
         "payment": payment,
@@ -188,6 +192,11 @@ def _seat_names(registration: Registration) -> list[str]:
         (names[seat] if seat < len(names) else "") or registration.buyer_name
         for seat in range(registration.quantity)
     ]
+
+
+def _seat_answers(registration: Registration, seat: int) -> dict[str, Any]:
+    answers = registration.seat_answers
+    return dict(answers[seat]) if seat < len(answers) else {}
 
 
 def payment_status(registration: Registration) -> str:

@@ -13,6 +13,7 @@ from models.domain import Event, RegistrationStatus, Role
 from models.errors import ValidationFailed
 from models.store import RegistrationQuery
 from web.auth import current_user, require_user
+from web.routes.api.answers import question_json
 from web.routes.api.common import (
     event_json,
     json_object,
@@ -25,9 +26,12 @@ from web.services.events import clean_search, parse_event_query
 
 
 async def event_body(request: Request, event: Event) -> dict[str, Any]:
-    """The event with the ticket types its viewer may see."""
-    types = await services_of(request).ticket_types.of(event, current_user(request))
-    return event_json(event, types)
+    """The event with the ticket types its viewer may see, and the questions it asks."""
+    services = services_of(request)
+    types = await services.ticket_types.of(event, current_user(request))
+    body = event_json(event, types)
+    body["questions"] = [question_json(q) for q in await services.questions.of(event)]
+    return body
 
 
 async def list_events(request: Request) -> Response:

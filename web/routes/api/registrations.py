@@ -11,7 +11,9 @@ from starlette.routing import Route
 
 from models.domain import Registration, RegistrationStatus, User
 from models.errors import ValidationFailed
+from models.questions import AnswersGiven
 from web.auth import require_user
+from web.routes.api.answers import answers_given
 from web.routes.api.common import json_object, list_json, page_params, registration_json
 from web.services.container import services_of
 
@@ -23,11 +25,12 @@ class RegistrationBody:
     names: list[str]
     lines: list[tuple[str, int]] | None
     by_seat: bool
+    answers: AnswersGiven
 
 
 def _registration_body(body: dict[str, Any]) -> RegistrationBody:
     """`{event_id, quantity, attendee_names?}` (the first way) or `{event_id, items:
-    [{ticket_type_id, quantity}], attendees?: [{name?}]}`."""
+    [{ticket_type_id, quantity}], attendees?: [{name?, answers?}], answers?}`."""
     problems: dict[str, str] = {}
     event_id = body.get("event_id")
     if not isinstance(event_id, str) or not event_id:
@@ -46,9 +49,10 @@ def _registration_body(body: dict[str, Any]) -> RegistrationBody:
         names = body.get("attendee_names", []) or []
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             problems["attendee_names"] = "Give a list of names (text), one per ticket."
+    answers = answers_given(body, problems)
     if problems:
         raise ValidationFailed(problems)
-    return RegistrationBody(event_id, quantity, names, lines, by_seat)  # type: ignore[arg-type]
+    return RegistrationBody(event_id, quantity, names, lines, by_seat, answers)  # type: ignore[arg-type]
 
 
 def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
@@ -88,7 +92,13 @@ async def create_registration(request: Request) -> Response:
     asked = _registration_body(await json_object(request))
     services = services_of(request)
     registration = await services.registrations.register(
-        user, asked.event_id, asked.quantity, asked.names, asked.lines, by_seat=asked.by_seat
+        user,
+        asked.event_id,
+        asked.quantity,
+        asked.names,
+        asked.lines,
+        by_seat=asked.by_seat,
+        answers=asked.answers,
     )
     body = await _registration_json(request, registration, user)
     delivery = services.delivery.after_registering(registration)
