@@ -164,7 +164,8 @@ AWS_TESTS := tests/test_api_accounts.py tests/test_accounts_pages.py tests/test_
 	tests/test_security.py tests/test_oversell_http.py tests/test_door_offline_http.py \
 	tests/test_client_address.py tests/test_delivery.py \
 	tests/test_authorization_matrix.py tests/test_sessions_http.py \
-	tests/test_api_ticket_types.py tests/test_ticket_type_pages.py
+	tests/test_api_ticket_types.py tests/test_ticket_type_pages.py \
+	tests/test_api_questions.py tests/test_question_pages.py tests/test_journey_http.py
 
 # Both pytest runs spread the tests over every core with pytest-xdist (`-n auto`: one worker
 # per core, each with its own moto server, localstripe and live servers on ports the kernel
