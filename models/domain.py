@@ -412,6 +412,10 @@ class Registration:
     # The seats by ticket type, in the order the attendees' names follow. Empty in a
     # registration stored before types existed: see `seat_items`.
     items: tuple[RegistrationItem, ...] = ()
+    # The promo code it used (`models.promo_codes`): its id, whose use counter moves with
+    # the seats, and the code as the organizer wrote it.
+    promo_code_id: str | None = None
+    promo_code: str | None = None
 
     @property
     def seat_items(self) -> tuple[RegistrationItem, ...]:

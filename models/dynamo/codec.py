@@ -274,6 +274,8 @@ def registration_item(registration: Registration) -> Item:
             "payment_ref": registration.payment_ref,
             "refunded_amount": registration.refunded_amount,
             "items": [dict(item.__dict__) for item in registration.items] or None,
+            "promo_code_id": registration.promo_code_id,
+            "promo_code": registration.promo_code,
             "search_text": searchable(
                 registration.buyer_name,
                 registration.buyer_email,
@@ -303,6 +305,8 @@ def registration_from_item(item: Item) -> Registration:
         refunded_amount=v.get("refunded_amount", 0),
         # Stored before types: none, and `Registration.seat_items` names the default type.
         items=tuple(RegistrationItem(**each) for each in v.get("items", ())),
+        promo_code_id=v.get("promo_code_id"),
+        promo_code=v.get("promo_code"),
     )
 
 

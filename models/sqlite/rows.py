@@ -126,6 +126,8 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "payment_ref": registration.payment_ref,
         "refunded_amount": registration.refunded_amount,
         "items": items_to_text(registration.items),
+        "promo_code_id": registration.promo_code_id,
+        "promo_code": registration.promo_code,
     }
 
 
@@ -155,6 +157,8 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         payment_ref=row["payment_ref"],
         refunded_amount=row["refunded_amount"],
         items=items_from_text(row.get("items")),
+        promo_code_id=row.get("promo_code_id"),
+        promo_code=row.get("promo_code"),
     )
 
 

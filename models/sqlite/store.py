@@ -15,6 +15,7 @@ from models.sqlite.migrate import migration_ids
 from models.sqlite.outbox import SqliteOutbox
 from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
+from models.sqlite.promo_codes import SqlitePromoCodes
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
 from models.sqlite.sessions import SqliteSessions
@@ -37,6 +38,7 @@ class SqliteStore(
     SqliteDoorStaff,
     SqliteSessions,
     SqliteOutbox,
+    SqlitePromoCodes,
     Store,
 ):
     async def open(self) -> None:
