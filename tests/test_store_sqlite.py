@@ -18,6 +18,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
+from tests.store_contract_promo_codes import PromoCodesContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_ticket_types import TicketTypesContract
 
@@ -36,6 +37,7 @@ class TestSqliteStore(
     RulesContract,
     TicketTypesContract,
     OutboxContract,
+    PromoCodesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
