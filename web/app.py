@@ -40,6 +40,7 @@ from web.routes import (
 )
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
+from web.routes.api import promo_codes as api_promo_codes
 from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
 from web.routes.api import ticket_types as api_ticket_types
@@ -68,6 +69,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_sessions.routes,
             *api_events.routes,
             *api_ticket_types.routes,
+            *api_promo_codes.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),

@@ -175,6 +175,7 @@ def registration_json(
             for item in registration.seat_items
         ],
         "attendees": [{"name": name} for name in _seat_names(registration)],
+        "promo_code": registration.promo_code,
         "created_at": rfc3339(registration.created_at),
         "hold_expires_at": rfc3339(registration.hold_expires_at),
         "payment": payment,

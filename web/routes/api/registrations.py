@@ -23,6 +23,7 @@ class RegistrationBody:
     names: list[str]
     lines: list[tuple[str, int]] | None
     by_seat: bool
+    promo_code: str | None = None
 
 
 def _registration_body(body: dict[str, Any]) -> RegistrationBody:
@@ -46,9 +47,10 @@ def _registration_body(body: dict[str, Any]) -> RegistrationBody:
         names = body.get("attendee_names", []) or []
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             problems["attendee_names"] = "Give a list of names (text), one per ticket."
+    promo_code = _promo_code(body.get("promo_code"), problems)
     if problems:
         raise ValidationFailed(problems)
-    return RegistrationBody(event_id, quantity, names, lines, by_seat)  # type: ignore[arg-type]
+    return RegistrationBody(event_id, quantity, names, lines, by_seat, promo_code)  # type: ignore[arg-type]
 
 
 def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
@@ -73,6 +75,14 @@ def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
     return lines
 
 
+def _promo_code(raw: Any, problems: dict[str, str]) -> str | None:
+    """`promo_code`: text, or null for none (API.md, "Promo codes")."""
+    if raw is not None and not isinstance(raw, str):
+        problems["promo_code"] = "Give the promo code as text."
+        return None
+    return raw
+
+
 def _attendees(raw: Any, problems: dict[str, str]) -> list[str]:
     if not isinstance(raw, list) or not all(isinstance(seat, dict) for seat in raw):
         problems["attendees"] = "Give a list of {name}, one per ticket in the order of items."
@@ -88,7 +98,13 @@ async def create_registration(request: Request) -> Response:
     asked = _registration_body(await json_object(request))
     services = services_of(request)
     registration = await services.registrations.register(
-        user, asked.event_id, asked.quantity, asked.names, asked.lines, by_seat=asked.by_seat
+        user,
+        asked.event_id,
+        asked.quantity,
+        asked.names,
+        asked.lines,
+        by_seat=asked.by_seat,
+        promo_code=asked.promo_code,
     )
     body = await _registration_json(request, registration, user)
     delivery = services.delivery.after_registering(registration)
