@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.openapi import accounts, events, ticket_types, tickets
+from web.openapi import accounts, events, promo_codes, ticket_types, tickets
 from web.openapi.shapes import SCHEMAS, error
 
 # Answers any operation may give for how it was called rather than what it does:
@@ -29,7 +29,13 @@ def with_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
 
 
 PATHS: dict[str, Any] = with_common_errors(
-    {**accounts.PATHS, **events.PATHS, **ticket_types.PATHS, **tickets.PATHS}
+    {
+        **accounts.PATHS,
+        **events.PATHS,
+        **ticket_types.PATHS,
+        **promo_codes.PATHS,
+        **tickets.PATHS,
+    }
 )
 
 

@@ -184,6 +184,10 @@ SCHEMAS["Registration"] = obj(
         "items": obj(["name"], name=STRING),
         "description": "one per seat, in the order of items",
     },
+    promo_code={
+        "type": ["string", "null"],
+        "description": "the code used, as its organizer wrote it; amount is after its discount",
+    },
     created_at=DATETIME,
     hold_expires_at={"type": ["string", "null"], "format": "date-time"},
     payment={
