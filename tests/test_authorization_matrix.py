@@ -244,6 +244,8 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/events/{event_id}/seats", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("GET", "/events/{event_id}/total", ALL_200),
     Row("GET", "/events/{event_id}/total", DRAFT, case="draft", use={"event_id": "draft"}),
+    Row("GET", "/events/{event_id}/promo", ALL_200),
+    Row("GET", "/events/{event_id}/promo", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("POST", "/events/{event_id}/register", "login 303 303 303 303 303 303", body=register_form),
     Row(
         "POST",
@@ -433,6 +435,32 @@ ROWS: tuple[Row, ...] = (
         f"{API}/events/{{event_id}}/door-staff/{{user_id}}",
         "401 403 403 204 404 403 403",
         fresh="staff",
+    ),
+    Row("GET", "/organizer/events/{event_id}/promo-codes/new", ORGANIZER_PAGE),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/new",
+        ORGANIZER_POST,
+        body=promo_code_form,
+    ),
+    Row(
+        "GET",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/edit",
+        ORGANIZER_PAGE,
+        fresh="promo",
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/edit",
+        ORGANIZER_POST,
+        fresh="promo",
+        body=promo_code_form,
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/delete",
+        ORGANIZER_POST,
+        fresh="promo",
     ),
     # API: ticket types
     Row(

@@ -131,6 +131,7 @@ async def _dashboard_context(
         "appending": bool(request.query_params.get("cursor")),
         "door_staff": await services.door_staff.entries(organizer, event),
         "ticket_types": await services.ticket_types.of(event, organizer),
+        "promo_codes": await services.promo_codes.of(organizer, event.id),
         "staff_values": {},
         "staff_errors": {},
         **extra,

@@ -9,11 +9,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from models.domain import Event, EventStatus, RegistrationItem, TicketType, User, new_id
+from models.domain import (
+    Event,
+    EventStatus,
+    RegistrationItem,
+    TicketType,
+    User,
+    new_id,
+    utcnow,
+)
 from models.errors import InvalidTransition, NotFound, ValidationFailed
 from models.event_rules import Source
 from models.promo_codes import (
     PromoCode,
+    PromoCodeUsedUp,
     discounted,
     fields_of,
     looks_like_code,
@@ -23,6 +32,7 @@ from models.promo_codes import (
     unusable,
 )
 from models.store import Store
+from models.ticket_type_rules import requested_items
 from web.services.events import Events
 
 
@@ -54,6 +64,22 @@ async def lookup_code(
     if refusal := unusable(promo, now):
         raise refusal
     return promo
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the event page shows after "Apply": the code as its organizer wrote it and,
+    once tickets are chosen, the order before and after its discount; or why not."""
+
+    code: str | None = None
+    before: int = 0
+    discount: int = 0
+    seats: int = 0
+    error: str | None = None
+
+    @property
+    def total(self) -> int:
+        return self.before - self.discount
 
 
 class PromoCodes:
@@ -128,6 +154,39 @@ class PromoCodes:
 
     async def lookup(self, event_id: str, raw: str | None, now: datetime) -> PromoCode | None:
         return await lookup_code(self.store, event_id, raw, now)
+
+    async def quote(
+        self,
+        event: Event,
+        types: Sequence[TicketType],
+        lines: list[tuple[str, int]] | None,
+        quantity: int | None,
+        raw: str | None,
+    ) -> Quote | None:
+        """The page's preview of a code on the tickets chosen (None: no code typed). The
+        same rules as registering; the use is only taken when seats are."""
+        if raw is None or not raw.strip():
+            return None
+        try:
+            promo = await lookup_code(self.store, event.id, raw, utcnow())
+        except ValidationFailed as exc:
+            return Quote(error=exc.fields.get("promo_code", exc.message))
+        except PromoCodeUsedUp as exc:
+            return Quote(error=exc.message)
+        assert promo is not None
+        try:
+            chosen = requested_items(event, types, lines, quantity, unlocked_types(promo, types))
+            items = discounted(chosen, promo)
+        except ValidationFailed as exc:
+            # Nothing chosen yet: the code itself is good.
+            return Quote(code=promo.code, error=exc.fields.get("promo_code"))
+        before = sum(item.unit_price * item.quantity for item in items)
+        return Quote(
+            code=promo.code,
+            before=before,
+            discount=before - sum(item.amount for item in items),
+            seats=sum(item.quantity for item in items),
+        )
 
     @staticmethod
     def unlocked(promo: PromoCode | None, types: Sequence[TicketType]) -> frozenset[str]:
