@@ -91,7 +91,7 @@ async def promo_fragment(request: Request) -> Response:
     )
     values = dict(request.query_params)
     context = await _page_context(request, event, values=values)
-    return render(request, "events/_promo.html", context)
+    return render(request, "events/_promo_state.html", context)
 
 
 def _quantity(values: Mapping[str, str]) -> int | None:
