@@ -420,6 +420,10 @@ class Registration:
     # seat in order those asked per ticket (empty when none is).
     answers: Mapping[str, AnswerValue] = field(default_factory=dict)
     seat_answers: tuple[Mapping[str, AnswerValue], ...] = ()
+    # The promo code it used (`models.promo_codes`): its id, whose use counter moves with
+    # the seats, and the code as the organizer wrote it.
+    promo_code_id: str | None = None
+    promo_code: str | None = None
 
     @property
     def seat_items(self) -> tuple[RegistrationItem, ...]:

@@ -10,7 +10,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
-from models.seat_rules import HoldRead, SeatChange, TypeChange, hold_refusal, without_own_hold
+from models.seat_rules import (
+    HoldRead,
+    SeatChange,
+    TypeChange,
+    hold_refusal,
+    late_promo_refusal,
+    promo_uses,
+    without_own_hold,
+)
 
 
 def payment_mismatches(
@@ -97,6 +105,9 @@ def decide_payment(registration: Registration, read: HoldRead, now: datetime) ->
       them, as a new hold would (`hold_refusal`: each type's capacity and the event's);
       else `NO_SEATS` (refund). A hold not swept yet still counts its own seats as
       held: those are free for it.
+    - A promo code's use stays counted while the hold lives (or is not swept yet); a
+      payment after the hold was swept takes the use afresh with the seats, and is
+      `NO_SEATS` (refunded) when the code's uses are all taken meanwhile (invariant 6).
     """
     status = registration.status
     if status is RegistrationStatus.CONFIRMED:
@@ -117,9 +128,18 @@ def decide_payment(registration: Registration, read: HoldRead, now: datetime) ->
         )
         for item in registration.seat_items
     )
-    confirm = SeatChange(held=-own, confirmed=q, registrations=1, revenue=amount, types=types)
+    confirm = SeatChange(
+        held=-own,
+        confirmed=q,
+        registrations=1,
+        revenue=amount,
+        types=types,
+        promos=() if held else promo_uses(registration, 1),
+    )
     if held and not registration.hold_expired(now):
         return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)
     if hold_refusal(without_own_hold(read, registration), registration.seat_items, now):
+        return PaymentDecision(PaymentOutcome.NO_SEATS)
+    if not held and late_promo_refusal(read, registration):
         return PaymentDecision(PaymentOutcome.NO_SEATS)
     return PaymentDecision(PaymentOutcome.CONFIRMED, confirm)

@@ -30,6 +30,7 @@ from models.domain import (
 )
 from models.event_rules import EventFields
 from models.outbox_store import OutboxStore
+from models.promo_code_store import PromoCodeStore
 from models.question_store import QuestionStore
 from models.session_store import SessionStore
 from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
@@ -62,7 +63,7 @@ class RegistrationQuery:
     status: RegistrationStatus | None = None
 
 
-class Store(SessionStore, OutboxStore, QuestionStore, ABC):
+class Store(SessionStore, OutboxStore, QuestionStore, PromoCodeStore, ABC):
     @abstractmethod
     async def open(self) -> None:
         """Connect and check the schema is current (raises `StoreNotReady` if not)."""

@@ -171,12 +171,14 @@ def requested_items(
     types: Sequence[TicketType],
     lines: Sequence[tuple[str, int]] | None,
     quantity: int | None,
+    unlocked: frozenset[str] = frozenset(),
 ) -> tuple[RegistrationItem, ...]:
     """The items of a new registration from what was asked: `lines` of (type id,
     quantity), or a bare `quantity` while the event has one visible type. An unknown or
     hidden type, a quantity out of range, or a bare quantity with several types to
     choose from is a 422 on `items` (or `quantity`). Lines of one type are added up;
-    lines of 0 are dropped (a form sends every type). Items keep the order asked in."""
+    lines of 0 are dropped (a form sends every type). Items keep the order asked in.
+    Hidden types in `unlocked` (a promo code unlocks them) may be named too."""
     visible = [t for t in types if not t.hidden]
     field = "items" if lines is not None else "quantity"
     if lines is None:
@@ -185,7 +187,7 @@ def requested_items(
                 {"items": "This event has several ticket types: choose a quantity of each."}
             )
         lines = [(visible[0].id, quantity or 0)]
-    by_id = {t.id: t for t in visible}
+    by_id = {t.id: t for t in types if not t.hidden or t.id in unlocked}
     wanted: dict[str, int] = {}
     for type_id, count in lines:
         if type_id not in by_id:

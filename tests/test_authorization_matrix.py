@@ -154,6 +154,18 @@ def move_form(world: World) -> dict[str, Any]:
     return {"data": {"by": "1"}}
 
 
+def promo_code_json(world: World) -> dict[str, Any]:
+    return {"json": {"code": f"MATRIX{next(world.counter)}", "percent_off": 10}}
+
+
+def promo_code_patch_json(world: World) -> dict[str, Any]:
+    return {"json": {"max_uses": 50}}
+
+
+def promo_code_form(world: World) -> dict[str, Any]:
+    return {"data": {"code": f"FORM{next(world.counter)}", "kind": "percent", "off": "10"}}
+
+
 def ticket_type_patch_json(world: World) -> dict[str, Any]:
     return {"json": {"description": "Changed"}}
 
@@ -248,6 +260,8 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/events/{event_id}/total", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("GET", "/events/{event_id}/attendees", ALL_200),
     Row("GET", "/events/{event_id}/attendees", DRAFT, case="draft", use={"event_id": "draft"}),
+    Row("GET", "/events/{event_id}/promo", ALL_200),
+    Row("GET", "/events/{event_id}/promo", DRAFT, case="draft", use={"event_id": "draft"}),
     Row("POST", "/events/{event_id}/register", "login 303 303 303 303 303 303", body=register_form),
     Row(
         "POST",
@@ -472,6 +486,32 @@ ROWS: tuple[Row, ...] = (
         "401 403 403 204 404 403 403",
         fresh="staff",
     ),
+    Row("GET", "/organizer/events/{event_id}/promo-codes/new", ORGANIZER_PAGE),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/new",
+        ORGANIZER_POST,
+        body=promo_code_form,
+    ),
+    Row(
+        "GET",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/edit",
+        ORGANIZER_PAGE,
+        fresh="promo",
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/edit",
+        ORGANIZER_POST,
+        fresh="promo",
+        body=promo_code_form,
+    ),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/promo-codes/{promo_id}/delete",
+        ORGANIZER_POST,
+        fresh="promo",
+    ),
     # API: ticket types
     Row(
         "POST",
@@ -511,6 +551,28 @@ ROWS: tuple[Row, ...] = (
         f"{API}/events/{{event_id}}/questions/{{question_id}}",
         "401 403 403 204 404 403 403",
         fresh="question",
+    ),
+    # API: promo codes
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/promo-codes",
+        "401 403 403 201 404 403 403",
+        body=promo_code_json,
+    ),
+    Row("GET", f"{API}/events/{{event_id}}/promo-codes", API_ORGANIZER),
+    Row("GET", f"{API}/events/{{event_id}}/promo-codes/{{promo_id}}", API_ORGANIZER, fresh="promo"),
+    Row(
+        "PATCH",
+        f"{API}/events/{{event_id}}/promo-codes/{{promo_id}}",
+        API_ORGANIZER,
+        fresh="promo",
+        body=promo_code_patch_json,
+    ),
+    Row(
+        "DELETE",
+        f"{API}/events/{{event_id}}/promo-codes/{{promo_id}}",
+        "401 403 403 204 404 403 403",
+        fresh="promo",
     ),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
@@ -669,6 +731,18 @@ class World:
             )
             await self.services.store.change_questions(question.event_id, adding(question))
             return "question_id", question.id
+        if kind == "promo":  # a code of the world's event
+            from models.domain import new_id
+            from models.promo_codes import PromoCode
+
+            promo = PromoCode(
+                id=new_id(),
+                event_id=self.objects["event"],
+                code=f"FRESH{next(self.counter)}",
+                percent_off=10,
+            )
+            await self.services.store.add_promo_code(promo)
+            return "promo_id", promo.id
         raise AssertionError(f"no fresh {kind!r}")
 
 

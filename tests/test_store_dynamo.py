@@ -21,6 +21,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
+from tests.store_contract_promo_codes import PromoCodesContract
 from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_ticket_types import TicketTypesContract
@@ -56,6 +57,7 @@ class TestDynamoStore(
     TicketTypesContract,
     OutboxContract,
     QuestionsContract,
+    PromoCodesContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

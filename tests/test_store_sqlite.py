@@ -18,6 +18,7 @@ from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
+from tests.store_contract_promo_codes import PromoCodesContract
 from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_ticket_types import TicketTypesContract
@@ -38,6 +39,7 @@ class TestSqliteStore(
     TicketTypesContract,
     OutboxContract,
     QuestionsContract,
+    PromoCodesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
@@ -138,6 +140,7 @@ async def test_the_migration_gives_existing_events_a_general_admission_type(
         for registration in (paid, held):
             row = registration_columns(registration)
             del row["items"], row["answers"], row["seat_answers"]  # columns added later
+            del row["promo_code_id"], row["promo_code"]
             connection.execute(insert_sql("registrations", row), row)
         for ticket in tickets_for(paid, utcnow()):
             row = ticket_columns(ticket)

@@ -799,3 +799,76 @@ async def test_the_organizer_never_sees_the_client_secret(
     assert all("client_secret" not in item["payment"] for item in listed.json()["items"])
     own_list = await client.get(f"{API}/registrations", headers=buyer.headers)
     assert own_list.json()["items"][0]["payment"]["client_secret"] == secret
+
+
+# -- promo codes: Stripe is charged what is owed, and refunds give back what was paid ---------
+
+
+async def _discounted(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> tuple[Person, dict[str, Any], dict[str, Any], str]:
+    """A registration of 2 tickets with a 40 % code, paid at Stripe and confirmed."""
+    organizer, event = await _paid_event(client, services)
+    response = await client.post(
+        f"{API}/events/{event['id']}/promo-codes",
+        json={"code": "FORTY", "percent_off": 40},
+        headers=organizer.headers,
+    )
+    assert response.status_code == 201, response.text
+    [buyer] = await arrange_people(services, 1)
+    registration = await registered(client, buyer, event["id"], 2, promo_code="forty")
+    assert registration["amount"] == 2 * PRICE * 60 // 100
+    intent_id = await _intent_id(services, registration["id"])
+    intent = await payment_intent(localstripe_url, intent_id)
+    assert intent["amount"] == 2 * PRICE * 60 // 100  # the discounted amount
+    assert (await pay(localstripe_url, intent_id)).status_code == 200
+    intent = await payment_intent(localstripe_url, intent_id)
+    answer = await _deliver(client, "evt_paid_" + intent_id, "payment_intent.succeeded", intent)
+    assert answer.json()["result"] == "confirmed"
+    return organizer, event, registration, intent_id
+
+
+async def test_stripe_is_charged_the_discounted_amount_and_refunds_it(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    """Fails before promo codes: the full price was asked and refunded."""
+    organizer, event, registration, intent_id = await _discounted(client, services, localstripe_url)
+    paid = 2 * PRICE * 60 // 100
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert figures.json()["revenue"] == paid
+    response = await client.post(
+        f"{API}/registrations/{registration['id']}/cancel", headers=organizer.headers
+    )
+    assert response.json()["status"] == "refunded"
+    [refund] = await refunds_for(localstripe_url, intent_id)
+    assert refund["amount"] == paid
+    assert response.json()["payment"]["amount_refunded"] == paid
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert figures.json()["revenue"] == 0
+
+
+async def test_a_partial_refund_of_a_discounted_order_then_the_rest(
+    client: httpx.AsyncClient, services: Services, localstripe_url: str
+) -> None:
+    """A partial refund at Stripe and a cancellation afterwards give back, together,
+    exactly what was paid after the discount."""
+    organizer, event, registration, intent_id = await _discounted(client, services, localstripe_url)
+    paid = 2 * PRICE * 60 // 100
+    async with await _dashboard(localstripe_url) as dashboard:
+        made = await dashboard.post(
+            "/v1/refunds", data={"payment_intent": intent_id, "amount": "500"}
+        )
+        assert made.status_code == 200, made.text
+    charge = (await payment_intent(localstripe_url, intent_id))["latest_charge"]
+    answer = await _deliver(client, "evt_partial_promo", "charge.refunded", charge)
+    assert answer.json()["result"] == "partially refunded"
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert figures.json()["revenue"] == paid - 500
+    response = await client.post(
+        f"{API}/registrations/{registration['id']}/cancel", headers=organizer.headers
+    )
+    assert response.json()["status"] == "refunded", response.text
+    refunds = await refunds_for(localstripe_url, intent_id)
+    assert sum(r["amount"] for r in refunds) == paid
+    figures = await client.get(f"{API}/events/{event['id']}/stats", headers=organizer.headers)
+    assert figures.json()["revenue"] == 0

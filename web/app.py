@@ -32,6 +32,7 @@ from web.routes import (
     door,
     my,
     organizer,
+    organizer_promo_codes,
     organizer_questions,
     organizer_ticket_types,
     pages,
@@ -42,6 +43,7 @@ from web.routes import (
 )
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
+from web.routes.api import promo_codes as api_promo_codes
 from web.routes.api import questions as api_questions
 from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
@@ -72,6 +74,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_events.routes,
             *api_ticket_types.routes,
             *api_questions.routes,
+            *api_promo_codes.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),
@@ -90,6 +93,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *organizer.routes,
         *organizer_ticket_types.routes,
         *organizer_questions.routes,
+        *organizer_promo_codes.routes,
         *pwa.routes,
         *tickets.routes,
         *door.routes,

@@ -25,6 +25,7 @@ from web.services.exports import Exports
 from web.services.limits import Limiter, LoginLimits
 from web.services.outbox_worker import OutboxWorker
 from web.services.payments import Payments
+from web.services.promo_codes import PromoCodes
 from web.services.questions import Questions
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
@@ -200,6 +201,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         events=events,
         ticket_types=TicketTypes(store, events),
         questions=questions,
+        promo_codes=PromoCodes(store, events),
         registrations=registrations,
         exports=Exports(events, registrations, tickets, questions),
         tickets=tickets,

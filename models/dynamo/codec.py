@@ -277,6 +277,8 @@ def registration_item(registration: Registration) -> Item:
             # Answers to the event's questions (models/questions.py), left out when none.
             "answers": dict(registration.answers) or None,
             "seat_answers": [dict(seat) for seat in registration.seat_answers] or None,
+            "promo_code_id": registration.promo_code_id,
+            "promo_code": registration.promo_code,
             "search_text": searchable(
                 registration.buyer_name,
                 registration.buyer_email,
@@ -308,6 +310,8 @@ def registration_from_item(item: Item) -> Registration:
         items=tuple(RegistrationItem(**each) for each in v.get("items", ())),
         answers=v.get("answers", {}),
         seat_answers=tuple(v.get("seat_answers", ())),
+        promo_code_id=v.get("promo_code_id"),
+        promo_code=v.get("promo_code"),
     )
 
 

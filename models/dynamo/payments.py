@@ -41,12 +41,17 @@ class DynamoPayments(DynamoRegistrations):
         from the new rows."""
         for attempt in range(RETRIES):
             registration = await self._registration(registration_id)
-            read, version = await self.hold_read(registration.event_id, registration.user_id)
+            promo_id = registration.promo_code_id
+            read, version, promo_version = await self.hold_read(
+                registration.event_id, registration.user_id, promo_id
+            )
             event = read.event
             if event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 registration = await self._registration(registration_id)
-                read, version = await self.hold_read(event.id, registration.user_id)
+                read, version, promo_version = await self.hold_read(
+                    event.id, registration.user_id, promo_id
+                )
                 event = read.event
             if registration.status is RegistrationStatus.HELD:
                 # The account's counter holds this hold's seats too.
@@ -60,6 +65,8 @@ class DynamoPayments(DynamoRegistrations):
                 event.id, registration.user_id, decision.change, event.max_per_account
             )
             types = self.type_changes(event.id, decision.change, read.types)
+            # A late payment takes its code's use afresh (invariant 6).
+            promos = self.promo_changes(event.id, decision.change, (read.promo, promo_version))
             items = [
                 self.status_change(registration, RegistrationStatus.CONFIRMED, now),
                 self.event_change(
@@ -67,6 +74,7 @@ class DynamoPayments(DynamoRegistrations):
                 ),
                 *types,
                 *account,
+                *promos,
                 *self.ticket_puts(tickets),
                 self.job_put(tickets_job(registration.id, now)),  # invariant 8
             ]
@@ -75,7 +83,7 @@ class DynamoPayments(DynamoRegistrations):
             except Refused as refused:
                 # The status condition first: a repeat carrying the same tickets fails on
                 # both, and is answered from the status read next time round.
-                first_ticket = 2 + len(types) + len(account)
+                first_ticket = 2 + len(types) + len(account) + len(promos)
                 if not refused.failed(0) and any(
                     refused.failed(i) for i in range(first_ticket, len(items))
                 ):

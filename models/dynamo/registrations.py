@@ -35,14 +35,20 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
         (conditioned on the version and `seats_taken <= capacity - q`), each involved
         type's counters (conditioned on its capacity read and `seats_taken <= capacity -
         q`), the account's counter (conditioned on `seats <= max_per_account - q`), the
+        promo code's uses (conditioned on its version and `uses <= max_uses - 1`), the
         registration put, its tickets' puts and, when it is confirmed at once, its
         delivery job's put."""
         for attempt in range(RETRIES):
-            read, version = await self.hold_read(registration.event_id, registration.user_id)
+            promo_id = registration.promo_code_id
+            read, version, promo_version = await self.hold_read(
+                registration.event_id, registration.user_id, promo_id
+            )
             event = read.event
             if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
-                read, version = await self.hold_read(event.id, registration.user_id)
+                read, version, promo_version = await self.hold_read(
+                    event.id, registration.user_id, promo_id
+                )
                 event = read.event
             decision = decide_hold(read, registration, now)
             update = self.event_change(
@@ -60,10 +66,13 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
             account = self.account_change(
                 event.id, registration.user_id, decision.change, event.max_per_account
             )
+            # Invariant 6: the code's use, conditioned on its uses, with the seats.
+            promos = self.promo_changes(event.id, decision.change, (read.promo, promo_version))
             items: list[dict[str, Any]] = [
                 {"Update": update},
                 *types,
                 *account,
+                *promos,
                 {
                     "Put": {
                         "TableName": self.t("registrations"),
@@ -78,7 +87,7 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
             try:
                 await self.transact(items)
             except Refused as refused:
-                first_put = 1 + len(types) + len(account)
+                first_put = 1 + len(types) + len(account) + len(promos)
                 if any(refused.failed(i) for i in range(first_put, len(items))):
                     raise Conflict("This registration exists already.") from refused
                 await self.backoff(attempt)  # the counters moved: read them again
@@ -138,6 +147,7 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
                 self.event_change(event.id, back, version=version),
                 *self.type_changes(event.id, back),
                 *self.account_change(event.id, registration.user_id, back),
+                *self.promo_changes(event.id, back),
                 *self.void_ticket_items(tickets),
             ]
             try:

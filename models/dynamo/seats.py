@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from models.domain import Event, Registration, RegistrationStatus, TicketType
-from models.dynamo.base import RETRIES, DynamoBase, Refused
+from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import (
     Item,
     event_from_item,
@@ -34,6 +34,7 @@ from models.dynamo.codec import (
     ticket_type_from_item,
     type_key,
 )
+from models.dynamo.promo_codes import DynamoPromoUses
 from models.dynamo.ticket_type_backfill import backfill_default_type
 from models.errors import Conflict, NotFound
 from models.seat_rules import HoldRead, SeatChange, TypeChange, seats_back
@@ -57,7 +58,7 @@ def next_expiry_condition(seen: datetime | None, values: dict[str, Any]) -> str:
     return "holds_expire_next = :seen_next"
 
 
-class DynamoSeats(DynamoBase):
+class DynamoSeats(DynamoPromoUses):
     async def _event(self, event_id: str) -> tuple[Event, int]:
         """The event and its version (strongly consistent); `NotFound` if missing."""
         item = await self.event_item(event_id)
@@ -98,21 +99,26 @@ class DynamoSeats(DynamoBase):
             if i in found
         ]
 
-    async def hold_read(self, event_id: str, user_id: str) -> tuple[HoldRead, int]:
-        """What a seat decision reads (the event, its types, the account's seats), and
-        the event's version."""
+    async def hold_read(
+        self, event_id: str, user_id: str, promo_id: str | None = None
+    ) -> tuple[HoldRead, int, int]:
+        """What a seat decision reads (the event, its types, the account's seats, the
+        promo code named), the event's version and the code's."""
         item = await self.event_item(event_id)
-        # Two reads at once: the hold's latency is the buyer's wait and a hot event's
+        # Reads at once: the hold's latency is the buyer's wait and a hot event's
         # throughput.
-        types, mine = await asyncio.gather(
-            self.types_of(item), self.account_seats(event_id, user_id)
+        types, mine, (promo, promo_version) = await asyncio.gather(
+            self.types_of(item),
+            self.account_seats(event_id, user_id),
+            self.promo_read(event_id, promo_id),
         )
         read = HoldRead(
             event=event_from_item(item),
             types={kind.id: kind for kind in types},
             account_seats=mine,
+            promo=promo,
         )
-        return read, int(item.get("version", {"N": "0"})["N"])
+        return read, int(item.get("version", {"N": "0"})["N"]), promo_version
 
     def _event_key(self, event_id: str) -> dict[str, Any]:
         return {"TableName": self.t("events"), "Key": {"id": s(event_id)}}
@@ -208,8 +214,8 @@ class DynamoSeats(DynamoBase):
 
     def seats_back(self, registration: Registration) -> list[dict[str, Any]]:
         """The writes giving back a registration's seats (`models.seat_rules.seats_back`):
-        the event's counters, its types' and the account's; none when it holds no
-        seats."""
+        the event's counters, its types', the account's and its promo code's use; none
+        when it holds no seats."""
         change = seats_back(registration)
         if not change:
             return []
@@ -217,6 +223,7 @@ class DynamoSeats(DynamoBase):
             self.event_change(registration.event_id, change),
             *self.type_changes(registration.event_id, change),
             *self.account_change(registration.event_id, registration.user_id, change),
+            *self.promo_changes(registration.event_id, change),
         ]
 
     # -- the seats of one account (max_per_account) --------------------------------------
@@ -336,6 +343,7 @@ class DynamoSeats(DynamoBase):
                             self.event_change(event_id, gone),
                             *self.type_changes(event_id, gone),
                             *self.account_change(event_id, item["user_id"]["S"], gone),
+                            *self.promo_changes(event_id, gone),
                         ]
                     )
                 except Refused as refused:

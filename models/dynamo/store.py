@@ -7,6 +7,7 @@ from models.dynamo.door_staff import DynamoDoorStaff
 from models.dynamo.events import DynamoEvents
 from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
+from models.dynamo.promo_codes import DynamoPromoCodes
 from models.dynamo.questions import DynamoQuestions
 from models.dynamo.sessions import DynamoSessions
 from models.dynamo.ticket_types import DynamoTicketTypes
@@ -26,6 +27,7 @@ class DynamoStore(
     DynamoDoorStaff,
     DynamoSessions,
     DynamoQuestions,
+    DynamoPromoCodes,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:

@@ -29,7 +29,14 @@ def confirm(
     if event.has_expired_holds(now):
         event = seats.sweep_if_due(connection, event, now)
         registration = read_registration(connection, registration_id)
-    read = seats.read_hold(connection, event, registration.user_id, now, besides=registration.id)
+    read = seats.read_hold(
+        connection,
+        event,
+        registration.user_id,
+        now,
+        besides=registration.id,
+        promo_id=registration.promo_code_id,
+    )
     decision = decide_payment(registration, read, now)
     if decision.outcome is not PaymentOutcome.CONFIRMED:
         return decision.outcome

@@ -128,6 +128,8 @@ def registration_columns(registration: Registration) -> dict[str, Any]:
         "items": items_to_text(registration.items),
         "answers": json.dumps(dict(registration.answers)),
         "seat_answers": json.dumps([dict(seat) for seat in registration.seat_answers]),
+        "promo_code_id": registration.promo_code_id,
+        "promo_code": registration.promo_code,
     }
 
 
@@ -159,6 +161,8 @@ def registration_from_row(row: dict[str, Any]) -> Registration:
         items=items_from_text(row.get("items")),
         answers=json.loads(row.get("answers") or "{}"),
         seat_answers=tuple(json.loads(row.get("seat_answers") or "[]")),
+        promo_code_id=row.get("promo_code_id"),
+        promo_code=row.get("promo_code"),
     )
 
 

@@ -25,6 +25,7 @@ from models.seat_rules import (
     seats_back,
 )
 from models.sqlite.outbox import write_job
+from models.sqlite.promo_codes import read_promo, write_use
 from models.sqlite.rows import (
     event_from_row,
     insert_sql,
@@ -42,15 +43,21 @@ def write_change(
     decided: SeatChange | HoldDecision,
 ) -> bool:
     """Write a decision's `SeatChange` to the event's counters and each of its types'
-    (and for a hold, the event's next hold expiry), all or nothing. A change that takes
+    (and for a hold, the event's next hold expiry), and its promo codes' uses, all or
+    nothing. A change that takes
     seats is conditioned on the event's capacity and on each type's own. False when a
     condition failed (nothing is written then): inside BEGIN IMMEDIATE the decision read
     the same counters, so only a decision that allowed too much could get there."""
     change = decided.change if isinstance(decided, HoldDecision) else decided
     connection.execute("SAVEPOINT seats")
-    if _write_event(connection, event_id, decided, change) and all(
-        _write_type(connection, event_id, t.ticket_type_id, t.held, t.confirmed, t.revenue)
-        for t in change.types
+    if (
+        _write_event(connection, event_id, decided, change)
+        and all(
+            _write_type(connection, event_id, t.ticket_type_id, t.held, t.confirmed, t.revenue)
+            for t in change.types
+        )
+        # Invariant 6: a code's use moves with the seats, a take within its max_uses.
+        and all(write_use(connection, event_id, p.promo_id, p.uses) for p in change.promos)
     ):
         connection.execute("RELEASE seats")
         return True
@@ -135,7 +142,9 @@ def hold(
     event = read_event(connection, registration.event_id)
     if event.is_on_sale(now):
         event = sweep_if_due(connection, event, now)
-    read = read_hold(connection, event, registration.user_id, now)
+    read = read_hold(
+        connection, event, registration.user_id, now, promo_id=registration.promo_code_id
+    )
     decision = decide_hold(read, registration, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
@@ -148,13 +157,20 @@ def hold(
 
 
 def read_hold(
-    connection: sqlite3.Connection, event: Event, user_id: str, now: datetime, besides: str = ""
+    connection: sqlite3.Connection,
+    event: Event,
+    user_id: str,
+    now: datetime,
+    besides: str = "",
+    promo_id: str | None = None,
 ) -> HoldRead:
-    """What a seat decision reads: the event, its types, the account's seats."""
+    """What a seat decision reads: the event, its types, the account's seats, and the
+    promo code named (with its uses)."""
     return HoldRead(
         event=event,
         types={kind.id: kind for kind in read_types(connection, event)},
         account_seats=account_seats(connection, event.id, user_id, now, besides),
+        promo=read_promo(connection, event.id, promo_id) if promo_id else None,
     )
 
 

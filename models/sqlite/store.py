@@ -15,6 +15,7 @@ from models.sqlite.migrate import migration_ids
 from models.sqlite.outbox import SqliteOutbox
 from models.sqlite.partial_refunds import SqlitePartialRefunds
 from models.sqlite.payments import SqlitePayments
+from models.sqlite.promo_codes import SqlitePromoCodes
 from models.sqlite.questions import SqliteQuestions
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
@@ -39,6 +40,7 @@ class SqliteStore(
     SqliteSessions,
     SqliteOutbox,
     SqliteQuestions,
+    SqlitePromoCodes,
     Store,
 ):
     async def open(self) -> None:

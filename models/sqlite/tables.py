@@ -104,6 +104,8 @@ class RegistrationRow(Table, tablename="registrations"):
     items = Text(default="[]")  # JSON list of RegistrationItem fields, by ticket type
     answers = Text(default="{}")  # JSON {question id: answer}, questions asked once
     seat_answers = Text(default="[]")  # JSON list, per seat, of {question id: answer}
+    promo_code_id = Varchar(length=32, null=True, default=None)
+    promo_code = Varchar(length=40, null=True, default=None)  # as the organizer wrote it
 
 
 class QuestionRow(Table, tablename="questions"):
@@ -206,6 +208,27 @@ class DeliveryJobRow(Table, tablename="delivery_jobs"):
     updated_at = Timestamptz()
 
 
+class PromoCodeRow(Table, tablename="promo_codes"):
+    """An event's promo codes (models/promo_codes.py); `uses` moves only with the seats,
+    in models/sqlite/seats.py (invariant 6)."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    # "<event id>:<code folded>": unique, so two spellings differing in case cannot both
+    # be stored, and the lookup at registration is one index read.
+    key = Varchar(length=80, unique=True)
+    code = Varchar(length=40)
+    percent_off = Integer(null=True, default=None)
+    amount_off = Integer(null=True, default=None)
+    max_uses = Integer(null=True, default=None)
+    uses = Integer(default=0)
+    valid_from = Timestamptz(null=True, default=None)
+    valid_until = Timestamptz(null=True, default=None)
+    ticket_type_ids = Text(default="[]")  # JSON list; empty: every type
+    unlocks_hidden = Boolean(default=False)
+    created_at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -221,4 +244,5 @@ TABLES: tuple[type[Table], ...] = (
     SessionRow,
     DeliveryJobRow,
     QuestionRow,
+    PromoCodeRow,
 )

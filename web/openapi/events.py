@@ -158,6 +158,11 @@ PATHS: dict[str, Any] = {
                     },
                     attendee_names={"type": "array", "items": STRING},
                     answers=ANSWERS,
+                    promo_code={
+                        "type": ["string", "null"],
+                        "description": "a code of the event, any case: discounts, unlocks "
+                        "hidden types; an amount of 0 is confirmed at once",
+                    },
                 )
             ),
             "responses": {
@@ -167,9 +172,12 @@ PATHS: dict[str, Any] = {
                 "409": error(
                     "sold_out, not_enough_seats (with seats_left, and ticket_type_id when a "
                     "type is the limit), ticket_type_not_on_sale, event_not_open, "
-                    "account_limit (with seats_allowed: how many more seats the account may take)"
+                    "account_limit (with seats_allowed: how many more seats the account may take), "
+                    "promo_code_used_up"
                 ),
-                "422": error("validation_failed, with fields"),
+                "422": error(
+                    "validation_failed, with fields (promo_code: unknown or outside its dates)"
+                ),
             },
         },
         "get": {

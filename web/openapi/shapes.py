@@ -223,6 +223,10 @@ SCHEMAS["Registration"] = obj(
         "description": "one per seat, in the order of items, with its per-ticket answers",
     },
     answers=ANSWERS,
+    promo_code={
+        "type": ["string", "null"],
+        "description": "the code used, as its organizer wrote it; amount is after its discount",
+    },
     created_at=DATETIME,
     hold_expires_at={"type": ["string", "null"], "format": "date-time"},
     payment={

@@ -133,6 +133,7 @@ async def _dashboard_context(
         "door_staff": await services.door_staff.entries(organizer, event),
         "ticket_types": await services.ticket_types.of(event, organizer),
         **await question_context(services.questions, event),
+        "promo_codes": await services.promo_codes.of(organizer, event.id),
         "staff_values": {},
         "staff_errors": {},
         **extra,

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from models.domain import Event, utcnow
 from models.errors import Conflict, ValidationFailed
 from models.event_rules import CATEGORIES
+from models.promo_codes import PromoCodeUsedUp
 from models.ticket_type_rules import order_total
 from web.auth import current_user, require_user
 from web.forms import read_form
@@ -53,6 +54,9 @@ async def _page_context(request: Request, event: Event, **extra: object) -> dict
     values = extra.get("values") or {}
     assert isinstance(values, Mapping)
     total, seats = order_total(types, _lines(values) or [])
+    quote = await services_of(request).promo_codes.quote(
+        event, types, _lines(values), _quantity(values), values.get("promo_code")
+    )
     return {
         **form_context(event, types, questions, values),
         "event": event,
@@ -63,6 +67,7 @@ async def _page_context(request: Request, event: Event, **extra: object) -> dict
         "types": types,
         "total": total,
         "seats": seats,
+        "quote": quote,
         **extra,
     }
 
@@ -82,6 +87,24 @@ async def order_total_fragment(request: Request) -> Response:
     values = dict(request.query_params)
     context = await _page_context(request, event, values=values)
     return render(request, "events/_total.html", context)
+
+
+async def promo_fragment(request: Request) -> Response:
+    """The promo code field after "Apply": the code's discount on the tickets chosen,
+    or why it does not apply, next to what was typed."""
+    event = await services_of(request).events.visible(
+        request.path_params["event_id"], current_user(request)
+    )
+    values = dict(request.query_params)
+    context = await _page_context(request, event, values=values)
+    return render(request, "events/_promo_state.html", context)
+
+
+def _quantity(values: Mapping[str, str]) -> int | None:
+    try:
+        return int(values.get("quantity", ""))
+    except ValueError:
+        return None
 
 
 def _lines(values: Mapping[str, str]) -> list[tuple[str, int]] | None:
@@ -134,11 +157,14 @@ async def register(request: Request) -> Response:
             by_seat=seat_names is not None,
             answers=answers,
             source="form",
+            promo_code=values.get("promo_code"),
         )
     except (ValidationFailed, Conflict) as exc:
         event = await services.events.visible(event_id, user)
         errors = exc.fields if isinstance(exc, ValidationFailed) else {}
         message = None if isinstance(exc, ValidationFailed) else exc.message
+        if isinstance(exc, PromoCodeUsedUp):  # said next to the field
+            errors, message = {"promo_code": exc.message}, None
         status = 422 if isinstance(exc, ValidationFailed) else 409
         context = await _page_context(request, event, values=values, errors=errors, message=message)
         return render(request, "events/detail.html", context, status_code=status, block="register")
@@ -158,6 +184,7 @@ routes = [
     Route("/events/{event_id}", event_detail),
     Route("/events/{event_id}/seats", event_seats),
     Route("/events/{event_id}/total", order_total_fragment),
+    Route("/events/{event_id}/promo", promo_fragment),
     Route("/events/{event_id}/register", register, methods=["POST"]),
     Route("/healthz", health),
 ]

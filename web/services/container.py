@@ -17,6 +17,7 @@ from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.payments import Payments
+from web.services.promo_codes import PromoCodes
 from web.services.questions import Questions
 from web.services.registrations import Registrations
 from web.services.sessions import Sessions
@@ -38,6 +39,7 @@ class Services:
     events: Events
     ticket_types: TicketTypes
     questions: Questions
+    promo_codes: PromoCodes
     registrations: Registrations
     exports: Exports
     tickets: Tickets

@@ -29,6 +29,7 @@ from models.errors import (
     ValidationFailed,
 )
 from models.event_rules import Source
+from models.promo_codes import discounted, unlocked_types
 from models.questions import AnswersGiven, asked
 from models.seat_rules import HoldRead, hold_refusal
 from models.store import Page, RegistrationQuery, Store
@@ -39,6 +40,7 @@ from web.calendar_file import event_ics, ticket_ics
 from web.mails import event_cancelled_mail, registration_cancelled_mail
 from web.services.events import Events
 from web.services.payments import Payments
+from web.services.promo_codes import lookup_code
 from web.services.questions import checked_answers
 
 PAGE_SIZE = 20
@@ -81,13 +83,16 @@ class Registrations:
         by_seat: bool = False,
         answers: AnswersGiven | None = None,
         source: Source = "json",
+        promo_code: str | None = None,
     ) -> Registration:
         """Hold (or, when the amount comes to 0, confirm) the seats asked for: `lines` of
         (ticket type id, quantity), or a bare `quantity` of the event's one visible type.
         The attendees' names follow the seats in the order of the lines; `by_seat` names
         are one per seat in that order (a blank one: the buyer's), while the old
         `attendee_names` list skips blanks. `answers` are checked against the event's
-        questions before anything is held (`models.questions.check_answers`)."""
+        questions before anything is held (`models.questions.check_answers`). A
+        `promo_code` takes its discount off the items it applies to and unlocks its hidden
+        types; the store takes its use with the seats (invariant 6)."""
         # Read together: one round trip of latency less on the buying path.
         event, types, questions = await asyncio.gather(
             self.store.get_event(event_id),
@@ -97,7 +102,10 @@ class Registrations:
         # A draft is invisible to everyone but its organizer, here as on its page.
         if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != user.id):
             raise NotFound("This event does not exist.")
-        items = requested_items(event, types, lines, quantity)
+        now = utcnow()
+        promo = await lookup_code(self.store, event.id, promo_code, now)
+        items = requested_items(event, types, lines, quantity, unlocked_types(promo, types))
+        items = discounted(items, promo)
         quantity = sum(item.quantity for item in items)
         # Checked as typed (a tab or a control character is refused, not cleaned away),
         # then runs of spaces are made one.
@@ -111,7 +119,6 @@ class Registrations:
         if problems:
             raise ValidationFailed(problems)
         names = [" ".join(name.split()) for name in names]
-        now = utcnow()
         # A refusal needs no write lock: when the committed figures already say the seats
         # are not there (and no hold has run out to free some), answer at once. The store
         # re-checks under the lock for every request that may succeed.
@@ -138,6 +145,8 @@ class Registrations:
             items=items,
             answers=answered.registration,
             seat_answers=answered.seats,
+            promo_code_id=promo.id if promo else None,
+            promo_code=promo.code if promo else None,
         )
         tickets = tickets_for(registration, now) if free else []
         if not free:

@@ -196,8 +196,9 @@ class StripePayments(PaymentProvider):
         )
 
     async def refund(self, registration: Registration) -> None:
-        """Refund a succeeded payment in full; a payment that never succeeded is cancelled
-        instead. Safe to repeat: a refunded charge is not refunded again."""
+        """Refund what is left of a succeeded payment (the registration's amount less
+        what was refunded already); a payment that never succeeded is cancelled instead.
+        Safe to repeat: a refunded charge is not refunded again."""
         ref = registration.payment_ref
         if not ref or not ref.startswith("pi_"):
             return  # no PaymentIntent: nothing was taken
@@ -213,12 +214,23 @@ class StripePayments(PaymentProvider):
         charge = intent.get("latest_charge")
         if isinstance(charge, dict) and charge.get("refunded"):
             return
+        # What was paid (after any promo code's discount) less what went back already,
+        # by a partial refund we recorded or one Stripe made that we have not heard of:
+        # named, not left to the provider (localstripe refunds the whole charge again).
+        at_stripe = int(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0
+        remaining = registration.amount - max(registration.refunded_amount, at_stripe)
+        if remaining <= 0:
+            return
         stripe = self._stripe
         with self._errors(f"refund payment {ref}"):
             try:
                 await asyncio.to_thread(
                     self.client.v1.refunds.create,
-                    {"payment_intent": ref, "metadata": {"registration_id": registration.id}},
+                    {
+                        "payment_intent": ref,
+                        "amount": remaining,
+                        "metadata": {"registration_id": registration.id},
+                    },
                     {"idempotency_key": f"admit-refund-{registration.id}"},
                 )
             except stripe.InvalidRequestError as exc:

@@ -179,6 +179,7 @@ def registration_json(
             for seat, name in enumerate(_seat_names(registration))
         ],
         "answers": dict(registration.answers),
+        "promo_code": registration.promo_code,
         "created_at": rfc3339(registration.created_at),
         "hold_expires_at": rfc3339(registration.hold_expires_at),
         "payment": payment,

@@ -26,6 +26,7 @@ class RegistrationBody:
     lines: list[tuple[str, int]] | None
     by_seat: bool
     answers: AnswersGiven
+    promo_code: str | None = None
 
 
 def _registration_body(body: dict[str, Any]) -> RegistrationBody:
@@ -50,9 +51,10 @@ def _registration_body(body: dict[str, Any]) -> RegistrationBody:
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             problems["attendee_names"] = "Give a list of names (text), one per ticket."
     answers = answers_given(body, problems)
+    promo_code = _promo_code(body.get("promo_code"), problems)
     if problems:
         raise ValidationFailed(problems)
-    return RegistrationBody(event_id, quantity, names, lines, by_seat, answers)  # type: ignore[arg-type]
+    return RegistrationBody(event_id, quantity, names, lines, by_seat, answers, promo_code)  # type: ignore[arg-type]
 
 
 def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
@@ -77,6 +79,14 @@ def _items(raw: Any, problems: dict[str, str]) -> list[tuple[str, int]] | None:
     return lines
 
 
+def _promo_code(raw: Any, problems: dict[str, str]) -> str | None:
+    """`promo_code`: text, or null for none (API.md, "Promo codes")."""
+    if raw is not None and not isinstance(raw, str):
+        problems["promo_code"] = "Give the promo code as text."
+        return None
+    return raw
+
+
 def _attendees(raw: Any, problems: dict[str, str]) -> list[str]:
     if not isinstance(raw, list) or not all(isinstance(seat, dict) for seat in raw):
         problems["attendees"] = "Give a list of {name}, one per ticket in the order of items."
@@ -99,6 +109,7 @@ async def create_registration(request: Request) -> Response:
         asked.lines,
         by_seat=asked.by_seat,
         answers=asked.answers,
+        promo_code=asked.promo_code,
     )
     body = await _registration_json(request, registration, user)
     delivery = services.delivery.after_registering(registration)
