@@ -1,4 +1,4 @@
-"""aiobotocore clients for the AWS adapters (S3, Cognito, SES, SSM, SQS): made on first use,
+"""aiobotocore clients for the AWS adapters (S3, Cognito, SES, SSM): made on first use,
 kept for the life of the app, closed when it stops.
 
 Clients are made lazily because aiobotocore is a heavy import and each client costs a few
@@ -25,7 +25,7 @@ class AwsClients:
         self._lock = asyncio.Lock()
 
     async def client(self, service: str) -> Any:
-        """The client for `service` ("s3", "cognito-idp", "ses", "ssm", "sqs"), made once."""
+        """The client for `service` ("s3", "cognito-idp", "ses", "ssm"), made once."""
         if (made := self._clients.get(service)) is not None:
             return made
         async with self._lock:
