@@ -1,14 +1,16 @@
 """Flash sale: many buyers, one event, seats that must never oversell.
 
-Starts Admit with uvicorn on a temporary database, creates an event of capacity C, signs
-up U buyers, then fires N registration attempts at concurrency K over HTTP and prints
+Starts Admit with uvicorn on a temporary database, creates an event of capacity C (with
+`--types 2`: two visible ticket types splitting C, each attempt asking for one of them at
+random), signs up U buyers, then fires N registration attempts at concurrency K over HTTP and prints
 attempts/s, confirmed registrations/s, latency percentiles, status codes and sold vs
 capacity. Then it waits for the deliveries and counts ticket mails in the outbox folder
-and PDFs in the files folder (bench/deliveries.py). Exits 1 if the event oversold, any
-answer was a 5xx, or a confirmed registration was not delivered exactly once.
+and PDFs in the files folder (bench/deliveries.py). Exits 1 if the event or a type
+oversold, any answer was a 5xx, or a confirmed registration was not delivered exactly once.
 
     .venv/bin/python bench/flash_sale.py --capacity 100 --attempts 300 --concurrency 20
     .venv/bin/python bench/flash_sale.py --capacity 1000 --attempts 5000 --concurrency 50
+    .venv/bin/python bench/flash_sale.py --capacity 1000 --attempts 5000 --concurrency 50 --types 2
 """
 
 from __future__ import annotations
@@ -137,6 +139,33 @@ async def create_event(
     return event_id
 
 
+async def split_types(
+    client: httpx.AsyncClient, token: str, event_id: str, capacity: int, count: int
+) -> dict[str, int]:
+    """Gives the event `count` visible types sharing its capacity (each its own share, so
+    both the type's and the event's counters are checked); their ids and capacities."""
+    headers = {"Authorization": f"Bearer {token}"}
+    event = await client.get(f"/api/v1/events/{event_id}", headers=headers)
+    event.raise_for_status()
+    (first,) = event.json()["ticket_types"]
+    shares = [capacity // count + (1 if i < capacity % count else 0) for i in range(count)]
+    changed = await client.patch(
+        f"/api/v1/events/{event_id}/ticket-types/{first['id']}",
+        json={"capacity": shares[0]},
+        headers=headers,
+    )
+    changed.raise_for_status()
+    capacities = {first["id"]: shares[0]}
+    for index, share in enumerate(shares[1:], start=2):
+        body = {"name": f"Type {index}", "price": first["price"], "capacity": share}
+        created = await client.post(
+            f"/api/v1/events/{event_id}/ticket-types", json=body, headers=headers
+        )
+        created.raise_for_status()
+        capacities[created.json()["id"]] = share
+    return capacities
+
+
 @dataclass
 class Sale:
     elapsed: float
@@ -149,10 +178,26 @@ class Sale:
     figures: dict[str, int]
     delivered_once: bool
     capacity: int
+    # Per type with --types: id -> (its capacity, seats granted in the answers).
+    types: dict[str, tuple[int, int]]
+
+    def oversold_types(self) -> list[str]:
+        """The types whose seats taken (the stats) or granted (the answers) pass their own
+        capacity."""
+        taken = {
+            entry["ticket_type_id"]: entry["sold"] + entry["held"]
+            for entry in self.figures.get("by_ticket_type", [])
+        }
+        return [
+            type_id
+            for type_id, (capacity, granted) in self.types.items()
+            if taken.get(type_id, 0) > capacity or granted > capacity
+        ]
 
     @property
     def oversold(self) -> bool:
-        return self.figures["seats_taken"] > self.capacity or self.confirmed_seats > self.capacity
+        event = self.figures["seats_taken"] > self.capacity or self.confirmed_seats > self.capacity
+        return event or bool(self.oversold_types())
 
     @property
     def errors(self) -> int:
@@ -171,6 +216,11 @@ async def sale(args: argparse.Namespace) -> Sale:
         async with httpx.AsyncClient(base_url=server.url, timeout=30, limits=limits) as client:
             organizer = await sign_up(client, "organizer@bench.example.com", "organizer")
             event_id = await create_event(client, organizer, args.capacity, args.price)
+            capacities: dict[str, int] = {}
+            if args.types > 1:
+                capacities = await split_types(
+                    client, organizer, event_id, args.capacity, args.types
+                )
             gate = asyncio.Semaphore(8)
 
             async def buyer(index: int) -> str:
@@ -180,18 +230,30 @@ async def sale(args: argparse.Namespace) -> Sale:
             tokens = await asyncio.gather(*(buyer(i) for i in range(args.users)))
 
             rng = random.Random(args.seed)
+            type_ids = sorted(capacities)
             plan = [
-                (rng.choice(tokens), rng.randint(1, args.max_quantity))
+                (
+                    rng.choice(tokens),
+                    rng.randint(1, args.max_quantity),
+                    rng.choice(type_ids) if type_ids else None,
+                )
                 for _ in range(args.attempts)
             ]
+
+            def body(quantity: int, type_id: str | None) -> dict[str, object]:
+                if type_id is None:
+                    return {"event_id": event_id, "quantity": quantity}
+                items = [{"ticket_type_id": type_id, "quantity": quantity}]
+                return {"event_id": event_id, "items": items}
+
             requests = (
                 (
                     "POST",
                     "/api/v1/registrations",
-                    {"event_id": event_id, "quantity": quantity},
+                    body(quantity, type_id),
                     {"Authorization": f"Bearer {token}"},
                 )
-                for token, quantity in plan
+                for token, quantity, type_id in plan
             )
             began = time.perf_counter()
             last_sale = began
@@ -239,6 +301,10 @@ async def sale(args: argparse.Namespace) -> Sale:
             figures = stats.json()
         delivered_once = await check_deliveries(server.data_dir, confirmed)
 
+    granted_by_type: collections.Counter[str] = collections.Counter()
+    for g in granted:
+        for item in g["items"]:
+            granted_by_type[item["ticket_type_id"]] += item["quantity"]
     return Sale(
         elapsed=run.seconds,
         selling=max(last_sale - began, 1e-9),
@@ -250,6 +316,7 @@ async def sale(args: argparse.Namespace) -> Sale:
         figures=figures,
         delivered_once=delivered_once,
         capacity=args.capacity,
+        types={t: (capacities[t], granted_by_type[t]) for t in capacities},
     )
 
 
@@ -257,7 +324,7 @@ def verdict(result: Sale) -> int:
     """Print what went wrong; 1 if the event oversold, an answer was a 5xx, or a confirmed
     registration was not delivered exactly once."""
     if result.oversold:
-        print("OVERSOLD")
+        print("OVERSOLD", " ".join(result.oversold_types()))
     if result.errors:
         print(f"{result.errors} answers were 5xx")
     return 1 if result.oversold or result.errors or not result.delivered_once else 0
@@ -268,6 +335,7 @@ async def run(args: argparse.Namespace) -> int:
     print(
         f"capacity C={args.capacity}  attempts N={args.attempts}  concurrency K={args.concurrency}"
         f"  users U={args.users}  workers={args.workers or 'default'}  price={args.price}"
+        f"  types={args.types}"
     )
     elapsed, confirmed, latencies = result.elapsed, result.confirmed, result.latencies
     print(f"elapsed            {elapsed:8.2f} s")
@@ -300,6 +368,13 @@ async def run(args: argparse.Namespace) -> int:
     print(
         f"seats taken        {taken} of {args.capacity} (answers granted {result.confirmed_seats})"
     )
+    if result.types:
+        for entry in figures["by_ticket_type"]:
+            capacity, granted = result.types[entry["ticket_type_id"]]
+            print(
+                f"  {entry['name'][:16]:<17}{entry['sold'] + entry['held']} of {capacity}"
+                f" (answers granted {granted})"
+            )
     return verdict(result)
 
 
@@ -317,6 +392,9 @@ def main() -> int:
     parser.add_argument("--price", type=int, default=0, help="minor units; 0 = free event")
     parser.add_argument("--max-quantity", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--types", type=int, default=1, help="visible ticket types splitting the capacity"
+    )
     args = parser.parse_args()
     args.workers = args.workers or None
     return asyncio.run(run(args))

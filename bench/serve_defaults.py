@@ -42,6 +42,7 @@ async def main_async(args: argparse.Namespace) -> int:
         price=0,
         max_quantity=1,
         seed=args.seed,
+        types=1,
     )
     worst = 0
     for number in range(1, args.runs + 1):

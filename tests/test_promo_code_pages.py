@@ -153,3 +153,83 @@ async def test_a_full_code_confirms_at_once_without_payment(
     assert registration is not None
     assert (registration.status.value, registration.amount) == ("confirmed", 0)
     assert len(await services.store.list_registration_tickets(registration.id)) == 1
+
+
+async def test_a_code_unlocking_hidden_types_shows_them_to_choose_and_buy(
+    client: httpx.AsyncClient, settings: Settings, services: Services
+) -> None:
+    """Failed before: "Apply" swapped only the code's result, the page never listed the
+    hidden types a code unlocks, so they could not be chosen or bought from the page."""
+    await _organizer(client, settings)
+    event_id = await _create(client, price="10")
+    await post_form(
+        client,
+        f"/organizer/events/{event_id}/ticket-types/new",
+        {"name": "Crew", "price": "4", "hidden": "on"},
+    )
+    new_question = f"/organizer/events/{event_id}/questions/new"
+    await post_form(client, new_question, {"label": "Badge name", "kind": "text", "per": "ticket"})
+    organizer = await services.store.get_user_by_email("org@example.com")
+    assert organizer is not None
+    types = {t.name: t for t in await services.store.list_ticket_types(event_id)}
+    general, crew = types["General admission"], types["Crew"]
+    assert crew.hidden
+    raw = {"code": "CrewPass", "percent_off": 50, "ticket_type_ids": [crew.id]}
+    await services.promo_codes.create(organizer, event_id, {**raw, "unlocks_hidden": True}, "json")
+    await services.events.publish(organizer, event_id)
+    client.cookies.clear()
+    await sign_up_verified(client, settings, "ana@example.com", name="Ana")
+    page = await client.get(f"/events/{event_id}")
+    assert f"qty.{crew.id}" not in page.text
+    assert 'name="quantity"' in page.text  # one visible type: a bare quantity
+
+    hx = {"HX-Request": "true"}
+    applied = await client.get(
+        f"/events/{event_id}/promo",
+        params={"quantity": "2", "promo_code": "crewpass", "attendees.0.name": "Ana Typed"},
+        headers=hx,
+    )
+    assert "CrewPass" in applied.text
+    assert "It unlocks Crew" in applied.text  # not "does not apply": Crew is to choose
+    assert 'id="f-promo_code-error"' not in applied.text
+    assert 'id="tickets" hx-swap-oob="innerHTML"' in applied.text
+    assert f'name="qty.{crew.id}"' in applied.text  # now one quantity per type
+    assert "Crew" in applied.text
+    # The quantity chosen before stays, as the visible type's.
+    assert re.search(rf'name="qty\.{general.id}".*?<option value="2" selected>', applied.text, re.S)
+    assert 'id="attendee-seats" hx-swap-oob="innerHTML"' in applied.text
+    assert 'value="Ana Typed"' in applied.text
+
+    chosen = {f"qty.{general.id}": "2", f"qty.{crew.id}": "1", "promo_code": "crewpass"}
+    total = await client.get(f"/events/{event_id}/total", params=chosen, headers=hx)
+    assert "$24.00" in total.text  # before: 2 at 10 and 1 at 4
+    assert "$22.00" in total.text  # half off the Crew ticket
+    seats = await client.get(f"/events/{event_id}/attendees", params=chosen, headers=hx)
+    assert "Ticket 3 · Crew" in seats.text
+
+    register = f"/events/{event_id}/register"
+    seat_fields = {f"attendees.{i}.name": name for i, name in enumerate(("Ana", "Bo", "Cy"))}
+    # Without the code the hidden type is refused, and the form stays as typed.
+    response = await post_form(
+        client, register, {**chosen, **seat_fields, "promo_code": ""}, f"/events/{event_id}"
+    )
+    assert response.status_code == 422
+    assert 'id="f-items-error"' in response.text
+    assert 'value="Bo"' in response.text
+    # A wrong code after a good one: still refused, the code typed kept next to its error.
+    response = await post_form(
+        client, register, {**chosen, **seat_fields, "promo_code": "NOSUCH"}, f"/events/{event_id}"
+    )
+    assert response.status_code == 422
+    assert 'value="NOSUCH"' in response.text
+    response = await post_form(client, register, {**chosen, **seat_fields}, f"/events/{event_id}")
+    assert response.status_code == 303, response.text
+    match = re.search(r"/checkout/([0-9a-f]{32})", response.headers["location"])
+    assert match, response.headers["location"]
+    registration = await services.store.get_registration(match.group(1))
+    assert registration is not None
+    assert [(i.name, i.quantity) for i in registration.items] == [
+        ("General admission", 2),
+        ("Crew", 1),
+    ]
+    assert registration.amount == 2200

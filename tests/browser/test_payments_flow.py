@@ -64,7 +64,9 @@ def open_checkout(page: Page, server: LiveServer, api: Api) -> tuple[Person, str
     return organizer, event_id, match.group(1)
 
 
-def pay(page: Page, registration_id: str, number: str, cvc: str = "123") -> int:
+def pay(
+    page: Page, registration_id: str, number: str, cvc: str = "123", amount: str = "€50.00"
+) -> int:
     """Types a card in and pays; returns the status of the htmx answer."""
     number_field = page.get_by_label("Card number", exact=True)
     number_field.fill("")
@@ -75,7 +77,7 @@ def pay(page: Page, registration_id: str, number: str, cvc: str = "123") -> int:
     page.get_by_label("CVC", exact=True).fill(cvc)
     path = f"/checkout/{registration_id}/pay"
     with page.expect_response(answers("POST", path)) as answer:
-        page.get_by_role("button", name="Pay €50.00").click()
+        page.get_by_role("button", name=f"Pay {amount}").click()
     assert answer.value.request.headers.get("hx-request") == "true"
     return answer.value.status
 

@@ -81,8 +81,8 @@ async def attendee_seats(request: Request) -> Response:
     services = services_of(request)
     viewer = current_user(request)
     event = await services.events.visible(request.path_params["event_id"], viewer)
-    types = await services.ticket_types.of(event, viewer)
     values = dict(request.query_params)
+    types = await services.ticket_types.offered(event, viewer, values.get("promo_code"))
     context = {
         "event": event,
         "values": values,

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from models.domain import Event, utcnow
+from models.domain import Event, TicketType, utcnow
 from models.errors import Conflict, ValidationFailed
 from models.event_rules import CATEGORIES
 from models.promo_codes import PromoCodeUsedUp
@@ -48,19 +48,20 @@ async def home(request: Request) -> Response:
 async def _page_context(request: Request, event: Event, **extra: object) -> dict[str, object]:
     now = utcnow()
     services = services_of(request)
+    given = extra.get("values") or {}
+    assert isinstance(given, Mapping)
     types, questions = await asyncio.gather(
-        services.ticket_types.of(event, current_user(request)), services.questions.of(event)
+        services.ticket_types.offered(event, current_user(request), given.get("promo_code")),
+        services.questions.of(event),
     )
-    values = extra.get("values") or {}
-    assert isinstance(values, Mapping)
+    values = _carried(given, types)
     total, seats = order_total(types, _lines(values) or [])
-    quote = await services_of(request).promo_codes.quote(
+    quote = await services.promo_codes.quote(
         event, types, _lines(values), _quantity(values), values.get("promo_code")
     )
     return {
         **form_context(event, types, questions, values),
         "event": event,
-        "values": {},
         "errors": {},
         "on_sale": event.is_on_sale(now),
         "now": now,
@@ -69,7 +70,22 @@ async def _page_context(request: Request, event: Event, **extra: object) -> dict
         "seats": seats,
         "quote": quote,
         **extra,
+        "values": values,
     }
+
+
+def _carried(values: Mapping[str, str], types: list[TicketType]) -> dict[str, str]:
+    """What was typed, with the tickets chosen carried across a change of form: a code
+    unlocking hidden types turns the bare quantity into one per type, and back."""
+    carried = dict(values)
+    visible = [kind for kind in types if not kind.hidden]
+    per_type = any(name.startswith("qty.") for name in carried)
+    if len(types) > 1 and not per_type and "quantity" in carried and len(visible) == 1:
+        carried[f"qty.{visible[0].id}"] = carried.pop("quantity")
+    elif len(types) == 1 and per_type and "quantity" not in carried:
+        carried["quantity"] = carried.get(f"qty.{types[0].id}", "1")
+        carried = {name: value for name, value in carried.items() if not name.startswith("qty.")}
+    return carried
 
 
 async def event_detail(request: Request) -> Response:
@@ -97,7 +113,7 @@ async def promo_fragment(request: Request) -> Response:
     )
     values = dict(request.query_params)
     context = await _page_context(request, event, values=values)
-    return render(request, "events/_promo_state.html", context)
+    return render(request, "events/_promo_applied.html", context)
 
 
 def _quantity(values: Mapping[str, str]) -> int | None:

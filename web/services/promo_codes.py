@@ -76,6 +76,7 @@ class Quote:
     discount: int = 0
     seats: int = 0
     error: str | None = None
+    unlocks: tuple[str, ...] = ()  # the hidden types' names it lets the buyer choose
 
     @property
     def total(self) -> int:
@@ -174,18 +175,23 @@ class PromoCodes:
         except PromoCodeUsedUp as exc:
             return Quote(error=exc.message)
         assert promo is not None
+        unlocked = unlocked_types(promo, types)
+        unlocks = tuple(kind.name for kind in types if kind.id in unlocked)
         try:
-            chosen = requested_items(event, types, lines, quantity, unlocked_types(promo, types))
+            chosen = requested_items(event, types, lines, quantity, unlocked)
             items = discounted(chosen, promo)
         except ValidationFailed as exc:
-            # Nothing chosen yet: the code itself is good.
-            return Quote(code=promo.code, error=exc.fields.get("promo_code"))
+            # Nothing chosen yet, or only what it does not apply to while it unlocks types
+            # to choose: the code itself is good.
+            error = None if unlocks else exc.fields.get("promo_code")
+            return Quote(code=promo.code, error=error, unlocks=unlocks)
         before = sum(item.unit_price * item.quantity for item in items)
         return Quote(
             code=promo.code,
             before=before,
             discount=before - sum(item.amount for item in items),
             seats=sum(item.quantity for item in items),
+            unlocks=unlocks,
         )
 
     @staticmethod

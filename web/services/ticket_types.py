@@ -11,9 +11,11 @@ from typing import Any
 from models.domain import Event, EventStatus, TicketType, User, new_id, utcnow
 from models.errors import InvalidTransition, ValidationFailed
 from models.event_rules import Source
+from models.promo_codes import PromoCodeUsedUp, unlocked_types
 from models.store import Store
 from models.ticket_type_rules import fields_of, parse_ticket_type_fields, unknown_fields
 from web.services.events import Events
+from web.services.promo_codes import lookup_code
 
 
 def sellable(kind: TicketType, event: Event, now: datetime) -> bool:
@@ -32,6 +34,25 @@ class TicketTypes:
         if viewer is not None and viewer.id == event.organizer_id:
             return types
         return [kind for kind in types if not kind.hidden]
+
+    async def offered(
+        self, event: Event, viewer: User | None, code: str | None
+    ) -> list[TicketType]:
+        """The types the event page lets `viewer` choose from: those of `of`, and the
+        hidden ones the promo code typed unlocks, in the event's order. A code that is
+        unknown, out of its dates or used up unlocks nothing (the page says why next to
+        the field); registering decides again with the same rules."""
+        types = await self.store.list_ticket_types(event.id)
+        if viewer is not None and viewer.id == event.organizer_id:
+            return types
+        promo = None
+        if code and code.strip() and any(kind.hidden for kind in types):
+            try:
+                promo = await lookup_code(self.store, event.id, code, utcnow())
+            except (ValidationFailed, PromoCodeUsedUp):
+                promo = None
+        unlocked = unlocked_types(promo, types)
+        return [kind for kind in types if not kind.hidden or kind.id in unlocked]
 
     async def _editable(self, organizer: User, event_id: str) -> Event:
         event = await self.events.owned(organizer, event_id)
