@@ -97,7 +97,16 @@ PRICES: dict[str, Price] = {
     "logs_in": P("CloudWatch Logs", "ingestion", 0.57, "GB", 5, "[c]", "list+cw"),
     "logs_gb": P("CloudWatch Logs", "storage", 0.03, "GB-month", 0, C, "list"),
     "alarms": P("CloudWatch", "alarm metrics", 0.10, "alarm metric-month", 10, "[c]", "list+cw"),
-    "metrics": P("CloudWatch", "HTTP API detailed metrics", 0.30, "metric-month", 10, C, "list+cw"),
+    "metrics": P(
+        "CloudWatch",
+        "metrics: HTTP API detailed + log filters",
+        0.30,
+        "metric-month",
+        10,
+        C,
+        "list+cw",
+    ),
+    "dashboards": P("CloudWatch", "dashboards", 3.00, "dashboard-month", 3, "[c]", "cw"),
     "eb_rule": P("EventBridge", "scheduled-rule runs", 0, "1M invocations", 0, U, "-"),
     "eb_sched": P(
         "EventBridge Scheduler", "runs (alternative)", 1.00, "1M invocations", 14e6, U, "eb"
@@ -182,8 +191,9 @@ def config() -> dict[str, float | str]:
     sls = (ROOT / "serverless.yml").read_text(encoding="utf-8")
     infra = {
         n: (ROOT / "infra" / f"{n}.yml").read_text(encoding="utf-8")
-        for n in ("alarms", "storage", "dynamodb", "cognito")
+        for n in ("alarms", "storage", "dynamodb", "cognito", "dashboard")
     }
+    filters = infra["alarms"] + infra["dashboard"]
     alarms = [
         re.split(r"\n  \S", b)[0] for b in infra["alarms"].split("AWS::CloudWatch::Alarm")[1:]
     ]
@@ -204,6 +214,10 @@ def config() -> dict[str, float | str]:
         "alarms": len(alarms),
         "alarm_metrics": sum(max(1, b.count("MetricStat:")) for b in alarms),
         "tables": infra["dynamodb"].count("AWS::DynamoDB::Table"),
+        # Each metric a log metric filter makes is a custom metric (the same name from two
+        # log groups is one metric).
+        "filter_metrics": len(set(re.findall(r"MetricName:\s*(\w+)\n\s+MetricValue", filters))),
+        "dashboards": infra["dashboard"].count("AWS::CloudWatch::Dashboard"),
         # Essentials is what a pool gets when the template names no plan.
         "cognito_tier": (re.findall(r"UserPoolTier:\s*(\w+)", infra["cognito"]) or ["ESSENTIALS"])[
             0
@@ -270,7 +284,8 @@ def usage(s: Scenario, cfg: dict[str, float | str]) -> dict[str, float]:
         "logs_in": log_gb,
         "logs_gb": log_gb * float(cfg["log_days"]) / 30,  # steady state, uncompressed
         "alarms": float(cfg["alarm_metrics"]),
-        "metrics": a["detailed_metrics"],
+        "metrics": a["detailed_metrics"] + float(cfg["filter_metrics"]),
+        "dashboards": float(cfg["dashboards"]),
         "eb_rule": runs,
     }
 
@@ -401,8 +416,17 @@ GROWTH = """## What grows with what
   plan (`UserPoolTier: LITE`): the pool uses none of Essentials' extras (no managed login
   domain, no passwordless, no token-customisation trigger), and Essentials, the default
   for a pool that names no plan, costs about 2.7 times as much.
-- **Fixed:** alarms, detailed API metrics and the once-a-minute sweeper: about four
-  dollars a month whatever the traffic (a DynamoDB stream costs nothing while idle).
+- **Fixed:** alarms, metrics (detailed API metrics and the dashboard's log metric
+  filters), the dashboard and the once-a-minute sweeper: a few dollars a month whatever the
+  traffic (a DynamoDB stream costs nothing while idle). The dashboard is free as one of an
+  account's first three, USD 3 a month beyond (the list price column counts it).
+- **The safety net (infra/audit.yml, infra/waf.yml):** the CloudTrail trail is the
+  account's first copy of management events, which CloudTrail does not bill (a second
+  trail would be USD 2 per 100,000 events: switch `trailEnabled` off where the account
+  already has one); its log files in S3 are a few MB a month (cents). AWS Budgets: the
+  first two budgets of an account are free. The WAF web ACL is off by default; on, it adds
+  USD 5 a month, USD 1 per rule (two) and USD 0.60 per million requests (list prices,
+  unconfirmed here).
   PITR on the {tables} tables has no per-table fee: it is
   billed per GB stored, so it grows with the tickets kept (cents here).
 - **The biggest lever:** for an organizer, Stripe: 1.5% + EUR 0.25 per payment is far more

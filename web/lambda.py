@@ -47,6 +47,9 @@ def settings_from_env() -> Settings:
     """Settings from the function's environment alone (a `.env` in the bundle is ignored)."""
     from web.settings import Settings
 
+    # Lambda's Python runtime leaves the root logger at WARNING; the app's INFO lines (sales,
+    # check-ins, clock jobs) feed the dashboard's metric filters (infra/dashboard.yml).
+    logging.getLogger("admit").setLevel(logging.INFO)
     environ = dict(os.environ)
     # The app's clock task would sleep between sweeps, but Lambda freezes a container
     # between invocations, so its timers never fire on time (and a sweep could run in the

@@ -8,6 +8,7 @@ Who may check (the organizer, or door staff inside the door window) is decided b
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ from models.tickets import (
     door_refusal,
     scanner_of,
 )
+
+log = logging.getLogger("admit")
 
 SEARCH_LIMIT = 20
 CODE_MAX = 400
@@ -95,7 +98,10 @@ class Door:
             device=device.strip()[:DEVICE_MAX],
             at=utcnow(),
         )
-        return await self.store.check_in(attempt, code_event_id, self.grace)
+        outcome = await self.store.check_in(attempt, code_event_id, self.grace)
+        # Counted by metric filters into the operator's dashboard (infra/dashboard.yml).
+        log.info("door check-in %s: event %s", outcome.result.value, event_id)
+        return outcome
 
     async def counts(self, user: User, event_id: str) -> tuple[Event, int, int]:
         """The door page: its event, admitted so far, and tickets that may enter."""
