@@ -27,10 +27,10 @@ from models.sqlite.tables import FigureRow
 def write(connection: sqlite3.Connection, event_id: str, bumps: Iterable[Bump]) -> None:
     for b in merged(bumps):
         connection.execute(
-            "INSERT INTO figures (id, event_id, key, tickets, revenue, count)"
+            "INSERT INTO figures (id, event_id, key, tickets, revenue, hits)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
             " tickets = tickets + excluded.tickets, revenue = revenue + excluded.revenue,"
-            " count = count + excluded.count",
+            " hits = hits + excluded.hits",
             (f"{event_id}|{b.key}", event_id, b.key, b.tickets, b.revenue, b.count),
         )
 
@@ -68,13 +68,13 @@ def admitted(connection: sqlite3.Connection, event_id: str, at: datetime) -> Non
 class SqliteFigures(SqliteBase):
     async def event_figures(self, event_id: str) -> EventFigures:
         rows = await FigureRow.select().where(FigureRow.event_id == event_id).run()
-        return figures_from(Bump(r["key"], r["tickets"], r["revenue"], r["count"]) for r in rows)
+        return figures_from(Bump(r["key"], r["tickets"], r["revenue"], r["hits"]) for r in rows)
 
     async def figures_version(self, event_id: str) -> int:
         row = (
-            await FigureRow.select(FigureRow.count)
+            await FigureRow.select(FigureRow.hits)
             .where(FigureRow.id == f"{event_id}|{VERSION}")
             .first()
             .run()
         )
-        return int(row["count"]) if row else 0
+        return int(row["hits"]) if row else 0

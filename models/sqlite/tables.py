@@ -238,7 +238,7 @@ class FigureRow(Table, tablename="figures"):
     key = Varchar(length=40)
     tickets = Integer(default=0)
     revenue = Integer(default=0)
-    count = Integer(default=0)
+    hits = Integer(default=0)  # `count` would hide Table.count
 
 
 TABLES: tuple[type[Table], ...] = (

@@ -9,7 +9,7 @@ a dashboard read is a few item reads, never a scan of the registrations.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -119,7 +119,7 @@ class Figures:
 
     async def changes(
         self, organizer: User, event_id: str, every: float, lasting: float
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The ETag now, then each new one as the figures change, looking every `every`
         seconds for `lasting` seconds (0: the first only)."""
         event = await self.events.owned(organizer, event_id)

@@ -2,7 +2,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Integer, Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-04T17:30:17:381702"
+ID = "2026-12-04T17:41:16:357238"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -11,27 +11,6 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="admit", description=DESCRIPTION)
 
     manager.add_table(class_name="FigureRow", tablename="figures", schema=None, columns=None)
-
-    manager.add_column(
-        table_class_name="FigureRow",
-        tablename="figures",
-        column_name="count",
-        db_column_name="count",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
 
     manager.add_column(
         table_class_name="FigureRow",
@@ -125,6 +104,27 @@ async def forwards():
         tablename="figures",
         column_name="revenue",
         db_column_name="revenue",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="FigureRow",
+        tablename="figures",
+        column_name="hits",
+        db_column_name="hits",
         column_class_name="Integer",
         column_class=Integer,
         params={
