@@ -293,9 +293,9 @@ class Settings:
     )
     live_figures_stream_for: float = setting(
         "ADMIT_LIVE_FIGURES_STREAM_FOR",
-        300.0,
-        "Seconds one stream of figures lasts before it ends (the browser opens another); "
-        "0 ends it after its first event.",
+        60.0,
+        "Seconds one stream of figures lasts before it ends (the browser opens another; "
+        "a server shutting down waits for open streams); 0 ends it after its first event.",
         number(float, 0, 3600),
     )
     outbox_attempts: int = setting(
