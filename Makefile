@@ -162,7 +162,7 @@ AWS_TESTS := tests/test_api_accounts.py tests/test_accounts_pages.py tests/test_
 	tests/test_api_registrations.py tests/test_pages.py tests/test_registration_pages.py \
 	tests/test_organizer_pages.py tests/test_tickets_http.py tests/test_payments_simulator.py \
 	tests/test_security.py tests/test_oversell_http.py tests/test_door_offline_http.py \
-	tests/test_client_address.py tests/test_delivery.py \
+	tests/test_client_address.py tests/test_delivery.py tests/test_figures_http.py \
 	tests/test_authorization_matrix.py tests/test_sessions_http.py \
 	tests/test_api_ticket_types.py tests/test_ticket_type_pages.py \
 	tests/test_api_questions.py tests/test_question_pages.py tests/test_journey_http.py \

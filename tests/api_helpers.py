@@ -213,9 +213,11 @@ async def get_event(
 
 
 async def stats(client: httpx.AsyncClient, organizer: Person, event_id: str) -> dict[str, Any]:
-    """The event-wide figures (`by_ticket_type`: `stats_by_type`)."""
+    """The event-wide counts (`by_ticket_type`: `stats_by_type`; the series and the
+    waiting list: tests/test_figures_http.py)."""
     body = await stats_by_type(client, organizer, event_id)
-    body.pop("by_ticket_type")
+    for series in ("by_ticket_type", "sales_by_day", "checkins_by_quarter_hour", "waitlist"):
+        body.pop(series)
     return body
 
 

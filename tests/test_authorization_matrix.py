@@ -50,7 +50,8 @@ from tests.helpers import CSRF_RE, GOOD_PASSWORD
 from web.services.container import Services
 from web.settings import Settings
 
-pytestmark = pytest.mark.settings(require_email_verification=False)
+# A stream of figures ends after its first event here (each cell reads it whole).
+pytestmark = pytest.mark.settings(require_email_verification=False, live_figures_stream_for=0.0)
 
 PRINCIPALS = ("anon", "attendee", "attendee2", "organizer", "organizer2", "door", "door2")
 CARD_OK = "4242424242424242"
@@ -368,6 +369,8 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/organizer/events/{event_id}/cancel", ORGANIZER_PAGE),
     Row("POST", "/organizer/events/{event_id}/cancel", ORGANIZER_POST, fresh="event"),
     Row("GET", "/organizer/events/{event_id}/registrations.csv", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/figures", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/figures/stream", ORGANIZER_PAGE),
     Row("GET", "/organizer/events/{event_id}/ticket-types/new", ORGANIZER_PAGE),
     Row(
         "POST",
@@ -473,6 +476,7 @@ ROWS: tuple[Row, ...] = (
     Row("POST", f"{API}/events/{{event_id}}/cancel", API_ORGANIZER, fresh="event"),
     Row("GET", f"{API}/events/{{event_id}}/registrations", API_ORGANIZER),
     Row("GET", f"{API}/events/{{event_id}}/stats", API_ORGANIZER),
+    Row("GET", f"{API}/me/events/stats", "401 403 403 200 200 403 403"),
     Row(
         "POST",
         f"{API}/events/{{event_id}}/door-staff",

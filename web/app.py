@@ -32,6 +32,7 @@ from web.routes import (
     door,
     my,
     organizer,
+    organizer_figures,
     organizer_promo_codes,
     organizer_questions,
     organizer_ticket_types,
@@ -43,6 +44,7 @@ from web.routes import (
 )
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
+from web.routes.api import figures as api_figures
 from web.routes.api import promo_codes as api_promo_codes
 from web.routes.api import questions as api_questions
 from web.routes.api import registrations as api_registrations
@@ -72,6 +74,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_accounts.routes,
             *api_sessions.routes,
             *api_events.routes,
+            *api_figures.routes,
             *api_ticket_types.routes,
             *api_questions.routes,
             *api_promo_codes.routes,
@@ -91,6 +94,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *sessions.routes,
         *my.routes,
         *organizer.routes,
+        *organizer_figures.routes,
         *organizer_ticket_types.routes,
         *organizer_questions.routes,
         *organizer_promo_codes.routes,

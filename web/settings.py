@@ -24,6 +24,7 @@ PaymentsKind = Literal["simulator", "stripe"]
 IdentityKind = Literal["local", "cognito"]
 FilesKind = Literal["local", "s3"]
 MailKind = Literal["outbox", "ses"]
+LiveFiguresKind = Literal["sse", "poll"]
 DeliveryKind = Literal["worker", "in-app", "stream"]
 Environment = Literal["local", "production"]
 
@@ -273,6 +274,29 @@ class Settings:
         "and on its clock (tests, a single process); `stream`, on AWS, the outbox table's "
         "DynamoDB stream invokes the `deliverer` function and the sweeper retries.",
         choice("worker", "in-app", "stream"),
+    )
+    live_figures: LiveFiguresKind = setting(
+        "ADMIT_LIVE_FIGURES",
+        "sse",
+        "How an open event dashboard learns of new figures: `sse`, a stream of server-sent "
+        "events (a long-running server); `poll`, htmx asks every few seconds with the "
+        "last ETag and gets 304 when nothing changed (Lambda, where an answer cannot "
+        "stream for long).",
+        choice("sse", "poll"),
+    )
+    live_figures_every: float = setting(
+        "ADMIT_LIVE_FIGURES_EVERY",
+        3.0,
+        "Seconds between two looks at an event's figures version (the stream's, or a "
+        "poll's period).",
+        number(float, 0.05, 300),
+    )
+    live_figures_stream_for: float = setting(
+        "ADMIT_LIVE_FIGURES_STREAM_FOR",
+        60.0,
+        "Seconds one stream of figures lasts before it ends (the browser opens another; "
+        "a server shutting down waits for open streams); 0 ends it after its first event.",
+        number(float, 0, 3600),
     )
     outbox_attempts: int = setting(
         "ADMIT_OUTBOX_ATTEMPTS",

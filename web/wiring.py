@@ -22,6 +22,7 @@ from web.services.door import Door
 from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
+from web.services.figures import Figures
 from web.services.limits import Limiter, LoginLimits
 from web.services.outbox_worker import OutboxWorker
 from web.services.payments import Payments
@@ -199,6 +200,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         identity=identity,
         accounts=accounts,
         events=events,
+        figures=Figures(store, events),
         ticket_types=TicketTypes(store, events),
         questions=questions,
         promo_codes=PromoCodes(store, events),

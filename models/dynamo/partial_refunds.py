@@ -4,13 +4,15 @@ confirmed, and taken off the event's revenue in the same transaction."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from models.domain import Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
-from models.dynamo.codec import iso
+from models.dynamo.codec import event_from_item, iso
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.figures import partial_refund_bumps
 from models.payment_rules import partial_refund_increase
 
 
@@ -27,6 +29,8 @@ class DynamoPartialRefunds(DynamoRegistrations):
             more = partial_refund_increase(registration, amount_refunded)
             if not more:
                 return registration
+            item = await self.get("events", {"id": registration.event_id})
+            zone = event_from_item(item).zone if item else ZoneInfo("UTC")
             seen = "refunded_amount = :old"
             if registration.refunded_amount == 0:  # stored before the attribute existed
                 seen = f"(attribute_not_exists(refunded_amount) OR {seen})"
@@ -55,6 +59,11 @@ class DynamoPartialRefunds(DynamoRegistrations):
                                 "ExpressionAttributeValues": {":minus": n(-more)},
                             }
                         },
+                        *self.figure_writes(
+                            registration.event_id,
+                            partial_refund_bumps(more, now, zone),
+                            registration_id,
+                        ),
                     ]
                 )
             except Refused:

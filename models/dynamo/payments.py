@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
-from models.dynamo.codec import iso
+from models.dynamo.codec import event_from_item, iso
 from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.figures import refund_amount, refund_bumps, seat_bumps
 from models.outbox import tickets_job
 from models.payment_rules import decide_payment
+from models.seat_rules import seats_back
 from models.tickets import Ticket
 
 # Stripe retries a webhook for up to three days; remember its events a while longer.
@@ -77,6 +79,9 @@ class DynamoPayments(DynamoRegistrations):
                 *promos,
                 *self.ticket_puts(tickets),
                 self.job_put(tickets_job(registration.id, now)),  # invariant 8
+                *self.figure_writes(
+                    event.id, seat_bumps(decision.change, now, event.zone), registration.id
+                ),
             ]
             try:
                 await self.transact(items)
@@ -98,11 +103,19 @@ class DynamoPayments(DynamoRegistrations):
             registration = await self._registration(registration_id)
             if registration.status is RegistrationStatus.REFUNDED:
                 return registration
-            await self.event_item(registration.event_id)  # its types exist (backfill)
+            # Its types exist (backfill).
+            zone = event_from_item(await self.event_item(registration.event_id)).zone
+            given = refund_amount(registration.amount, registration.refunded_amount)
+            bumps = seat_bumps(seats_back(registration), now, zone)
             items = [
                 self.status_change(registration, RegistrationStatus.REFUNDED, now),
                 *self.seats_back(registration),
                 *await self.void_tickets(registration_id),
+                *self.figure_writes(
+                    registration.event_id,
+                    [*bumps, *(refund_bumps(given) if given else [])],
+                    registration.id,
+                ),
             ]
             try:
                 await self.transact(items)

@@ -21,6 +21,7 @@ from models.dynamo.outbox import DynamoOutbox
 from models.dynamo.seats import HELD, DynamoSeats, next_expiry_condition, s
 from models.dynamo.tables import LAYOUT
 from models.errors import Conflict, NotEnoughSeats, NotFound
+from models.figures import seat_bumps
 from models.outbox import tickets_job
 from models.seat_rules import decide_hold, seats_back
 from models.store import Page, RegistrationQuery
@@ -84,6 +85,9 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
             ]
             if registration.status is RegistrationStatus.CONFIRMED:
                 items.append(self.job_put(tickets_job(registration.id, now)))  # invariant 8
+            items += self.figure_writes(
+                event.id, seat_bumps(decision.change, now, event.zone), registration.id
+            )
             try:
                 await self.transact(items)
             except Refused as refused:
@@ -149,6 +153,7 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
                 *self.account_change(event.id, registration.user_id, back),
                 *self.promo_changes(event.id, back),
                 *self.void_ticket_items(tickets),
+                *self.figure_writes(event.id, seat_bumps(back, now, event.zone), registration.id),
             ]
             try:
                 await self.transact(items)

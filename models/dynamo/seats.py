@@ -34,9 +34,11 @@ from models.dynamo.codec import (
     ticket_type_from_item,
     type_key,
 )
+from models.dynamo.figures import DynamoFigures
 from models.dynamo.promo_codes import DynamoPromoUses
 from models.dynamo.ticket_type_backfill import backfill_default_type
 from models.errors import Conflict, NotFound
+from models.figures import seat_bumps
 from models.seat_rules import HoldRead, SeatChange, TypeChange, seats_back
 from models.tickets import TicketStatus
 
@@ -58,7 +60,7 @@ def next_expiry_condition(seen: datetime | None, values: dict[str, Any]) -> str:
     return "holds_expire_next = :seen_next"
 
 
-class DynamoSeats(DynamoPromoUses):
+class DynamoSeats(DynamoPromoUses, DynamoFigures):
     async def _event(self, event_id: str) -> tuple[Event, int]:
         """The event and its version (strongly consistent); `NotFound` if missing."""
         item = await self.event_item(event_id)
@@ -314,7 +316,8 @@ class DynamoSeats(DynamoPromoUses):
         """Expire the event's run-out holds (each with its seats, in one transaction) and
         recompute `holds_expire_next`; returns the seats freed by this call."""
         freed = 0
-        await self.event_item(event_id)  # its types exist before seats go back to them
+        # Its types exist before seats go back to them.
+        zone = event_from_item(await self.event_item(event_id)).zone
         for item in await self._expired_holds(event_id, now):
             quantity = int(item["quantity"]["N"])
             registration = registration_from_item(item)
@@ -344,6 +347,9 @@ class DynamoSeats(DynamoPromoUses):
                             *self.type_changes(event_id, gone),
                             *self.account_change(event_id, item["user_id"]["S"], gone),
                             *self.promo_changes(event_id, gone),
+                            *self.figure_writes(
+                                event_id, seat_bumps(gone, now, zone), registration.id
+                            ),
                         ]
                     )
                 except Refused as refused:

@@ -1,4 +1,4 @@
-"""DynamoStore: the Store on eleven DynamoDB tables through aiobotocore (see __init__)."""
+"""DynamoStore: the Store on twelve DynamoDB tables through aiobotocore (see __init__)."""
 
 from __future__ import annotations
 

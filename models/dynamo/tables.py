@@ -1,4 +1,4 @@
-"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the eleven tables.
+"""The table layout of infra/dynamodb.yml, as data: keys and indexes of the twelve tables.
 
 `create_tables(client, names)` builds the same tables (for tests against moto and for a
 local DynamoDB); production tables come from the CloudFormation file. Keep both in step:
@@ -84,6 +84,9 @@ LAYOUT: dict[str, Table] = {
     "outbox": Table(
         "id", indexes=(Index("by_state", "state", "next_try_at"),), ttl="expires_ttl", stream=True
     ),
+    # An event's counter items (models/dynamo/figures.py): sales per day, admissions per
+    # quarter hour, refunds, a version; one Query reads them all.
+    "figures": Table("event_id", "sk"),
 }
 
 

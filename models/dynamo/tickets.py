@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from models.dynamo.base import RETRIES, DynamoBase, Refused
+from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import event_from_item, iso, ticket_from_item
 from models.dynamo.door_staff import is_invitation
+from models.dynamo.figures import DynamoFigures
 from models.dynamo.seats import n, s
 from models.errors import Conflict, NotFound
+from models.figures import checkin_bumps
 from models.tickets import (
     CheckinAttempt,
     CheckinDecision,
@@ -27,7 +29,7 @@ from models.tickets import (
 )
 
 
-class DynamoTickets(DynamoBase):
+class DynamoTickets(DynamoFigures):
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
         item = await self.get("tickets", {"id": ticket_id})
         return ticket_from_item(item) if item else None
@@ -95,7 +97,10 @@ class DynamoTickets(DynamoBase):
                 break
             assert decision.ticket is not None
             try:
-                await self.transact(self._admission(attempt, decision))
+                await self.transact(
+                    self._admission(attempt, decision)
+                    + self.figure_writes(event.id, checkin_bumps(attempt.at), decision.ticket.id)
+                )
             except Refused as refused:
                 if not refused.failed(0):
                     await self.backoff(retry)

@@ -16,7 +16,8 @@ from datetime import datetime
 from models.cancellation import Canceller, cancellation_refusal
 from models.domain import Registration, RegistrationStatus
 from models.errors import NotFound
-from models.sqlite import seats
+from models.seat_rules import seats_back
+from models.sqlite import figures, seats
 from models.sqlite.rows import registration_from_row
 from models.tickets import TicketStatus
 
@@ -52,6 +53,7 @@ def cancel(
         (to.value, now, registration_id),
     )
     seats.give_back_sync(connection, registration)
+    figures.seats(connection, event.id, seats_back(registration), now)
     void_valid_tickets(connection, registration_id)
     return read_registration(connection, registration_id)
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from models.errors import NotFound
+from models.sqlite import figures
 from models.sqlite.rows import event_from_row, insert_sql, ticket_from_row
 from models.tickets import (
     CheckinAttempt,
@@ -48,6 +49,7 @@ def check_in(
     if decision.result is CheckinResult.ADMITTED:
         assert decision.ticket is not None
         if _admit(connection, decision.ticket, attempt):
+            figures.admitted(connection, event.id, attempt.at)
             event = replace(event, checked_in=event.checked_in + 1)
             used = replace(
                 decision.ticket,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from models.domain import Registration
 from models.payment_rules import partial_refund_increase
+from models.sqlite import figures
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration
 
@@ -27,6 +28,7 @@ def record(
     connection.execute(
         "UPDATE events SET revenue = revenue - ? WHERE id = ?", (more, registration.event_id)
     )
+    figures.partial_refund(connection, registration.event_id, more, now)
     return read_registration(connection, registration_id)
 
 

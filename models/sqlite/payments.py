@@ -9,9 +9,11 @@ from datetime import datetime
 
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.errors import Conflict
+from models.figures import refund_amount
 from models.outbox import tickets_job
 from models.payment_rules import decide_payment
-from models.sqlite import seats
+from models.seat_rules import seats_back
+from models.sqlite import figures, seats
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration, void_valid_tickets
 from models.sqlite.outbox import write_job
@@ -43,6 +45,7 @@ def confirm(
     assert decision.change is not None
     if not seats.write_change(connection, event.id, decision.change):
         return PaymentOutcome.NO_SEATS  # the decision read these counters: made certain here
+    figures.seats(connection, event.id, decision.change, now)
     connection.execute(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
         (RegistrationStatus.CONFIRMED.value, now, registration.id),
@@ -60,6 +63,13 @@ def refund(connection: sqlite3.Connection, registration_id: str, now: datetime) 
     if registration.status is RegistrationStatus.REFUNDED:
         return registration
     seats.give_back_sync(connection, registration)
+    figures.seats(
+        connection,
+        registration.event_id,
+        seats_back(registration),
+        now,
+        refunded=refund_amount(registration.amount, registration.refunded_amount),
+    )
     connection.execute(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",
         (RegistrationStatus.REFUNDED.value, now, registration_id),

@@ -24,6 +24,7 @@ from models.seat_rules import (
     decide_hold,
     seats_back,
 )
+from models.sqlite import figures
 from models.sqlite.outbox import write_job
 from models.sqlite.promo_codes import read_promo, write_use
 from models.sqlite.rows import (
@@ -148,6 +149,7 @@ def hold(
     decision = decide_hold(read, registration, now)
     if not write_change(connection, event.id, decision):
         raise NotEnoughSeats(0)  # the decision read these counters: made certain here
+    figures.seats(connection, event.id, decision.change, now)
     if registration.status is RegistrationStatus.CONFIRMED:
         # First: a failure after it (an id taken) rolls it back with the rest.
         write_job(connection, tickets_job(registration.id, now))  # invariant 8
@@ -240,4 +242,5 @@ def release_expired_sync(connection: sqlite3.Connection, event_id: str, now: dat
     ).fetchone()
     next_expiry = next_row["hold_expires_at"] if next_row else None
     write_change(connection, event_id, HoldDecision(change, next_expiry))
+    figures.seats(connection, event_id, change, now)
     return -change.held

@@ -229,6 +229,18 @@ class PromoCodeRow(Table, tablename="promo_codes"):
     created_at = Timestamptz()
 
 
+class FigureRow(Table, tablename="figures"):
+    """An event's counter records (models/figures.py), moved only inside the
+    transactions that sell and scan (models/sqlite/figures.py)."""
+
+    id = Varchar(length=80, primary_key=True)  # "<event id>|<key>"
+    event_id = Varchar(length=32, index=True)
+    key = Varchar(length=40)
+    tickets = Integer(default=0)
+    revenue = Integer(default=0)
+    hits = Integer(default=0)  # `count` would hide Table.count
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -245,4 +257,5 @@ TABLES: tuple[type[Table], ...] = (
     DeliveryJobRow,
     QuestionRow,
     PromoCodeRow,
+    FigureRow,
 )

@@ -279,7 +279,8 @@ SCHEMAS["Validation"] = obj(
 )  # fmt: skip
 SCHEMAS["Stats"] = obj(
     ["capacity", "seats_taken", "seats_held", "seats_left", "registrations", "revenue",
-     "currency", "checked_in"],
+     "currency", "checked_in", "by_ticket_type", "sales_by_day", "checkins_by_quarter_hour",
+     "waitlist"],
     capacity={"type": "integer"},
     seats_taken={"type": "integer", "description": "confirmed + held"},
     seats_held={"type": "integer"},
@@ -300,6 +301,24 @@ SCHEMAS["Stats"] = obj(
             revenue={"type": "integer", "description": "minor units, before partial refunds"},
         ),
     },
+    sales_by_day={
+        "type": "array",
+        "description": "tickets and revenue per day in the event's time zone, net of what "
+        "was given back that day",
+        "items": obj(
+            ["date", "tickets", "revenue"],
+            date={"type": "string", "format": "date"},
+            tickets={"type": "integer"},
+            revenue={"type": "integer"},
+        ),
+    },
+    checkins_by_quarter_hour={
+        "type": "array",
+        "items": obj(
+            ["at", "count"], at={"type": "string", "format": "date-time"}, count={"type": "integer"}
+        ),
+    },
+    waitlist={"type": "integer", "description": "people waiting"},
 )  # fmt: skip
 
 

@@ -15,6 +15,8 @@ from models.store import RegistrationQuery
 from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
+from web.rendering.charts import sparkline
+from web.routes.organizer_figures import figures_context
 from web.services.container import services_of
 from web.services.events import clean_search
 from web.services.questions import question_context
@@ -50,10 +52,18 @@ def _form_context(
 
 async def dashboard(request: Request) -> Response:
     organizer = _organizer(request)
-    page = await services_of(request).events.organized_by(
-        organizer, cursor=request.query_params.get("cursor")
-    )
-    return render(request, "organizer/index.html", {"page": page}, block="results")
+    services = services_of(request)
+    page = await services.events.organized_by(organizer, cursor=request.query_params.get("cursor"))
+    context = {
+        "page": page,
+        "lines": await services.figures.lines(page.items),
+        "sparkline": sparkline,
+        # The totals head the first page only; "Load more" appends rows.
+        "totals": None
+        if request.query_params.get("cursor")
+        else await services.figures.totals(organizer),
+    }
+    return render(request, "organizer/index.html", context, block="results")
 
 
 async def new_event(request: Request) -> Response:
@@ -123,8 +133,10 @@ async def _dashboard_context(
         more_url = f"/organizer/events/{event.id}?" + urlencode(
             {**chosen, "cursor": page.next_cursor}
         )
+    dashboard = await services.figures.dashboard(organizer, event.id)
     context = {
-        "event": event,
+        **figures_context(request, dashboard),
+        "event": dashboard.event,
         "page": page,
         "filters": filters,
         "statuses": [s.value for s in RegistrationStatus],

@@ -16,6 +16,7 @@ from web.services.door import Door
 from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
+from web.services.figures import Figures
 from web.services.payments import Payments
 from web.services.promo_codes import PromoCodes
 from web.services.questions import Questions
@@ -37,6 +38,7 @@ class Services:
     identity: Identity
     accounts: Accounts
     events: Events
+    figures: Figures
     ticket_types: TicketTypes
     questions: Questions
     promo_codes: PromoCodes

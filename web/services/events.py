@@ -110,7 +110,10 @@ class Events:
         return await self.fresh(event)
 
     async def stats(self, organizer: User, event_id: str) -> EventStats:
-        event = await self.owned(organizer, event_id)
+        return await self.stats_of(await self.owned(organizer, event_id))
+
+    async def stats_of(self, event: Event) -> EventStats:
+        """The figures of an event the caller owns (read fresh)."""
         types = await self.store.list_ticket_types(event.id)
         return EventStats(
             capacity=event.capacity,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from starlette.requests import Request
@@ -106,12 +105,6 @@ async def event_registrations(request: Request) -> Response:
     return JSONResponse(list_json(items, page.next_cursor))
 
 
-async def event_stats(request: Request) -> Response:
-    organizer = require_user(request, Role.ORGANIZER)
-    stats = await services_of(request).events.stats(organizer, request.path_params["event_id"])
-    return JSONResponse(asdict(stats))
-
-
 routes = [
     Route("/events", list_events, methods=["GET"]),
     Route("/events", create_event, methods=["POST"]),
@@ -120,5 +113,4 @@ routes = [
     Route("/events/{event_id}/publish", publish_event, methods=["POST"]),
     Route("/events/{event_id}/cancel", cancel_event, methods=["POST"]),
     Route("/events/{event_id}/registrations", event_registrations, methods=["GET"]),
-    Route("/events/{event_id}/stats", event_stats, methods=["GET"]),
 ]
