@@ -188,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {what}")
     if any(what == "generated" and "signing" in name for name, what in done.items()):
         print(
-            "A new ticket signing key was made: keep a copy offline "
-            f"(aws ssm get-parameter --with-decryption --name /admit/{args.stage}/ticket-signing-key)"
+            "A new ticket signing key was made: keep a copy offline (aws ssm get-parameter "
+            f"--with-decryption --name /admit/{args.stage}/ticket-signing-key)"
         )
     return 0
 

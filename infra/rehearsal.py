@@ -47,13 +47,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "eu-west-1"
 STAGE = "rehearsal"
 CREDENTIALS = {"aws_access_key_id": "rehearsal", "aws_secret_access_key": "rehearsal"}
-PASSWORD = "Rehearsal-Passw0rd"
+PASSWORD = "Rehearsal-Passw0rd"  # noqa: S105 (accounts on moto only)
 
 _API_GATEWAY = (
     "moto's CloudFormation has no API Gateway v2; the rehearsal calls web/lambda.py's "
@@ -553,7 +552,8 @@ def check_resources(stack: Stack) -> list[str]:
         )
         if tables != want_tables:
             problems.append(
-                f"function {function}: ADMIT_DYNAMODB_TABLES is {tables}, the stack's tables are {want_tables}"
+                f"function {function}: ADMIT_DYNAMODB_TABLES is {tables}, "
+                f"the stack's tables are {want_tables}"
             )
         expected = {
             "ADMIT_S3_BUCKET": stack.outputs.get("TicketsBucketName"),
