@@ -738,7 +738,12 @@ class Smoke:
         done: list[str] = []
         page = self.call("GET", "/", headers={"accept": "text/html"})
         self.expect(200, page, "the home page")
-        done.append("home page: 200")
+        from web.static_urls import StaticUrls
+
+        stylesheet = StaticUrls(ROOT / "static", hashed=True)("css/app.css")
+        if f'href="{stylesheet}"' not in str(page[1]):
+            raise RehearsalFailed([f"the home page does not name the uploaded {stylesheet}"])
+        done.append(f"home page: 200, names {stylesheet}")
 
         organizer = self.person("organizer@rehearsal.example", "organizer")
         buyer = self.person("buyer@rehearsal.example", "attendee")
