@@ -157,8 +157,20 @@ _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}")
 def rehearsal_template(template: dict[str, Any]) -> RehearsalTemplate:
     """A copy of `template` without the UNSUPPORTED resources; every reference to one of
     them reads a parameter of the same name (`parameter_for`) instead."""
+    from moto.cloudformation.parsing import get_model_map
+
     copied = copy.deepcopy(template)
     resources: dict[str, Any] = copied["Resources"]
+    unknown = sorted(
+        {body["Type"] for body in resources.values()} - set(get_model_map()) - set(UNSUPPORTED)
+    )
+    if unknown:
+        raise RehearsalFailed(
+            [
+                f"moto's CloudFormation cannot make {kind}: add it to UNSUPPORTED, with why"
+                for kind in unknown
+            ]
+        )
     removed = {
         logical: body["Type"] for logical, body in resources.items() if body["Type"] in UNSUPPORTED
     }
