@@ -8,7 +8,9 @@ setting's variable, e.g. `ADMIT_STRIPE_SECRET_KEY`), a prompt (hidden typing) wh
 terminal is attached, or, for the two keys Admit makes itself, a new random value: the
 session secret (48 random bytes) and the Ed25519 ticket signing key (PEM). A parameter
 that already exists is kept unless `--overwrite` (so a second deploy never rotates the
-ticket key by accident: that would void every ticket issued). Nothing is printed of any
+ticket key by accident: that would void every ticket issued); `--overwrite` replaces the
+existing parameters whose values the file or the prompt gives, and never makes a key again
+(rotating the ticket key is its own procedure, DEPLOYMENT.md). Nothing is printed of any
 value.
 
 (Not named `secrets.py`: run as a script from infra/, that name would shadow the standard
@@ -136,7 +138,7 @@ def put_secrets(
         value = given.get(secret.variable, "").strip()
         if value:
             plan.append((secret, value, "written"))
-        elif name in present and not overwrite:
+        elif name in present:
             plan.append((secret, "", "kept"))
         elif secret.make is not None:
             plan.append((secret, secret.make(), "generated"))
@@ -169,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True)
     parser.add_argument("--file", type=Path, help="NAME=value lines (never commit this file)")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing parameters")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace existing parameters with given values"
+    )
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "eu-west-1"))
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
     args = parser.parse_args(argv)
