@@ -164,3 +164,11 @@ def test_a_table_that_differs_from_the_code_fails_the_rehearsal(
     assert "table tickets: attribute seat_no is S, the code uses N" in problems
     assert "table checkins: the stack has no output CheckinsTableName" in problems
     assert len(problems.splitlines()) == 5, problems
+
+
+def test_the_functions_call_aws_in_the_stacks_own_region() -> None:
+    """Would fail before: without ADMIT_AWS_REGION the app called eu-west-1 (the setting's
+    default) from a stack deployed with --region elsewhere; the rehearsal checks the value."""
+    from tests.test_infra_roles import SERVERLESS
+
+    assert SERVERLESS["provider"]["environment"]["ADMIT_AWS_REGION"] == {"Ref": "AWS::Region"}
