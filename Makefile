@@ -27,7 +27,7 @@ ADMIT_DATA_DIR ?= ./var
 export ADMIT_DATA_DIR
 
 .PHONY: help venv install vendor migrate demo run system-deps lint format test clean \
-	infra-check infra-package test-aws
+	infra-check infra-package test-aws deploy-rehearsal deploy destroy
 
 help:
 	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
@@ -41,6 +41,9 @@ help:
 	@echo "make lint         ruff check, ruff format --check, mypy (strict) and lint-imports"
 	@echo "make infra-check  serverless package --stage ci (offline) and cfn-lint on the template"
 	@echo "make infra-package  the real Lambda bundle (arm64 wheels from PyPI), STAGE=prod"
+	@echo "make deploy-rehearsal  the packaged stack made on moto's CloudFormation, checked, smoke-tested"
+	@echo "make deploy STAGE=prod [PARAMS='mailDomain=example.org ...'] [SECRETS=file] [DRY_RUN=1]"
+	@echo "make destroy STAGE=dev [KEEP_DATA=0] [DRY_RUN=1]  (keeps the data tables unless KEEP_DATA=0)"
 	@echo "make format       ruff format and ruff check --fix"
 	@echo "make clean        remove .venv, node_modules, static/vendor and caches (keeps var/)"
 
@@ -152,9 +155,41 @@ LAMBDA_PYTHON ?= python3.12
 # (cached under ~/.cache/serverless-python-requirements). Still no AWS call.
 infra-package: install vendor
 	rm -rf build/serverless-$(STAGE)
-	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE)
+	$(SLS) package --stage $(STAGE) --package build/serverless-$(STAGE) $(SLS_PARAMS)
 	$(BIN)/python infra/bytecode.py build/serverless-$(STAGE)/admit.zip --python $(LAMBDA_PYTHON)
 	$(BIN)/cfn-lint build/serverless-$(STAGE)/cloudformation-template-update-stack.json
+
+# Stage params for infra-package and deploy: PARAMS="mailDomain=example.org alertEmail=ops@example.org".
+PARAMS ?=
+SLS_PARAMS := $(foreach p,$(PARAMS),--param="$(p)")
+
+# The deploy rehearsal (infra/rehearsal.py, docs/DEPLOY_REHEARSAL.md): the template as
+# `serverless package` makes it (offline, no wheels: the handlers run in this .venv), with
+# prod's data policies, made into a stack on moto's CloudFormation; then the resources are
+# checked against models/dynamo/tables.py and a smoke set runs through web/lambda.py.
+REHEARSAL_DIR := build/serverless-rehearsal
+deploy-rehearsal: install vendor $(NPM_STAMP)
+	rm -rf $(REHEARSAL_DIR)
+	mkdir -p build
+	$(SLS) package --stage rehearsal --package $(REHEARSAL_DIR) \
+	  --param="requirementsFile=infra/ci-skips-python-requirements" \
+	  --param="tableDeletionPolicy=Retain" --param="deletionProtection=true" \
+	  --param="bucketDeletionPolicy=Retain" --param="userPoolDeletionPolicy=Retain" \
+	  > build/serverless-rehearsal.log 2>&1 || { cat build/serverless-rehearsal.log; exit 1; }
+	$(BIN)/python -m infra.rehearsal $(REHEARSAL_DIR)
+
+# The real thing, with the caller's AWS credentials (not $(SLS), which is offline):
+# infra/deploy.py's steps (secrets, stack, static upload, invalidation, smoke). DRY_RUN=1
+# prints the steps and calls nothing.
+SECRETS ?=
+KEEP_DATA ?= 1
+DEPLOY_FLAGS = --stage $(STAGE) $(foreach p,$(PARAMS),--param "$(p)") \
+	$(if $(SECRETS),--secrets-file $(SECRETS)) $(if $(DRY_RUN),--dry-run)
+deploy: $(if $(DRY_RUN),install,infra-package)
+	$(BIN)/python -m infra.deploy deploy $(DEPLOY_FLAGS)
+
+destroy: install $(NPM_STAMP)
+	$(BIN)/python -m infra.deploy destroy $(DEPLOY_FLAGS) --keep-data $(KEEP_DATA)
 
 # The HTTP tests once more on the production adapters; the tests start a moto server on
 # 127.0.0.1 (a free port) and stop it at the end. Browser tests stay on the local ones.
@@ -182,6 +217,7 @@ test-aws: install vendor
 test: system-deps install vendor lint infra-check
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory test-aws
+	$(MAKE) --no-print-directory deploy-rehearsal
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(FONTS_DIR) .pytest_cache .ruff_cache test-results build

@@ -65,6 +65,10 @@ const pageUser = (html) => {
   const match = /<body[^>]*\sdata-user="([^"]*)"/.exec(html);
   return match && USER_ID.test(match[1]) ? match[1] : "";
 };
+// Deployed pages name assets by content (/static/css/app.<10 hex>.css, web/static_urls.py):
+// such an asset is matched and cached under its plain name, so the copy kept offline is
+// found whichever name the page asks for.
+const plainName = (path) => path.replace(/\.[0-9a-f]{10}(\.[A-Za-z0-9]+)$/, "$1");
 const isStatic = (path) =>
   path === "/manifest.webmanifest" ||
   path === "/static/css/app.css" ||
@@ -265,15 +269,16 @@ async function privatePage(event, url) {
 }
 
 async function staticAsset(event, url) {
+  const key = new URL(plainName(url.pathname), url.origin).href;
   try {
     const response = await fetch(event.request);
     if (response.status === 200 && response.type === "basic") {
       const copy = response.clone();
-      event.waitUntil(caches.open(STATIC).then((cache) => cache.put(url.href, copy)));
+      event.waitUntil(caches.open(STATIC).then((cache) => cache.put(key, copy)));
     }
     return response;
   } catch (error) {
-    const hit = await caches.match(url.href, { cacheName: STATIC, ignoreVary: true });
+    const hit = await caches.match(key, { cacheName: STATIC, ignoreVary: true });
     if (hit) return hit;
     throw error;
   }
@@ -323,7 +328,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(privatePage(event, url));
   } else if (!url.search && isTicketPdf(url.pathname)) {
     event.respondWith(ticketPdf(event, url));
-  } else if (!url.search && isStatic(url.pathname)) {
+  } else if (!url.search && isStatic(plainName(url.pathname))) {
     event.respondWith(staticAsset(event, url));
   }
 });

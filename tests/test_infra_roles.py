@@ -212,6 +212,7 @@ def lambda_environment(made: dict[str, Any], data_dir: Path) -> dict[str, str]:
     references = {
         "ADMIT_BASE_URL": "https://admit.example",
         "ADMIT_ORIGIN_VERIFY": "origin-verify",
+        "ADMIT_AWS_REGION": made["aws_region"],  # !Ref AWS::Region
         "ADMIT_DYNAMODB_TABLES": ",".join(f"{k}={v}" for k, v in made["dynamodb_tables"]),
         "ADMIT_S3_BUCKET": made["s3_bucket"],
         "ADMIT_COGNITO_USER_POOL_ID": made["cognito_user_pool_id"],

@@ -14,7 +14,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from web.auth import SessionOrBearerBackend
 from web.clock import clock
@@ -53,6 +52,7 @@ from web.routes.api import ticket_types as api_ticket_types
 from web.routes.api import tickets as api_tickets
 from web.services.container import Services
 from web.settings import Settings
+from web.static_urls import HashedStaticFiles, StaticUrls
 from web.templating import STATIC_DIR, make_templates
 from web.wiring import open_services
 
@@ -67,7 +67,7 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
-def _routes(settings: Settings) -> list[BaseRoute]:
+def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
     api = Mount(
         "/api/v1",
         routes=[
@@ -102,7 +102,11 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *tickets.routes,
         *door.routes,
         *webhooks.routes,
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(
+            "/static",
+            app=HashedStaticFiles(directory=STATIC_DIR, urls=static_urls),
+            name="static",
+        ),
     ]
     if settings.is_local and settings.mail == "outbox":
         routes.extend(dev.routes)
@@ -137,12 +141,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(CSRFMiddleware, on_failure=csrf_failed),
         Middleware(AuthenticationMiddleware, backend=SessionOrBearerBackend()),
     ]
+    static_urls = StaticUrls(STATIC_DIR, hashed=settings.static_hashed_urls)
     app = Starlette(
-        routes=_routes(settings),
+        routes=_routes(settings, static_urls),
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(static_urls)
     return app

@@ -424,6 +424,13 @@ class Settings:
         "Seconds between runs of the job that releases run-out holds (0 turns it off).",
         number(float),
     )
+    static_hashed_urls: bool = setting(
+        "ADMIT_STATIC_HASHED_URLS",
+        False,
+        "Pages name static files by content hash (`/static/css/app.<hash>.css`), as "
+        "`make deploy` uploads them with year-long cache headers (serverless.yml turns it on).",
+        boolean,
+    )
     origin_verify: str = setting(
         "ADMIT_ORIGIN_VERIFY",
         "",

@@ -15,6 +15,7 @@ from models.money import money
 from web.auth import current_user
 from web.flash import pop_flashes
 from web.middleware.csrf import csrf_token
+from web.static_urls import StaticUrls
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -35,8 +36,9 @@ def _base_context(request: Request) -> dict[str, Any]:
     }
 
 
-def make_templates() -> Jinja2Blocks:
+def make_templates(static_urls: StaticUrls | None = None) -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_base_context])
+    templates.env.globals["static_url"] = static_urls or StaticUrls(STATIC_DIR, hashed=False)
     templates.env.filters["money"] = money
     templates.env.filters["when"] = when
     templates.env.trim_blocks = True
