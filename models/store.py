@@ -29,6 +29,7 @@ from models.domain import (
     User,
 )
 from models.event_rules import EventFields
+from models.message_store import MessageStore
 from models.outbox_store import OutboxStore
 from models.promo_code_store import PromoCodeStore
 from models.question_store import QuestionStore
@@ -63,7 +64,7 @@ class RegistrationQuery:
     status: RegistrationStatus | None = None
 
 
-class Store(SessionStore, OutboxStore, QuestionStore, PromoCodeStore, ABC):
+class Store(SessionStore, OutboxStore, QuestionStore, PromoCodeStore, MessageStore, ABC):
     @abstractmethod
     async def open(self) -> None:
         """Connect and check the schema is current (raises `StoreNotReady` if not)."""

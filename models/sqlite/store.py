@@ -11,6 +11,7 @@ from models.errors import StoreNotReady
 from models.sqlite.attempts import SqliteAttempts
 from models.sqlite.door_staff import SqliteDoorStaff
 from models.sqlite.events import SqliteEvents
+from models.sqlite.messages import SqliteMessages
 from models.sqlite.migrate import migration_ids
 from models.sqlite.outbox import SqliteOutbox
 from models.sqlite.partial_refunds import SqlitePartialRefunds
@@ -41,6 +42,7 @@ class SqliteStore(
     SqliteOutbox,
     SqliteQuestions,
     SqlitePromoCodes,
+    SqliteMessages,
     Store,
 ):
     async def open(self) -> None:
