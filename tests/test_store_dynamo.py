@@ -19,6 +19,7 @@ from tests.session_contract import SessionStoreContract
 from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
+from tests.store_contract_messages import MessagesContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
@@ -58,6 +59,7 @@ class TestDynamoStore(
     OutboxContract,
     QuestionsContract,
     PromoCodesContract,
+    MessagesContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

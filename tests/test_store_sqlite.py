@@ -16,6 +16,7 @@ from tests.session_contract import SessionStoreContract
 from tests.store_contract import StoreContract, make_user
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
+from tests.store_contract_messages import MessagesContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
@@ -40,6 +41,7 @@ class TestSqliteStore(
     OutboxContract,
     QuestionsContract,
     PromoCodesContract,
+    MessagesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:
