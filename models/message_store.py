@@ -13,9 +13,7 @@ from models.outbox import DeliveryJob
 
 class MessageStore(ABC):
     @abstractmethod
-    async def queue_message(
-        self, message: Message, job: DeliveryJob, limit: int
-    ) -> Message | None:
+    async def queue_message(self, message: Message, job: DeliveryJob, limit: int) -> Message | None:
         """Store the message and its first fan-out job in one atomic step, when fewer
         than `limit` messages of its event are stored for its `day`; None (nothing
         stored) when the day's messages are spent. Concurrent senders never pass it."""

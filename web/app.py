@@ -32,6 +32,7 @@ from web.routes import (
     door,
     my,
     organizer,
+    organizer_messages,
     organizer_promo_codes,
     organizer_questions,
     organizer_ticket_types,
@@ -43,6 +44,7 @@ from web.routes import (
 )
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
+from web.routes.api import messages as api_messages
 from web.routes.api import promo_codes as api_promo_codes
 from web.routes.api import questions as api_questions
 from web.routes.api import registrations as api_registrations
@@ -75,6 +77,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
             *api_ticket_types.routes,
             *api_questions.routes,
             *api_promo_codes.routes,
+            *api_messages.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),
@@ -94,6 +97,7 @@ def _routes(settings: Settings) -> list[BaseRoute]:
         *organizer_ticket_types.routes,
         *organizer_questions.routes,
         *organizer_promo_codes.routes,
+        *organizer_messages.routes,
         *pwa.routes,
         *tickets.routes,
         *door.routes,

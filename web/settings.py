@@ -274,6 +274,14 @@ class Settings:
         "DynamoDB stream invokes the `deliverer` function and the sweeper retries.",
         choice("worker", "in-app", "stream"),
     )
+    messages_per_event_day: int = setting(
+        "ADMIT_MESSAGES_PER_EVENT_DAY",
+        3,
+        "Messages an organizer may send to an event's attendees per day (of the event's "
+        "time zone); one more is refused with 429 `message_limit`, so messages cannot "
+        "become spam.",
+        number(int, 1, 100),
+    )
     outbox_attempts: int = setting(
         "ADMIT_OUTBOX_ATTEMPTS",
         8,

@@ -99,9 +99,7 @@ def message_from_item(item: Item) -> Message:
 
 
 class DynamoMessages(DynamoOutbox):
-    async def queue_message(
-        self, message: Message, job: DeliveryJob, limit: int
-    ) -> Message | None:
+    async def queue_message(self, message: Message, job: DeliveryJob, limit: int) -> Message | None:
         events = self.t("events")
         items: list[dict[str, Any]] = [
             {

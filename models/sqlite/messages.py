@@ -105,9 +105,7 @@ def _add_jobs(connection: sqlite3.Connection, jobs: Sequence[DeliveryJob]) -> in
 
 
 class SqliteMessages(SqliteBase):
-    async def queue_message(
-        self, message: Message, job: DeliveryJob, limit: int
-    ) -> Message | None:
+    async def queue_message(self, message: Message, job: DeliveryJob, limit: int) -> Message | None:
         return await self._hot(lambda connection: _queue(connection, message, job, limit))
 
     async def get_message(self, message_id: str) -> Message | None:

@@ -229,8 +229,6 @@ class PromoCodeRow(Table, tablename="promo_codes"):
     created_at = Timestamptz()
 
 
-
-
 class MessageRow(Table, tablename="messages"):
     """An organizer's message to an event's attendees (models/messages.py)."""
 

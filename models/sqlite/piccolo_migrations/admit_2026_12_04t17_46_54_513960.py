@@ -1,9 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 
@@ -13,9 +9,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="admit", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="admit", description=DESCRIPTION)
 
     manager.add_table(
         class_name="UnsubscribeRow",
@@ -24,9 +18,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="MessageRow", tablename="messages", schema=None, columns=None
-    )
+    manager.add_table(class_name="MessageRow", tablename="messages", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="UnsubscribeRow",
