@@ -218,7 +218,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         questions=questions,
         promo_codes=PromoCodes(store, events),
         registrations=registrations,
-        exports=Exports(events, registrations, tickets, questions),
+        exports=Exports(events, registrations, tickets, questions, store),
         tickets=tickets,
         door=door,
         door_staff=door_staff,
