@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.openapi import accounts, events, promo_codes, questions, ticket_types, tickets
+from web.openapi import (
+    accounts,
+    events,
+    messages,
+    promo_codes,
+    questions,
+    ticket_types,
+    tickets,
+)
 from web.openapi.shapes import SCHEMAS, error
 
 # Answers any operation may give for how it was called rather than what it does:
@@ -35,6 +43,7 @@ PATHS: dict[str, Any] = with_common_errors(
         **ticket_types.PATHS,
         **questions.PATHS,
         **promo_codes.PATHS,
+        **messages.PATHS,
         **tickets.PATHS,
     }
 )
