@@ -16,7 +16,6 @@ from web.openapi.shapes import (
     error,
     obj,
     page_of,
-    ref,
 )
 
 AUDIENCE = {

@@ -195,7 +195,7 @@ class Exports:
         """The CSV's rows as a workbook: text stays text (a cell starting with "=" is
         never a formula), the header row is frozen."""
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell import Cell, WriteOnlyCell
         from openpyxl.styles import Font
 
         event = await self.events.owned(organizer, event_id)
@@ -205,7 +205,7 @@ class Exports:
         sheet.freeze_panes = "A2"
         bold = Font(bold=True)
 
-        def text(value: str, header: bool = False) -> WriteOnlyCell:
+        def text(value: str, header: bool = False) -> Cell:
             cell = WriteOnlyCell(sheet, value=_xlsx_safe(value))
             cell.data_type = "s"  # never a formula, whatever the text starts with
             if header:
