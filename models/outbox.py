@@ -32,6 +32,10 @@ ERROR_LENGTH = 500  # the last error kept on the job, for a person to read
 
 class JobKind(StrEnum):
     TICKETS = "tickets"  # render a confirmed registration's PDFs, mail them
+    # An organizer's message (models/messages.py): one page of its fan-out, then one
+    # mail per recipient.
+    MESSAGE = "message"
+    MESSAGE_MAIL = "message_mail"
 
 
 class JobState(StrEnum):

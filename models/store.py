@@ -30,6 +30,7 @@ from models.domain import (
 )
 from models.event_rules import EventFields
 from models.figure_store import FigureStore
+from models.message_store import MessageStore
 from models.outbox_store import OutboxStore
 from models.promo_code_store import PromoCodeStore
 from models.question_store import QuestionStore
@@ -64,7 +65,9 @@ class RegistrationQuery:
     status: RegistrationStatus | None = None
 
 
-class Store(SessionStore, OutboxStore, QuestionStore, PromoCodeStore, FigureStore, ABC):
+class Store(
+    SessionStore, OutboxStore, QuestionStore, PromoCodeStore, FigureStore, MessageStore, ABC
+):
     @abstractmethod
     async def open(self) -> None:
         """Connect and check the schema is current (raises `StoreNotReady` if not)."""

@@ -184,6 +184,21 @@ def question_patch_json(world: World) -> dict[str, Any]:
     return {"json": {"label": f"Changed {next(world.counter)}"}}
 
 
+def message_json(world: World) -> dict[str, Any]:
+    return {"json": {"subject": "Matrix", "body": "Hello", "to": "confirmed"}}
+
+
+def message_form(world: World) -> dict[str, Any]:
+    return {"data": {"subject": "Matrix", "body": "Hello", "to": "confirmed"}}
+
+
+def unsubscribe_link(world: World) -> str:
+    token = world.services.messages.links.token(
+        world.users["organizer"].id, world.users["attendee"].id
+    )
+    return f"/unsubscribe/{token}"
+
+
 def card_form(world: World) -> dict[str, Any]:
     return {"data": {"card_number": CARD_OK, "expiry": "12/49", "cvc": "123"}}
 
@@ -371,6 +386,27 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/organizer/events/{event_id}/registrations.csv", ORGANIZER_PAGE),
     Row("GET", "/organizer/events/{event_id}/figures", ORGANIZER_PAGE),
     Row("GET", "/organizer/events/{event_id}/figures/stream", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/registrations.xlsx", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/attendees.pdf", ORGANIZER_PAGE),
+    Row("GET", "/organizer/events/{event_id}/messages", ORGANIZER_PAGE),
+    # A fresh event per cell: three messages a day per event.
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/messages",
+        ORGANIZER_POST,
+        fresh="event",
+        body=message_form,
+    ),
+    # The signed link of a message's mail: anyone holding it, signed in or not.
+    Row("GET", "/unsubscribe/{token}", ALL_200, case="signed link", url=unsubscribe_link),
+    Row("POST", "/unsubscribe/{token}", ALL_200, case="signed link", url=unsubscribe_link),
+    Row(
+        "GET",
+        "/unsubscribe/{token}",
+        "404 404 404 404 404 404 404",
+        case="forged link",
+        url=lambda w: unsubscribe_link(w)[:-3] + "abc",
+    ),
     Row("GET", "/organizer/events/{event_id}/ticket-types/new", ORGANIZER_PAGE),
     Row(
         "POST",
@@ -556,6 +592,15 @@ ROWS: tuple[Row, ...] = (
         "401 403 403 204 404 403 403",
         fresh="question",
     ),
+    # API: messages (a fresh event per cell: three messages a day per event)
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/messages",
+        "401 403 403 202 404 403 403",
+        fresh="event",
+        body=message_json,
+    ),
+    Row("GET", f"{API}/events/{{event_id}}/messages", API_ORGANIZER),
     # API: promo codes
     Row(
         "POST",

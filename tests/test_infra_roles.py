@@ -273,7 +273,9 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """The three functions at work on moto, every AWS call recorded: the web function
     signs up an organizer and a buyer, holds seats of a paid event (run out at once) and
     registers twice for a free one; the deliverer runs the first job its stream names;
-    the sweeper releases the hold and runs the second job, whose stream record was lost."""
+    the sweeper releases the hold and runs the second job, whose stream record was lost.
+    Two messages are sent: the deliverer runs the first's fan-out and its mail, the
+    sweeper the second's fan-out (its stream record lost too)."""
     import urllib.request
 
     with urllib.request.urlopen(
@@ -316,10 +318,27 @@ def recorded(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 )
                 assert (status, confirmed["status"]) == (201, "confirmed"), confirmed
                 jobs.append(f"tickets:{confirmed['id']}")
+            status, me = api(module, "GET", "/me", None, buyer)
+            assert status == 200, me
+            messages = []
+            for _ in range(2):  # issue 15: an organizer's message to the attendees
+                status, sent = api(
+                    module,
+                    "POST",
+                    f"/events/{free['id']}/messages",
+                    {"subject": "Doors at seven", "body": "See you.", "to": "confirmed"},
+                    organizer,
+                )
+                assert (status, sent["recipients"]) == (202, 1), sent
+                messages.append(sent["id"])
         module.shutdown()  # each function runs in containers of its own
 
         with recorder.as_function("deliverer"):
             assert module.deliver(stream_event(jobs[:1]), None) == {"batchItemFailures": []}
+            # The first message: its fan-out, then the one mail it wrote.
+            first = [f"message:{messages[0]}#0", f"message_mail:{messages[0]}/{me['id']}"]
+            assert module.deliver(stream_event(first[:1], 200), None) == {"batchItemFailures": []}
+            assert module.deliver(stream_event(first[1:], 300), None) == {"batchItemFailures": []}
 
         time.sleep(0.3)  # the hold runs out
         with recorder.as_function("sweeper"):

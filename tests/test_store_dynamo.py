@@ -20,6 +20,7 @@ from tests.store_contract import StoreContract, make_event
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_figures import FiguresContract
+from tests.store_contract_messages import MessagesContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
@@ -60,6 +61,7 @@ class TestDynamoStore(
     QuestionsContract,
     PromoCodesContract,
     FiguresContract,
+    MessagesContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

@@ -17,6 +17,7 @@ from tests.store_contract import StoreContract, make_user
 from tests.store_contract_attempts import AttemptsContract
 from tests.store_contract_door_staff import DoorStaffContract
 from tests.store_contract_figures import FiguresContract
+from tests.store_contract_messages import MessagesContract
 from tests.store_contract_money import MoneyContract
 from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
@@ -42,6 +43,7 @@ class TestSqliteStore(
     QuestionsContract,
     PromoCodesContract,
     FiguresContract,
+    MessagesContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:

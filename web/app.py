@@ -32,6 +32,8 @@ from web.routes import (
     my,
     organizer,
     organizer_figures,
+    organizer_exports,
+    organizer_messages,
     organizer_promo_codes,
     organizer_questions,
     organizer_ticket_types,
@@ -44,6 +46,7 @@ from web.routes import (
 from web.routes.api import accounts as api_accounts
 from web.routes.api import events as api_events
 from web.routes.api import figures as api_figures
+from web.routes.api import messages as api_messages
 from web.routes.api import promo_codes as api_promo_codes
 from web.routes.api import questions as api_questions
 from web.routes.api import registrations as api_registrations
@@ -78,6 +81,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
             *api_ticket_types.routes,
             *api_questions.routes,
             *api_promo_codes.routes,
+            *api_messages.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),
@@ -98,6 +102,8 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
         *organizer_ticket_types.routes,
         *organizer_questions.routes,
         *organizer_promo_codes.routes,
+        *organizer_messages.routes,
+        *organizer_exports.routes,
         *pwa.routes,
         *tickets.routes,
         *door.routes,

@@ -298,6 +298,14 @@ class Settings:
         "a server shutting down waits for open streams); 0 ends it after its first event.",
         number(float, 0, 3600),
     )
+    messages_per_event_day: int = setting(
+        "ADMIT_MESSAGES_PER_EVENT_DAY",
+        3,
+        "Messages an organizer may send to an event's attendees per day (of the event's "
+        "time zone); one more is refused with 429 `message_limit`, so messages cannot "
+        "become spam.",
+        number(int, 1, 100),
+    )
     outbox_attempts: int = setting(
         "ADMIT_OUTBOX_ATTEMPTS",
         8,

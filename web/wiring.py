@@ -24,6 +24,7 @@ from web.services.events import Events
 from web.services.exports import Exports
 from web.services.figures import Figures
 from web.services.limits import Limiter, LoginLimits
+from web.services.messages import Messages, UndeliverableMessage, UnsubscribeLinks
 from web.services.outbox_worker import OutboxWorker
 from web.services.payments import Payments
 from web.services.promo_codes import PromoCodes
@@ -88,7 +89,7 @@ def build_delivery(settings: Settings, store: Store, deliverer: Deliverer) -> De
     worker = OutboxWorker(
         store,
         {JobKind.TICKETS: deliverer.run_job},
-        permanent=(UndeliverableTickets,),
+        permanent=(UndeliverableTickets, UndeliverableMessage),
         lease=timedelta(seconds=settings.outbox_lease),
         max_attempts=settings.outbox_attempts,
         pause_before_mail=settings.outbox_test_pause,
@@ -192,6 +193,20 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         store, identity, accounts, lifetime=timedelta(seconds=settings.session_max_age)
     )
     questions = Questions(store, events)
+    delivery = build_delivery(settings, store, deliverer)
+    messages = Messages(
+        store,
+        events,
+        mailer,
+        delivery,
+        UnsubscribeLinks(keys.secret_key, settings.base_url),
+        per_day=settings.messages_per_event_day,
+    )
+    # The message jobs' handlers need the use case, which needs the worker to drain in-app.
+    delivery.worker.handlers |= {
+        JobKind.MESSAGE: messages.run_fanout,
+        JobKind.MESSAGE_MAIL: messages.run_mail,
+    }
     return Services(
         aws=aws,
         store=store,
@@ -205,12 +220,13 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         questions=questions,
         promo_codes=PromoCodes(store, events),
         registrations=registrations,
-        exports=Exports(events, registrations, tickets, questions),
+        exports=Exports(events, registrations, tickets, questions, store),
         tickets=tickets,
         door=door,
         door_staff=door_staff,
         deliverer=deliverer,
-        delivery=build_delivery(settings, store, deliverer),
+        delivery=delivery,
+        messages=messages,
         payments=payments,
         sessions=sessions,
     )

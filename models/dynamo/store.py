@@ -5,6 +5,7 @@ from __future__ import annotations
 from models.dynamo.attempts import DynamoAttempts
 from models.dynamo.door_staff import DynamoDoorStaff
 from models.dynamo.events import DynamoEvents
+from models.dynamo.messages import DynamoMessages
 from models.dynamo.partial_refunds import DynamoPartialRefunds
 from models.dynamo.payments import DynamoPayments
 from models.dynamo.promo_codes import DynamoPromoCodes
@@ -28,6 +29,7 @@ class DynamoStore(
     DynamoSessions,
     DynamoQuestions,
     DynamoPromoCodes,
+    DynamoMessages,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:

@@ -12,6 +12,7 @@ from models.sqlite.attempts import SqliteAttempts
 from models.sqlite.door_staff import SqliteDoorStaff
 from models.sqlite.events import SqliteEvents
 from models.sqlite.figures import SqliteFigures
+from models.sqlite.messages import SqliteMessages
 from models.sqlite.migrate import migration_ids
 from models.sqlite.outbox import SqliteOutbox
 from models.sqlite.partial_refunds import SqlitePartialRefunds
@@ -43,6 +44,7 @@ class SqliteStore(
     SqliteQuestions,
     SqlitePromoCodes,
     SqliteFigures,
+    SqliteMessages,
     Store,
 ):
     async def open(self) -> None:

@@ -239,6 +239,33 @@ class FigureRow(Table, tablename="figures"):
     tickets = Integer(default=0)
     revenue = Integer(default=0)
     hits = Integer(default=0)  # `count` would hide Table.count
+class MessageRow(Table, tablename="messages"):
+    """An organizer's message to an event's attendees (models/messages.py)."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    author_id = Varchar(length=32)
+    subject = Varchar(length=200)
+    body = Text()
+    audience = Varchar(length=20)
+    recipients = Integer(default=0)
+    day = Varchar(length=10)  # the event's calendar day: what the daily limit counts
+    created_at = Timestamptz()
+    fanout_step = Integer(default=0)
+    fanout_cursor = Text(null=True, default=None)
+    fanout_done = Boolean(default=False)
+    queued = Integer(default=0)
+    sent = Integer(default=0)
+    skipped = Integer(default=0)
+
+
+class UnsubscribeRow(Table, tablename="unsubscribes"):
+    """A person who takes no more messages from an organizer."""
+
+    key = Varchar(length=70, primary_key=True)  # "<organizer id>:<user id>"
+    organizer_id = Varchar(length=32)
+    user_id = Varchar(length=32)
+    created_at = Timestamptz()
 
 
 TABLES: tuple[type[Table], ...] = (
@@ -258,4 +285,6 @@ TABLES: tuple[type[Table], ...] = (
     QuestionRow,
     PromoCodeRow,
     FigureRow,
+    MessageRow,
+    UnsubscribeRow,
 )

@@ -3,7 +3,8 @@
 The token lives in the signed, HttpOnly session cookie; pages put it in each form
 (`csrf_token` field) and in `hx-headers` on <body> for htmx (`X-CSRF-Token`). Requests
 without ambient authority are exempt: API calls with a bearer token, API calls with no
-logged-in session, and provider webhooks (they carry their own signatures). Log-in and
+logged-in session, provider webhooks (they carry their own signatures) and the
+signed one-click unsubscribe links of organizers' messages. Log-in and
 sign-up forms are protected too, against log-in CSRF.
 """
 
@@ -44,7 +45,9 @@ class CSRFMiddleware:
         self,
         app: ASGIApp,
         on_failure: FailureResponder,
-        exempt_prefixes: tuple[str, ...] = ("/webhooks/",),
+        # /unsubscribe/<signed token>: the token is the only authority (no session's),
+        # and a mail client's one-click POST (RFC 8058) carries no CSRF token.
+        exempt_prefixes: tuple[str, ...] = ("/webhooks/", "/unsubscribe/"),
     ) -> None:
         self.app = app
         self.on_failure = on_failure

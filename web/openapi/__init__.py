@@ -12,6 +12,7 @@ from web.openapi import (
     accounts,
     events,
     figures,
+    messages,
     promo_codes,
     questions,
     ticket_types,
@@ -44,6 +45,7 @@ PATHS: dict[str, Any] = with_common_errors(
         **ticket_types.PATHS,
         **questions.PATHS,
         **promo_codes.PATHS,
+        **messages.PATHS,
         **tickets.PATHS,
     }
 )

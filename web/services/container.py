@@ -17,6 +17,7 @@ from web.services.door_staff import DoorStaff
 from web.services.events import Events
 from web.services.exports import Exports
 from web.services.figures import Figures
+from web.services.messages import Messages
 from web.services.payments import Payments
 from web.services.promo_codes import PromoCodes
 from web.services.questions import Questions
@@ -51,6 +52,7 @@ class Services:
     delivery: Delivery  # runs the outbox's jobs here, after answers and on the clock, or not
     payments: Payments
     sessions: Sessions
+    messages: Messages
 
 
 def services_of(connection: HTTPConnection) -> Services:

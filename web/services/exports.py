@@ -1,17 +1,22 @@
-"""CSV export of an event's registrations, generated page by page as it streams: one row
-per ticket (per seat, before tickets are issued), with a column per question."""
+"""Exports of an event's registrations: the CSV, generated page by page as it streams, and
+the same rows as an XLSX workbook (one row per ticket, or per seat before tickets are
+issued, with a column per question); and the printable attendee list (a PDF sorted by
+name) for the door when no phone works."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
-from models.domain import Event, Registration, User
+from models.domain import Event, Registration, User, utcnow
 from models.event_rules import minor_exponent
 from models.questions import Question, shown
+from models.store import Store
 from models.tickets import Ticket, TicketStatus
+from web.rendering.attendee_list import AttendeeLine, AttendeeList, attendee_list_pdf, sort_key
+from web.rendering.document import RenderedFile
 from web.services.events import Events
 from web.services.questions import Questions
 from web.services.registrations import Registrations
@@ -48,7 +53,11 @@ def header(questions: list[Question]) -> list[str]:
 
 
 def _rows(
-    registration: Registration, event: Event, tickets: list[Ticket], questions: list[Question]
+    registration: Registration,
+    event: Event,
+    tickets: list[Ticket],
+    questions: list[Question],
+    clean: Callable[[str], str] = neutralise,
 ) -> list[list[str]]:
     """One row per seat: the registration's figures, the seat's ticket, then the answers
     (those asked once repeat on each seat's row, so every row stands alone)."""
@@ -73,18 +82,18 @@ def _rows(
         rows.append(
             [
                 registration.id,
-                neutralise(registration.buyer_name),
-                neutralise(registration.buyer_email),
+                clean(registration.buyer_name),
+                clean(registration.buyer_email),
                 registration.status.value,
                 created.strftime("%Y-%m-%d %H:%M:%S %Z"),
                 f"{seat + 1} of {registration.quantity}",
-                neutralise(item.name if item else ""),
-                neutralise(name or registration.buyer_name),
+                clean(item.name if item else ""),
+                clean(name or registration.buyer_name),
                 ticket.id if ticket else "",
                 "yes" if ticket and ticket.status is TicketStatus.USED else "no",
                 f"{price:.{exponent}f}",
                 registration.currency,
-                *(neutralise(answer) for answer in answers),
+                *(clean(answer) for answer in answers),
             ]
         )
     return rows
@@ -111,7 +120,9 @@ class Exports:
         registrations: Registrations,
         tickets: Tickets,
         questions: Questions,
+        store: Store,
     ) -> None:
+        self.store = store
         self.events = events
         self.registrations = registrations
         self.tickets = tickets
@@ -163,3 +174,91 @@ class Exports:
                 cursor = page.next_cursor
 
         return event, lines()
+
+    async def _all_rows(
+        self, organizer: User, event: Event, questions: list[Question]
+    ) -> AsyncIterator[list[str]]:
+        cursor = None
+        while True:
+            page = await self.registrations.for_event(
+                organizer, event.id, limit=BATCH, cursor=cursor
+            )
+            for registration in page.items:
+                tickets = await self.tickets.for_registration(registration)
+                for row in _rows(registration, event, tickets, questions, clean=str):
+                    yield row
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def registrations_xlsx(self, organizer: User, event_id: str) -> RenderedFile:
+        """The CSV's rows as a workbook: text stays text (a cell starting with "=" is
+        never a formula), the header row is frozen."""
+        from openpyxl import Workbook
+        from openpyxl.cell import Cell, WriteOnlyCell
+        from openpyxl.styles import Font
+
+        event = await self.events.owned(organizer, event_id)
+        questions = await self._columns(organizer, event)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Registrations")
+        sheet.freeze_panes = "A2"
+        bold = Font(bold=True)
+
+        def text(value: str, header: bool = False) -> Cell:
+            cell = WriteOnlyCell(sheet, value=_xlsx_safe(value))
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+            if header:
+                cell.font = bold
+            return cell
+
+        sheet.append([text(name, header=True) for name in header(questions)])
+        async for row in self._all_rows(organizer, event, questions):
+            sheet.append([text(value) for value in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return RenderedFile(
+            f"registrations-{event.id}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            buffer.getvalue(),
+        )
+
+    async def attendee_list(self, organizer: User, event_id: str) -> RenderedFile:
+        """Every ticket that may still enter (or did), sorted by the attendee's name."""
+        event = await self.events.owned(organizer, event_id)
+        tickets = [
+            t
+            for t in await self.store.list_event_tickets(event.id)
+            if t.status is not TicketStatus.VOID
+        ]
+        lines = sorted(
+            (
+                AttendeeLine(
+                    name=t.attendee_name or t.buyer_name,
+                    ticket_type=t.ticket_type_name,
+                    buyer=t.buyer_name,
+                    ticket_id=t.id,
+                    checked_in_at=t.checked_in_at.astimezone(event.zone)
+                    if t.checked_in_at
+                    else None,
+                )
+                for t in tickets
+            ),
+            key=lambda line: (sort_key(line.name), line.ticket_id),
+        )
+        document = AttendeeList(
+            event_title=event.title,
+            starts_local=event.local_starts_at,
+            venue=event.venue,
+            printed_local=utcnow().astimezone(event.zone),
+            lines=tuple(lines),
+        )
+        return attendee_list_pdf(document, f"attendees-{event.id}.pdf")
+
+
+# XML 1.0 cannot hold most control characters; openpyxl refuses them.
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _xlsx_safe(value: str) -> str:
+    return value.translate(_CONTROL)

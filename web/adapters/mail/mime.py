@@ -51,6 +51,8 @@ def build_message(mail: Mail, sender: str) -> Message:
     body["Date"] = formatdate(localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "admit.localhost"
     body["Message-ID"] = make_msgid(domain=domain)
+    for name, value in mail.headers:
+        body[name] = value
     return body
 
 

@@ -21,6 +21,8 @@ class Mail:
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # Extra headers (an organizer's message carries List-Unsubscribe, RFC 2369 / 8058).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
