@@ -239,6 +239,8 @@ class FigureRow(Table, tablename="figures"):
     tickets = Integer(default=0)
     revenue = Integer(default=0)
     hits = Integer(default=0)  # `count` would hide Table.count
+
+
 class MessageRow(Table, tablename="messages"):
     """An organizer's message to an event's attendees (models/messages.py)."""
 
