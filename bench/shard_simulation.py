@@ -17,10 +17,10 @@ buyer backs off like the AWS SDK (full jitter, doubling from 25 ms, capped at 1 
 A share of the holds run out a while later and give their seats back to a shard picked
 by the registration id, so the end state also shows cancellations returning seats.
 
-"Sustained" holds/s (and seats/s; a hold is 2.5 seats on average) is the rate over the time until 90 % of the seats were taken (the tail,
-where the last seats are hunted across shards, is printed separately as the time to sell
-out). "Oversold" counts every moment a shard's `free` went below 0 plus any excess of
-the seats taken over the capacity at the end; it must be 0.
+"Sustained" holds/s (and seats/s; a hold is 2.5 seats on average) is the rate over the
+time until 90 % of the seats were taken (the tail, where the last seats are hunted across
+shards, is printed separately as the time to sell out). "Oversold" counts every moment a
+shard's `free` went below 0 plus any excess of the seats taken over the capacity at the end; it must be 0.
 """
 
 from __future__ import annotations
@@ -244,9 +244,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             seed=args.seed,
         )
         print(
-            f"{r.shards:>6} {r.sustained:>9,.0f} {r.seats_per_second:>9,.0f} {r.sold_out_at:>8.1f}s {r.holds:>7}"
-            f" {r.seats_taken:>7} {r.given_back:>5} {r.throttled:>10} {r.failed_conditions:>12}"
-            f" {r.multi_shard:>6} {r.oversold:>8}"
+            f"{r.shards:>6} {r.sustained:>9,.0f} {r.seats_per_second:>9,.0f}"
+            f" {r.sold_out_at:>8.1f}s {r.holds:>7} {r.seats_taken:>7} {r.given_back:>5}"
+            f" {r.throttled:>10} {r.failed_conditions:>12} {r.multi_shard:>6} {r.oversold:>8}"
         )
 
 
