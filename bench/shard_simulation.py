@@ -20,7 +20,8 @@ by the registration id, so the end state also shows cancellations returning seat
 "Sustained" holds/s (and seats/s; a hold is 2.5 seats on average) is the rate over the
 time until 90 % of the seats were taken (the tail, where the last seats are hunted across
 shards, is printed separately as the time to sell out). "Oversold" counts every moment a
-shard's `free` went below 0 plus any excess of the seats taken over the capacity at the end; it must be 0.
+shard's `free` went below 0 plus any excess of the seats taken over the capacity at the
+end; it must be 0.
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ def simulate(
 ) -> Result:
     rng = random.Random(seed)
     items = [
-        Shard(free, Bucket(write_limit, write_limit / 10))
-        for free in spread(capacity, shards)
+        Shard(free, Bucket(write_limit, write_limit / 10)) for free in spread(capacity, shards)
     ]
     queue: list[tuple[float, int, int, str]] = []  # (time, tiebreak, buyer, what)
     tick = 0
