@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import iso
-from models.dynamo.registrations import DynamoRegistrations
+from models.dynamo.seat_shards import shard_count
 from models.dynamo.seats import n, s
+from models.dynamo.shard_payments import DynamoShardPayments
 from models.errors import Conflict, NotFound
 from models.outbox import tickets_job
 from models.payment_rules import decide_payment
@@ -21,7 +22,7 @@ from models.tickets import Ticket
 WEBHOOK_MEMORY = timedelta(days=30)
 
 
-class DynamoPayments(DynamoRegistrations):
+class DynamoPayments(DynamoShardPayments):
     async def set_payment_ref(self, registration_id: str, ref: str) -> None:
         await self.conditional(
             "update_item",
@@ -46,6 +47,8 @@ class DynamoPayments(DynamoRegistrations):
                 registration.event_id, registration.user_id, promo_id
             )
             event = read.event
+            if event.seat_shards > 1:  # its seats are on N items (shard_payments.py)
+                return await self.confirm_sharded(registration_id, tickets, now)
             if event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 registration = await self._registration(registration_id)
@@ -98,10 +101,11 @@ class DynamoPayments(DynamoRegistrations):
             registration = await self._registration(registration_id)
             if registration.status is RegistrationStatus.REFUNDED:
                 return registration
-            await self.event_item(registration.event_id)  # its types exist (backfill)
+            # Its types exist (backfill); its seats may be on shards (seat_shards.py).
+            shards = shard_count(await self.event_item(registration.event_id))
             items = [
                 self.status_change(registration, RegistrationStatus.REFUNDED, now),
-                *self.seats_back(registration),
+                *self.seats_back(registration, shards),
                 *await self.void_tickets(registration_id),
             ]
             try:
