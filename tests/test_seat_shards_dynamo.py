@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -155,3 +156,24 @@ async def test_switching_an_event_over_and_back_keeps_its_counters(store: Dynamo
     await store.hold_seats(held, utcnow())
     with pytest.raises(Conflict):
         await store.shard_event(event.id, 4)
+
+
+async def test_types_show_their_true_counters_and_keep_their_capacity(store: DynamoStore) -> None:
+    """A sharded event's types list the seats sold on the shards; changing a type's own
+    capacity is refused until the event is on one item again (SCALING.md)."""
+    event = make_event(capacity=10, price=0)
+    await store.create_event(event)
+    await buy(store, event.id, 3)
+    (kind,) = await store.list_ticket_types(event.id)
+    assert kind.seats_confirmed == 3
+    now = utcnow()
+    with pytest.raises(Conflict, match="shard-event"):
+        await store.update_ticket_type(event.id, kind.id, lambda t: replace(t, capacity=5), now)
+    await store.shard_event(event.id, 1)
+    changed = await store.update_ticket_type(
+        event.id, kind.id, lambda t: replace(t, capacity=5), now
+    )
+    assert changed.capacity == 5
+    await store.shard_event(event.id, 4)
+    assert await buy(store, event.id, 2) == 2
+    assert await buy(store, event.id, 1) == 0  # the type's 5 are sold, the event has 5 left
