@@ -190,7 +190,8 @@ def _shard_event(settings: Settings, event_id: str, shards: int) -> int:
     try:
         print(asyncio.run(shard_event(settings, event_id, shards)))
     except AdmitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fields = getattr(exc, "fields", {})
+        print(f"error: {exc}", *(f"{k}: {v}" for k, v in fields.items()), file=sys.stderr)
         return 1
     return 0
 
