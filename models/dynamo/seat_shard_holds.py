@@ -265,8 +265,10 @@ class DynamoSeatShards(DynamoSeats, DynamoOutbox):
             expression += ", seat_shards = :shards"
             values[":shards"] = n(shards)
         expression += " ADD version :one"
+        # Nothing is held: a hint left from before would only make readers sweep in vain.
+        expression += " REMOVE holds_expire_next"
         if shards == 1:
-            expression += " REMOVE seat_shards"
+            expression += ", seat_shards"
         return {
             "Update": {
                 **self._event_key(event.id),
