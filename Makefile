@@ -27,7 +27,7 @@ ADMIT_DATA_DIR ?= ./var
 export ADMIT_DATA_DIR
 
 .PHONY: help venv install vendor migrate demo run system-deps lint format test clean \
-	infra-check infra-package test-aws deploy-rehearsal deploy destroy
+	infra-check infra-package test-aws deploy-rehearsal deploy destroy diagram
 
 help:
 	@echo "make run          install, vendor, migrate, demo data, serve on 127.0.0.1:8000"
@@ -45,6 +45,7 @@ help:
 	@echo "make deploy STAGE=prod [PARAMS='mailDomain=example.org ...'] [SECRETS=file] [DRY_RUN=1]"
 	@echo "make destroy STAGE=dev [KEEP_DATA=0] [DRY_RUN=1]  (keeps the data tables unless KEEP_DATA=0)"
 	@echo "make format       ruff format and ruff check --fix"
+	@echo "make diagram      docs/topology.png from docs/topology.py (graphviz, diagrams)"
 	@echo "make clean        remove .venv, node_modules, static/vendor and caches (keeps var/)"
 
 # -- Python -------------------------------------------------------------------------------
@@ -118,6 +119,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The AWS topology picture: Debian's graphviz and the `diagrams` package, installed here
+# only (neither is needed to run or test Admit).
+diagram: install
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y graphviz; }
+	$(BIN)/python -c "import diagrams" 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check 'diagrams==0.25.1'
+	$(BIN)/python docs/topology.py
 
 format: install
 	$(BIN)/ruff format .

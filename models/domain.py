@@ -240,6 +240,8 @@ class Event:
     holds_expire_next: datetime | None = None
     checked_in: int = 0
     created_at: datetime = field(default_factory=utcnow)
+    # The counter items its seats are split over (docs/SCALING.md; DynamoDB only).
+    seat_shards: int = 1
 
     @property
     def zone(self) -> ZoneInfo:

@@ -186,6 +186,13 @@ class Store(
     ) -> Event:
         """Move an event to `to` only from one of `allowed_from` (`InvalidTransition`)."""
 
+    @abstractmethod
+    async def shard_event(self, event_id: str, shards: int) -> None:
+        """Split the event's seat counter over `shards` items (1: one), atomically and
+        only while no seat is held (`Conflict`); `ValidationFailed` outside 1 to 32,
+        `NotFound`. A store with one writer (SQLite) has nothing to split and only
+        checks (docs/SCALING.md)."""
+
     # -- ticket types ---------------------------------------------------------------------
     #
     # Definitions only: each type's seat counters move with the event's, inside the seat

@@ -104,13 +104,13 @@ def test_a_planted_stale_reference_is_caught(routes: list[RoutePattern]) -> None
         "Seats live in `models/sqlite/seat_counter.py`, proven by "
         "`tests/test_store_sqlite.py::test_no_such_test`; `POST /api/v1/events/{id}/clone` "
         "copies an event and `/organizer/events/{id}/archive` hides it; "
-        "`ADMIT_SEAT_SHARDS` splits the counter."
+        "`ADMIT_SEAT_SPLITS` splits the counter."
     )
     problems = stale_references(planted, ROOT, routes, SETTING_NAMES)
     assert problems == [
         "path models/sqlite/seat_counter.py does not exist",
         "test tests/test_store_sqlite.py::test_no_such_test does not exist",
-        "setting ADMIT_SEAT_SHARDS is not one Admit reads",
+        "setting ADMIT_SEAT_SPLITS is not one Admit reads",
         "route POST /api/v1/events/{id}/clone is not served",
         "route /organizer/events/{id}/archive is not served",
     ]

@@ -26,6 +26,7 @@ from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
 from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
+from tests.store_contract_seat_shards import SeatShardsContract
 from tests.store_contract_ticket_types import TicketTypesContract
 
 REGION = "eu-west-1"
@@ -62,6 +63,7 @@ class TestDynamoStore(
     PromoCodesContract,
     FiguresContract,
     MessagesContract,
+    SeatShardsContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

@@ -23,6 +23,7 @@ from tests.store_contract_outbox import OutboxContract
 from tests.store_contract_promo_codes import PromoCodesContract
 from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
+from tests.store_contract_seat_shards import SeatShardsContract
 from tests.store_contract_ticket_types import TicketTypesContract
 
 
@@ -44,6 +45,7 @@ class TestSqliteStore(
     PromoCodesContract,
     FiguresContract,
     MessagesContract,
+    SeatShardsContract,
 ):
     async def test_database_uses_wal(self, store: SqliteStore) -> None:
         with sqlite3.connect(store.path) as connection:

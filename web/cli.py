@@ -183,6 +183,19 @@ def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard_event(settings: Settings, event_id: str, shards: int) -> int:
+    from models.errors import AdmitError
+    from web.services.admin import shard_event
+
+    try:
+        print(asyncio.run(shard_event(settings, event_id, shards)))
+    except AdmitError as exc:
+        fields = getattr(exc, "fields", {})
+        print(f"error: {exc}", *(f"{k}: {v}" for k, v in fields.items()), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _demo(settings: Settings, only_if_empty: bool) -> int:
     from web.services.demo import seed_demo
 
@@ -236,6 +249,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="bring the SQLite database up to date")
 
+    shard = commands.add_parser(
+        "shard-event", help="split a hot event's seat counter over N items (docs/SCALING.md)"
+    )
+    shard.add_argument("event_id")
+    shard.add_argument("shards", type=int)
+
     demo = commands.add_parser("demo", help="add demo accounts and events to an empty database")
     demo.add_argument(
         "--if-empty", action="store_true", help="do nothing (but print the log-ins) if data exists"
@@ -276,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "demo":
             return _demo(settings, args.if_empty)
+        if args.command == "shard-event":
+            return _shard_event(settings, args.event_id, args.shards)
         return _create_user(settings, args)
     except (StoreNotReady, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

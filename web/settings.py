@@ -420,6 +420,14 @@ class Settings:
         "Seconds a SQLite writer waits for the lock.",
         number(float),
     )
+    seat_shards: int = setting(
+        "ADMIT_SEAT_SHARDS",
+        1,
+        "Counter items a new event's seats are split over on DynamoDB, 1 to 32 (one item"
+        " takes about 1,000 writes a second; docs/SCALING.md). `admit shard-event` changes"
+        " one event's.",
+        number(int, 1, 32),
+    )
     hold_minutes: float = setting(
         "ADMIT_HOLD_MINUTES",
         10.0,

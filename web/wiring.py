@@ -54,7 +54,10 @@ def build_store(settings: Settings) -> Store:
     if missing := sorted(set(LAYOUT) - set(tables)):
         raise SettingsError(f"ADMIT_DYNAMODB_TABLES lacks a table for: {', '.join(missing)}")
     return DynamoStore(
-        tables, endpoint_url=settings.aws_endpoint_url or None, region=settings.aws_region
+        tables,
+        endpoint_url=settings.aws_endpoint_url or None,
+        region=settings.aws_region,
+        seat_shards=settings.seat_shards,
     )
 
 

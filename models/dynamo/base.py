@@ -48,6 +48,7 @@ class DynamoBase:
         endpoint_url: str | None = None,
         region: str = "eu-west-1",
         credentials: dict[str, str] | None = None,
+        seat_shards: int = 1,
     ) -> None:
         missing = sorted(set(LAYOUT) - set(tables))
         if missing:
@@ -56,6 +57,8 @@ class DynamoBase:
         self.endpoint_url = endpoint_url
         self.region = region
         self.credentials = credentials or {}
+        # The counter items a new event's seats are split over (seat_shards.py).
+        self.default_seat_shards = seat_shards
         self._stack: AsyncExitStack | None = None
         self.client: Any = None
 

@@ -245,6 +245,7 @@ def event_from_item(item: Item) -> Event:
         holds_expire_next=_time(v, "holds_expire_next"),
         checked_in=v["checked_in"],
         created_at=from_iso(v["created_at"]),
+        seat_shards=v.get("seat_shards", 1),
     )
 
 

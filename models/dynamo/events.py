@@ -20,6 +20,7 @@ from models.dynamo.codec import (
     ticket_type_item,
     type_key,
 )
+from models.dynamo.seat_shards import shard_count
 from models.dynamo.seats import DynamoSeats, n, s
 from models.dynamo.tables import LAYOUT
 from models.errors import CapacityBelowSold, Conflict, InvalidTransition, NotFound
@@ -33,7 +34,7 @@ class DynamoEvents(DynamoSeats):
         """One transaction: the event item listing its types, and each type's item."""
         kinds = list(ticket_types) or [default_ticket_type(event)]
         event = replace(event, price=lowest_price(kinds))
-        puts = [
+        puts: list[dict[str, Any]] = [
             {
                 "Put": {
                     "TableName": self.t("events"),
@@ -46,6 +47,15 @@ class DynamoEvents(DynamoSeats):
                 *(ticket_type_item(kind) for kind in kinds),
             )
         ]
+        if (shards := self.default_seat_shards) > 1:  # ADMIT_SEAT_SHARDS (seat_shards.py)
+            puts[0] = {
+                "Put": {
+                    **puts[0]["Put"],
+                    "Item": {**puts[0]["Put"]["Item"], "seat_shards": n(shards)},
+                }
+            }
+            type_free = {k.id: k.capacity - k.seats_taken for k in kinds if k.capacity is not None}
+            puts += self.new_shard_puts(event.id, event.seats_left, type_free, shards)
         try:
             await self.transact(puts)
         except Refused as refused:
@@ -53,6 +63,8 @@ class DynamoEvents(DynamoSeats):
 
     async def get_event(self, event_id: str) -> Event | None:
         item = await self.get("events", {"id": event_id})
+        if item and shard_count(item) > 1:  # the counters are on its shards
+            item = await self.sharded_totals(item)
         return event_from_item(item) if item else None
 
     async def list_upcoming_events(
@@ -164,11 +176,16 @@ class DynamoEvents(DynamoSeats):
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
             }
-            if follower is not None:  # its only type's price moves with it
+            # A sharded event's free seats move on its shards (seat_shards.py).
+            spread = await self.capacity_writes(event, fields.capacity)
+            if spread:
+                update["ConditionExpression"] = "version = :version"
+            if follower is not None or spread:  # its only type's price moves with it
+                price = (
+                    [] if follower is None else [self._type_price(event_id, follower, fields.price)]
+                )
                 try:
-                    await self.transact(
-                        [{"Update": update}, self._type_price(event_id, follower, fields.price)]
-                    )
+                    await self.transact([{"Update": update}, *spread, *price])
                 except Refused:
                     await self.backoff(attempt)
                     continue

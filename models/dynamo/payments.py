@@ -11,7 +11,9 @@ from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import event_from_item, iso
 from models.dynamo.registrations import DynamoRegistrations
+from models.dynamo.seat_shards import shard_count
 from models.dynamo.seats import n, s
+from models.dynamo.shard_payments import DynamoShardPayments
 from models.errors import Conflict, NotFound
 from models.figures import refund_amount, refund_bumps, seat_bumps
 from models.outbox import tickets_job
@@ -23,7 +25,7 @@ from models.tickets import Ticket
 WEBHOOK_MEMORY = timedelta(days=30)
 
 
-class DynamoPayments(DynamoRegistrations):
+class DynamoPayments(DynamoShardPayments):
     async def set_payment_ref(self, registration_id: str, ref: str) -> None:
         await self.conditional(
             "update_item",
@@ -48,6 +50,8 @@ class DynamoPayments(DynamoRegistrations):
                 registration.event_id, registration.user_id, promo_id
             )
             event = read.event
+            if event.seat_shards > 1:  # its seats are on N items (shard_payments.py)
+                return await self.confirm_sharded(registration_id, tickets, now)
             if event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 registration = await self._registration(registration_id)
@@ -103,13 +107,15 @@ class DynamoPayments(DynamoRegistrations):
             registration = await self._registration(registration_id)
             if registration.status is RegistrationStatus.REFUNDED:
                 return registration
-            # Its types exist (backfill).
-            zone = event_from_item(await self.event_item(registration.event_id)).zone
+            # Its types exist (backfill); its seats may be on shards (seat_shards.py).
+            event_item = await self.event_item(registration.event_id)
+            zone = event_from_item(event_item).zone
+            shards = shard_count(event_item)
             given = refund_amount(registration.amount, registration.refunded_amount)
             bumps = seat_bumps(seats_back(registration), now, zone)
             items = [
                 self.status_change(registration, RegistrationStatus.REFUNDED, now),
-                *self.seats_back(registration),
+                *self.seats_back(registration, shards),
                 *await self.void_tickets(registration_id),
                 *self.figure_writes(
                     registration.event_id,

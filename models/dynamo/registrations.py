@@ -17,8 +17,8 @@ from models.dynamo.codec import (
     registration_item,
     ticket_item,
 )
-from models.dynamo.outbox import DynamoOutbox
-from models.dynamo.seats import HELD, DynamoSeats, next_expiry_condition, s
+from models.dynamo.seat_shard_holds import DynamoSeatShards
+from models.dynamo.seats import HELD, next_expiry_condition, s
 from models.dynamo.tables import LAYOUT
 from models.errors import Conflict, NotEnoughSeats, NotFound
 from models.figures import seat_bumps
@@ -28,7 +28,7 @@ from models.store import Page, RegistrationQuery
 from models.tickets import Ticket, TicketStatus
 
 
-class DynamoRegistrations(DynamoSeats, DynamoOutbox):
+class DynamoRegistrations(DynamoSeatShards):
     async def hold_seats(
         self, registration: Registration, now: datetime, tickets: Sequence[Ticket] = ()
     ) -> Registration:
@@ -45,6 +45,8 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
                 registration.event_id, registration.user_id, promo_id
             )
             event = read.event
+            if event.seat_shards > 1:  # its seats are on N items (seat_shards.py)
+                return await self.hold_sharded(registration, now, tickets)
             if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 read, version, promo_version = await self.hold_read(
@@ -148,8 +150,7 @@ class DynamoRegistrations(DynamoSeats, DynamoOutbox):
             items = [
                 self.status_change(registration, to, now),
                 # The version: the window decided on is the event's current one.
-                self.event_change(event.id, back, version=version),
-                *self.type_changes(event.id, back),
+                *self.counter_writes(event.id, event.seat_shards, back, registration.id, version),
                 *self.account_change(event.id, registration.user_id, back),
                 *self.promo_changes(event.id, back),
                 *self.void_ticket_items(tickets),

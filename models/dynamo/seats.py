@@ -35,7 +35,7 @@ from models.dynamo.codec import (
     type_key,
 )
 from models.dynamo.figures import DynamoFigures
-from models.dynamo.promo_codes import DynamoPromoUses
+from models.dynamo.seat_shards import DynamoShardCounters, shard_count
 from models.dynamo.ticket_type_backfill import backfill_default_type
 from models.errors import Conflict, NotFound
 from models.figures import seat_bumps
@@ -60,11 +60,14 @@ def next_expiry_condition(seen: datetime | None, values: dict[str, Any]) -> str:
     return "holds_expire_next = :seen_next"
 
 
-class DynamoSeats(DynamoPromoUses, DynamoFigures):
+class DynamoSeats(DynamoShardCounters, DynamoFigures):
     async def _event(self, event_id: str) -> tuple[Event, int]:
         """The event and its version (strongly consistent); `NotFound` if missing."""
         item = await self.event_item(event_id)
-        return event_from_item(item), int(item.get("version", {"N": "0"})["N"])
+        version = int(item.get("version", {"N": "0"})["N"])
+        if shard_count(item) > 1:  # the counters are on its shards (seat_shards.py)
+            item = await self.sharded_totals(item)
+        return event_from_item(item), version
 
     async def event_item(self, event_id: str) -> Item:
         """The event's item (strongly consistent), with its ticket types listed: an
@@ -106,6 +109,13 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
     ) -> tuple[HoldRead, int, int]:
         """What a seat decision reads (the event, its types, the account's seats, the
         promo code named), the event's version and the code's."""
+        read, promo_version, item = await self.hold_read_item(event_id, user_id, promo_id)
+        return read, int(item.get("version", {"N": "0"})["N"]), promo_version
+
+    async def hold_read_item(
+        self, event_id: str, user_id: str, promo_id: str | None = None
+    ) -> tuple[HoldRead, int, Item]:
+        """`hold_read`, with the event item read (not the version)."""
         item = await self.event_item(event_id)
         # Reads at once: the hold's latency is the buyer's wait and a hot event's
         # throughput.
@@ -120,7 +130,7 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
             account_seats=mine,
             promo=promo,
         )
-        return read, int(item.get("version", {"N": "0"})["N"]), promo_version
+        return read, promo_version, item
 
     def _event_key(self, event_id: str) -> dict[str, Any]:
         return {"TableName": self.t("events"), "Key": {"id": s(event_id)}}
@@ -214,7 +224,25 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
             return {"ConditionCheck": update}
         return {"Update": update}
 
-    def seats_back(self, registration: Registration) -> list[dict[str, Any]]:
+    def counter_writes(
+        self,
+        event_id: str,
+        shards: int,
+        change: SeatChange,
+        key: str,
+        version: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The event's and its types' counters moved by a change that takes no seats: on
+        the event and type items, or on one of its shards (`key`: the registration's id)
+        when it has several (seat_shards.py)."""
+        if shards > 1:
+            return self.shard_back(event_id, shards, change, key, version)
+        return [
+            self.event_change(event_id, change, version=version),
+            *self.type_changes(event_id, change),
+        ]
+
+    def seats_back(self, registration: Registration, shards: int = 1) -> list[dict[str, Any]]:
         """The writes giving back a registration's seats (`models.seat_rules.seats_back`):
         the event's counters, its types', the account's and its promo code's use; none
         when it holds no seats."""
@@ -222,8 +250,7 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
         if not change:
             return []
         return [
-            self.event_change(registration.event_id, change),
-            *self.type_changes(registration.event_id, change),
+            *self.counter_writes(registration.event_id, shards, change, registration.id),
             *self.account_change(registration.event_id, registration.user_id, change),
             *self.promo_changes(registration.event_id, change),
         ]
@@ -317,7 +344,9 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
         recompute `holds_expire_next`; returns the seats freed by this call."""
         freed = 0
         # Its types exist before seats go back to them.
-        zone = event_from_item(await self.event_item(event_id)).zone
+        event_item = await self.event_item(event_id)
+        zone = event_from_item(event_item).zone
+        shards = shard_count(event_item)
         for item in await self._expired_holds(event_id, now):
             quantity = int(item["quantity"]["N"])
             registration = registration_from_item(item)
@@ -343,8 +372,7 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
                                     },
                                 }
                             },
-                            self.event_change(event_id, gone),
-                            *self.type_changes(event_id, gone),
+                            *self.counter_writes(event_id, shards, gone, item["id"]["S"]),
                             *self.account_change(event_id, item["user_id"]["S"], gone),
                             *self.promo_changes(event_id, gone),
                             *self.figure_writes(
@@ -378,6 +406,9 @@ class DynamoSeats(DynamoPromoUses, DynamoFigures):
             ):
                 moment = item["hold_expires_at"]["S"]
                 earliest = moment if earliest is None else min(earliest, moment)
+            if seen.seat_shards > 1:  # each hold set the hint on its shard
+                await self.shard_hints(event_id, seen.seat_shards, earliest)
+                return
             values: dict[str, Any] = {}
             condition = next_expiry_condition(seen.holds_expire_next, values)
             if earliest is None:

@@ -22,6 +22,7 @@ from models.dynamo.codec import (
     ticket_type_item,
     type_key,
 )
+from models.dynamo.seat_shards import shard_count
 from models.dynamo.seats import DynamoSeats, n, s
 from models.errors import (
     CapacityBelowSold,
@@ -34,6 +35,14 @@ from models.errors import (
 from models.ticket_type_rules import NAME_TAKEN, name_taken
 
 BUSY = "The event is being changed by someone else; try again."
+
+
+# docs/SCALING.md: a type's own capacity is spread over a sharded event's counter items
+# by `admit shard-event` only.
+SHARDED = (
+    "This event's seats are split over several counter items: switch it to one"
+    " (admit shard-event ID 1) to change a ticket type's capacity, then back."
+)
 
 
 def _find(types: list[TicketType], type_id: str) -> TicketType:
@@ -49,6 +58,8 @@ class DynamoTicketTypes(DynamoSeats):
             item = await self.event_item(event_id)
         except NotFound:
             return []
+        if shard_count(item) > 1:  # the counters are on its shards (seat_shards.py)
+            return self.types_with_sums(await self.sharded_totals(item), await self.types_of(item))
         return await self.types_of(item)
 
     async def _read(self, event_id: str) -> tuple[list[TicketType], int]:
@@ -78,6 +89,8 @@ class DynamoTicketTypes(DynamoSeats):
             if name_taken(types, ticket_type.name):
                 raise ValidationFailed(NAME_TAKEN)
             event = event_from_item(await self.event_item(ticket_type.event_id))
+            if event.seat_shards > 1 and ticket_type.capacity is not None:
+                raise Conflict(SHARDED)
             stored = TicketType(
                 **{
                     **ticket_type.__dict__,
@@ -116,6 +129,8 @@ class DynamoTicketTypes(DynamoSeats):
             types, version = await self._read(event_id)
             current = _find(types, type_id)
             changed = change(current)
+            if event.seat_shards > 1 and changed.capacity != current.capacity:
+                raise Conflict(SHARDED)
             if changed.capacity is not None and changed.capacity < current.seats_taken:
                 raise CapacityBelowSold(current.seats_taken)
             if name_taken(types, changed.name, besides=type_id):

@@ -21,6 +21,7 @@ from models.sqlite.promo_codes import SqlitePromoCodes
 from models.sqlite.questions import SqliteQuestions
 from models.sqlite.registrations import SqliteRegistrations
 from models.sqlite.schema import applied_migrations
+from models.sqlite.seat_shards import SqliteSeatShards
 from models.sqlite.sessions import SqliteSessions
 from models.sqlite.tables import TABLES
 from models.sqlite.ticket_types import SqliteTicketTypes
@@ -32,6 +33,7 @@ from models.store import Store
 class SqliteStore(
     SqliteUsers,
     SqliteAttempts,
+    SqliteSeatShards,
     SqliteEvents,
     SqliteTicketTypes,
     SqliteRegistrations,

@@ -45,6 +45,13 @@ async def outbox_status(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+async def shard_event(settings: Settings, event_id: str, shards: int) -> str:
+    """Split an event's seat counter over `shards` items (docs/SCALING.md)."""
+    async with open_services(settings, load_or_create_keys(settings)) as services:
+        await services.store.shard_event(event_id, shards)
+    return f"Event {event_id}: its seats are on {shards} counter item(s)."
+
+
 async def outbox_retry(settings: Settings, job_ids: list[str]) -> str:
     """Put dead delivery jobs back (the named ones, or every dead one), due now."""
     from models.domain import utcnow

@@ -1,0 +1,54 @@
+"""Seat shards answer the same on both stores (docs/SCALING.md): `shard_event` checks its
+input, and an event switched to 4 shards sells exactly its capacity to racing buyers
+(DynamoDB splits the counter; SQLite, one writer, has nothing to split)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from models.domain import utcnow
+from models.errors import NotEnoughSeats, NotFound, SoldOut, ValidationFailed
+from models.store import Store
+from tests.store_contract import make_event, make_registration
+
+
+class SeatShardsContract:
+    async def test_shard_event_checks_the_count_and_the_event(self, store: Store) -> None:
+        """New: 0 and 33 shards are refused naming the field; an unknown event is not found."""
+        event = make_event()
+        await store.create_event(event)
+        for wrong in (0, 33):
+            with pytest.raises(ValidationFailed) as refused:
+                await store.shard_event(event.id, wrong)
+            assert "shards" in refused.value.fields
+        with pytest.raises(NotFound):
+            await store.shard_event("no-such-event", 4)
+
+    async def test_a_switched_event_sells_exactly_its_capacity_to_racing_buyers(
+        self, store: Store
+    ) -> None:
+        """New: after `shard_event(id, 4)`, 30 buyers of 2 race for 25 seats: 12 sell
+        (24 seats), the last seat sells to a buyer of 1, then sold out; switched back,
+        the counters are the same."""
+        event = make_event(capacity=25, price=0)
+        await store.create_event(event)
+        await store.shard_event(event.id, 4)
+
+        async def buy(quantity: int) -> int:
+            try:
+                await store.hold_seats(make_registration(event, quantity), utcnow())
+            except (SoldOut, NotEnoughSeats):
+                return 0
+            return quantity
+
+        sold = await asyncio.gather(*(buy(2) for _ in range(30)))
+        assert sum(sold) == 24
+        assert await buy(1) == 1
+        with pytest.raises(SoldOut):
+            await store.hold_seats(make_registration(event, 1), utcnow())
+        await store.shard_event(event.id, 1)
+        stored = await store.get_event(event.id)
+        assert stored is not None
+        assert (stored.seats_confirmed, stored.seats_left, stored.registrations) == (25, 0, 13)
