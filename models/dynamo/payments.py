@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from models.domain import PaymentOutcome, Registration, RegistrationStatus
 from models.dynamo.base import RETRIES, Refused
 from models.dynamo.codec import event_from_item, iso
-from models.dynamo.registrations import DynamoRegistrations
 from models.dynamo.seat_shards import shard_count
 from models.dynamo.seats import n, s
 from models.dynamo.shard_payments import DynamoShardPayments
