@@ -46,6 +46,9 @@ class SeatShardsContract:
         sold = await asyncio.gather(*(buy(2) for _ in range(30)))
         assert sum(sold) == 24
         assert await buy(1) == 1
+        # Merge of shards and figures: a sharded hold moves the sales counters too.
+        figures = await store.event_figures(event.id)
+        assert sum(day.tickets for day in figures.days) == 25
         with pytest.raises(SoldOut):
             await store.hold_seats(make_registration(event, 1), utcnow())
         await store.shard_event(event.id, 1)
