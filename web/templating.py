@@ -11,6 +11,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.event_rules import editable
 from models.money import money
 from web.auth import current_user
 from web.flash import pop_flashes
@@ -39,6 +40,8 @@ def make_templates() -> Jinja2Blocks:
     templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_base_context])
     templates.env.filters["money"] = money
     templates.env.filters["when"] = when
+    # `{% if event is editable %}`: the pages offer changes by the rule the services apply.
+    templates.env.tests["editable"] = editable
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True
     return templates
