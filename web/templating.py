@@ -81,6 +81,15 @@ def render(
     return response
 
 
+def render_form(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A form page: the whole page when it is asked for (200); an answer with its errors
+    (4xx) is only the page's `form` block when htmx swaps it in."""
+    block = "form" if status_code != 200 else None
+    return render(request, name, context, status_code=status_code, block=block)
+
+
 def redirect(request: Request, url: str) -> Response:
     """After a successful POST: 303 for a plain form, HX-Redirect for an htmx one (a 303
     would be followed by fetch and its page swapped into the form)."""
