@@ -16,6 +16,7 @@ py-spy is a development tool, not a dependency: `.venv/bin/pip install py-spy`.
 
     .venv/bin/python bench/profile_paths.py [--requests 2000] [--concurrency 16] [--top 12]
     .venv/bin/python bench/profile_paths.py --cpu-only   # no py-spy: CPU per request only
+    .venv/bin/python bench/profile_paths.py --holds-only --types 2   # holds naming 1 of 2 types
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
-from flash_sale import Server, create_event, sign_up
+from flash_sale import Server, create_event, sign_up, split_types
 from loadgen import percentile
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -214,13 +215,27 @@ async def run(args: argparse.Namespace) -> int:
                 await sign_up(client, f"buyer{i}@bench.example.com", "attendee") for i in range(20)
             ]
             paid_event = await create_event(client, organizer, n, price=2500)
+            # With --types 2 or more the hold path names a type (`items`), as
+            # flash_sale.py's two-type shape does; with one, a bare quantity.
+            type_ids: list[str | None] = [None]
+            if args.types > 1:
+                # Each type could take every seat: the holds all succeed, as with one type.
+                shares = await split_types(
+                    client, organizer, paid_event, n * args.types, args.types
+                )
+                type_ids = sorted(shares)
             door_event = await create_event(client, organizer, n, price=0, starts_in_hours=1)
             rng = random.Random(5)
-            plan = [rng.choice(buyers) for _ in range(n)]
+            plan = [(rng.choice(buyers), rng.choice(type_ids)) for _ in range(n)]
 
             def holds() -> Iterator[tuple[str, str, Any, dict[str, str]]]:
-                for token in plan:
-                    body = {"event_id": paid_event, "quantity": 1}
+                for token, type_id in plan:
+                    body: dict[str, Any] = {"event_id": paid_event, "quantity": 1}
+                    if type_id is not None:
+                        body = {
+                            "event_id": paid_event,
+                            "items": [{"ticket_type_id": type_id, "quantity": 1}],
+                        }
                     yield (
                         "POST",
                         "/api/v1/registrations",
@@ -230,8 +245,12 @@ async def run(args: argparse.Namespace) -> int:
 
             with Recording(pid, args.rate, spy=not args.cpu_only) as spy:
                 held = await loadgen.fire("127.0.0.1", server.port, holds(), args.concurrency)
-            report("hold (POST /registrations, paid event)", held, spy, args.top)
+            shape = f"{args.types} types, items" if args.types > 1 else "one type, quantity"
+            report(f"hold (POST /registrations, paid event, {shape})", held, spy, args.top)
 
+            if args.holds_only:
+                shutil.rmtree(server.data_dir, ignore_errors=True)
+                return 0
             token_of = {}
             for token in buyers:
                 me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -290,6 +309,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=int, default=500, help="samples per second")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument(
+        "--types", type=int, default=1, help="ticket types of the paid event (holds name one)"
+    )
+    parser.add_argument(
+        "--holds-only", action="store_true", help="only the hold phase (no payments, scans)"
+    )
     parser.add_argument(
         "--cpu-only", action="store_true", help="no py-spy: only the server's CPU per request"
     )

@@ -20,6 +20,7 @@ from models.domain import (
     DEFAULT_MAX_PER_ACCOUNT,
     DEFAULT_MAX_PER_REGISTRATION,
     Event,
+    EventStatus,
     one_line_problem,
 )
 from models.errors import ValidationFailed
@@ -353,3 +354,10 @@ UNKNOWN_FIELD = "Not a field of an event."
 
 def unknown_fields(raw: Mapping[str, Any]) -> dict[str, str]:
     return {name: UNKNOWN_FIELD for name in raw if name not in FIELDS}
+
+
+def editable(event: Event) -> bool:
+    """Whether the organizer may still change the event, its ticket types, questions and
+    promo codes: a cancelled or ended event stays as it was (its tickets, exports and
+    figures refer to it)."""
+    return event.status in (EventStatus.DRAFT, EventStatus.PUBLISHED)

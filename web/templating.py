@@ -11,6 +11,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from models.event_rules import editable
 from models.money import money
 from web.auth import current_user
 from web.flash import pop_flashes
@@ -41,6 +42,8 @@ def make_templates(static_urls: StaticUrls | None = None) -> Jinja2Blocks:
     templates.env.globals["static_url"] = static_urls or StaticUrls(STATIC_DIR, hashed=False)
     templates.env.filters["money"] = money
     templates.env.filters["when"] = when
+    # `{% if event is editable %}`: the pages offer changes by the rule the services apply.
+    templates.env.tests["editable"] = editable
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True
     return templates
@@ -78,6 +81,15 @@ def render(
     )
     response.headers.append("Vary", "HX-Request")
     return response
+
+
+def render_form(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A form page: the whole page when it is asked for (200); an answer with its errors
+    (4xx) is only the page's `form` block when htmx swaps it in."""
+    block = "form" if status_code != 200 else None
+    return render(request, name, context, status_code=status_code, block=block)
 
 
 def redirect(request: Request, url: str) -> Response:

@@ -14,7 +14,7 @@ from models.promo_codes import PromoCode, form_to_raw, form_values_of
 from web.auth import require_user
 from web.flash import flash
 from web.services.container import services_of
-from web.templating import redirect, render
+from web.templating import redirect, render_form
 
 
 def _organizer(request: Request) -> User:
@@ -50,10 +50,7 @@ async def _form(
         "values": values,
         "errors": errors,
     }
-    block = "form" if status != 200 else None
-    return render(
-        request, "organizer/promo_code_form.html", context, status_code=status, block=block
-    )
+    return render_form(request, "organizer/promo_code_form.html", context, status)
 
 
 async def new_code(request: Request) -> Response:

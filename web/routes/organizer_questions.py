@@ -14,7 +14,7 @@ from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
 from web.services.container import services_of
-from web.templating import redirect, render
+from web.templating import redirect, render_form
 
 
 def _organizer(request: Request) -> User:
@@ -41,8 +41,7 @@ def _form(
         "errors": errors,
         "message": message,
     }
-    block = "form" if status != 200 else None
-    return render(request, "organizer/question_form.html", context, status_code=status, block=block)
+    return render_form(request, "organizer/question_form.html", context, status)
 
 
 async def new_question(request: Request) -> Response:

@@ -13,7 +13,7 @@ from web.auth import require_user
 from web.flash import flash
 from web.forms import read_form
 from web.services.container import services_of
-from web.templating import redirect, render
+from web.templating import redirect, render_form
 
 
 def _organizer(request: Request) -> User:
@@ -29,10 +29,7 @@ def _form(
     status: int = 200,
 ) -> Response:
     context = {"event": event, "kind": kind, "values": values, "errors": errors}
-    block = "form" if status != 200 else None
-    return render(
-        request, "organizer/ticket_type_form.html", context, status_code=status, block=block
-    )
+    return render_form(request, "organizer/ticket_type_form.html", context, status)
 
 
 async def new_type(request: Request) -> Response:

@@ -18,6 +18,7 @@ from models.event_rules import (
     YEARS,
     EventFields,
     Source,
+    editable,
     fields_of,
     parse_event_fields,
     unknown_fields,
@@ -109,6 +110,14 @@ class Events:
             raise NotFound("This event does not exist.")
         return await self.fresh(event)
 
+    async def editable(self, organizer: User, event_id: str) -> Event:
+        """The organizer's event, when it may still be changed (`editable`); a cancelled
+        or ended one: InvalidTransition."""
+        event = await self.owned(organizer, event_id)
+        if not editable(event):
+            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
+        return event
+
     async def stats(self, organizer: User, event_id: str) -> EventStats:
         return await self.stats_of(await self.owned(organizer, event_id))
 
@@ -155,9 +164,7 @@ class Events:
         The merge with the current values happens inside the store's transaction, so
         concurrent edits of different fields do not undo each other.
         """
-        event = await self.owned(organizer, event_id)
-        if event.status in (EventStatus.CANCELLED, EventStatus.ENDED):
-            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
+        event = await self.editable(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
         now = utcnow()

@@ -11,14 +11,13 @@ from typing import Any
 
 from models.domain import (
     Event,
-    EventStatus,
     RegistrationItem,
     TicketType,
     User,
     new_id,
     utcnow,
 )
-from models.errors import InvalidTransition, NotFound, ValidationFailed
+from models.errors import NotFound, ValidationFailed
 from models.event_rules import Source
 from models.promo_codes import (
     PromoCode,
@@ -101,17 +100,16 @@ class PromoCodes:
             raise NotFound("This promo code does not exist.")
         return promo
 
-    async def _editable(self, organizer: User, event_id: str) -> tuple[Event, list[str]]:
-        event = await self.events.owned(organizer, event_id)
-        if event.status in (EventStatus.CANCELLED, EventStatus.ENDED):
-            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
+    async def _event_and_types(self, organizer: User, event_id: str) -> tuple[Event, list[str]]:
+        """The event, when it may still be changed, and its ticket types' ids."""
+        event = await self.events.editable(organizer, event_id)
         types = await self.store.list_ticket_types(event.id)
         return event, [kind.id for kind in types]
 
     async def create(
         self, organizer: User, event_id: str, raw: Mapping[str, Any], source: Source
     ) -> PromoCode:
-        event, type_ids = await self._editable(organizer, event_id)
+        event, type_ids = await self._event_and_types(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
         fields = parse_promo_fields(raw, source, event, type_ids)
@@ -128,7 +126,7 @@ class PromoCodes:
     ) -> PromoCode:
         """JSON may send only what changes; a form sends every field. The merge with the
         current values happens inside the store's atomic step."""
-        event, type_ids = await self._editable(organizer, event_id)
+        event, type_ids = await self._event_and_types(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
 

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from models.domain import Event, EventStatus, User, new_id, utcnow
-from models.errors import InvalidTransition, ValidationFailed
+from models.domain import Event, User, new_id, utcnow
+from models.errors import ValidationFailed
 from models.event_rules import Source
 from models.questions import (
     AnswersGiven,
@@ -70,16 +70,10 @@ class Questions:
         """Every question the event ever asked: asked ones in order, then deleted ones."""
         return await self.store.list_questions(event.id)
 
-    async def _editable(self, organizer: User, event_id: str) -> Event:
-        event = await self.events.owned(organizer, event_id)
-        if event.status in (EventStatus.CANCELLED, EventStatus.ENDED):
-            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
-        return event
-
     async def create(
         self, organizer: User, event_id: str, raw: Mapping[str, Any], source: Source
     ) -> Question:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
         position = parse_position(raw.get("position")) if source == "json" else None
@@ -98,7 +92,7 @@ class Questions:
     ) -> Question:
         """JSON may send only what changes (and `position`, to move it); a form sends
         every field. The merge with the current values happens inside the store's step."""
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
         position = parse_position(raw.get("position")) if source == "json" else None
@@ -112,9 +106,9 @@ class Questions:
         return next(q for q in stored if q.id == question_id)
 
     async def delete(self, organizer: User, event_id: str, question_id: str) -> None:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         await self.store.change_questions(event.id, deleting(question_id, utcnow()))
 
     async def move(self, organizer: User, event_id: str, question_id: str, by: int) -> None:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         await self.store.change_questions(event.id, moving(question_id, by))

@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from models.domain import Event, EventStatus, TicketType, User, new_id, utcnow
-from models.errors import InvalidTransition, ValidationFailed
+from models.domain import Event, TicketType, User, new_id, utcnow
+from models.errors import ValidationFailed
 from models.event_rules import Source
 from models.promo_codes import PromoCodeUsedUp, unlocked_types
 from models.store import Store
@@ -54,16 +54,10 @@ class TicketTypes:
         unlocked = unlocked_types(promo, types)
         return [kind for kind in types if not kind.hidden or kind.id in unlocked]
 
-    async def _editable(self, organizer: User, event_id: str) -> Event:
-        event = await self.events.owned(organizer, event_id)
-        if event.status in (EventStatus.CANCELLED, EventStatus.ENDED):
-            raise InvalidTransition(f"A {event.status.value} event cannot be changed.")
-        return event
-
     async def create(
         self, organizer: User, event_id: str, raw: Mapping[str, Any], source: Source
     ) -> TicketType:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
         fields = parse_ticket_type_fields(raw, source, event)
@@ -82,7 +76,7 @@ class TicketTypes:
     ) -> TicketType:
         """JSON may send only what changes; a form sends every field. The merge with the
         current values happens inside the store's atomic step."""
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         if source == "json" and (unknown := unknown_fields(raw)):
             raise ValidationFailed(unknown)
 
@@ -93,9 +87,9 @@ class TicketTypes:
         return await self.store.update_ticket_type(event.id, type_id, change, utcnow())
 
     async def delete(self, organizer: User, event_id: str, type_id: str) -> None:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         await self.store.delete_ticket_type(event.id, type_id)
 
     async def move(self, organizer: User, event_id: str, type_id: str, by: int) -> None:
-        event = await self._editable(organizer, event_id)
+        event = await self.events.editable(organizer, event_id)
         await self.store.move_ticket_type(event.id, type_id, by)

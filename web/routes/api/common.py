@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from models.domain import Event, Registration, RegistrationStatus, TicketType, User, utcnow
 from models.errors import AdmitError, ValidationFailed
+from web.services.container import services_of
+
+Part = TypeVar("Part")
 
 
 class InvalidJSON(AdmitError):
@@ -95,6 +100,20 @@ def rfc3339(moment: datetime | None, zone: str | None = None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(ZoneInfo(zone)).isoformat() if zone else moment.isoformat()
+
+
+async def event_part_json(
+    request: Request,
+    organizer: User,
+    part: Part,
+    to_json: Callable[[Part, Event], dict[str, Any]],
+    status_code: int = 200,
+) -> JSONResponse:
+    """A part of the event in the path (a ticket type, a promo code) just changed, as
+    JSON: its times and amounts are shown in the event's zone and currency, so the event
+    is read after the change."""
+    event = await services_of(request).events.owned(organizer, request.path_params["event_id"])
+    return JSONResponse(to_json(part, event), status_code=status_code)
 
 
 def ticket_type_json(kind: TicketType, event: Event) -> dict[str, Any]:

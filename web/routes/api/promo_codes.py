@@ -11,7 +11,7 @@ from starlette.routing import Route
 from models.domain import Event, Role
 from models.promo_codes import PromoCode
 from web.auth import require_user
-from web.routes.api.common import json_object, rfc3339
+from web.routes.api.common import event_part_json, json_object, rfc3339
 from web.services.container import services_of
 
 
@@ -41,13 +41,10 @@ async def list_promo_codes(request: Request) -> Response:
 
 async def create_promo_code(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    services = services_of(request)
-    event_id = request.path_params["event_id"]
-    promo = await services.promo_codes.create(
-        organizer, event_id, await json_object(request), "json"
+    promo = await services_of(request).promo_codes.create(
+        organizer, request.path_params["event_id"], await json_object(request), "json"
     )
-    event = await services.events.owned(organizer, event_id)
-    return JSONResponse(promo_code_json(promo, event), status_code=201)
+    return await event_part_json(request, organizer, promo, promo_code_json, 201)
 
 
 async def get_promo_code(request: Request) -> Response:
@@ -60,13 +57,14 @@ async def get_promo_code(request: Request) -> Response:
 
 async def update_promo_code(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    services = services_of(request)
-    event_id = request.path_params["event_id"]
-    promo = await services.promo_codes.edit(
-        organizer, event_id, request.path_params["promo_id"], await json_object(request), "json"
+    promo = await services_of(request).promo_codes.edit(
+        organizer,
+        request.path_params["event_id"],
+        request.path_params["promo_id"],
+        await json_object(request),
+        "json",
     )
-    event = await services.events.owned(organizer, event_id)
-    return JSONResponse(promo_code_json(promo, event))
+    return await event_part_json(request, organizer, promo, promo_code_json)
 
 
 async def delete_promo_code(request: Request) -> Response:

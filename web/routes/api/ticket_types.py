@@ -3,35 +3,33 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from models.domain import Role
 from web.auth import require_user
-from web.routes.api.common import json_object, ticket_type_json
+from web.routes.api.common import event_part_json, json_object, ticket_type_json
 from web.services.container import services_of
 
 
 async def create_ticket_type(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    services = services_of(request)
-    event_id = request.path_params["event_id"]
-    kind = await services.ticket_types.create(
-        organizer, event_id, await json_object(request), "json"
+    kind = await services_of(request).ticket_types.create(
+        organizer, request.path_params["event_id"], await json_object(request), "json"
     )
-    event = await services.events.owned(organizer, event_id)
-    return JSONResponse(ticket_type_json(kind, event), status_code=201)
+    return await event_part_json(request, organizer, kind, ticket_type_json, 201)
 
 
 async def update_ticket_type(request: Request) -> Response:
     organizer = require_user(request, Role.ORGANIZER)
-    services = services_of(request)
-    event_id = request.path_params["event_id"]
-    kind = await services.ticket_types.edit(
-        organizer, event_id, request.path_params["type_id"], await json_object(request), "json"
+    kind = await services_of(request).ticket_types.edit(
+        organizer,
+        request.path_params["event_id"],
+        request.path_params["type_id"],
+        await json_object(request),
+        "json",
     )
-    event = await services.events.owned(organizer, event_id)
-    return JSONResponse(ticket_type_json(kind, event))
+    return await event_part_json(request, organizer, kind, ticket_type_json)
 
 
 async def delete_ticket_type(request: Request) -> Response:
