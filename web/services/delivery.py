@@ -107,6 +107,18 @@ class Delivery:
             return None
         return BackgroundTask(self.worker.run, job_id(JobKind.TICKETS, registration_id))
 
+    def after_queueing(self) -> BackgroundTask | None:
+        """In-app: the task that runs every job due once the answer has gone (a message's
+        fan-out makes more jobs as it runs, so it drains until none is left). None when a
+        worker elsewhere drains the outbox."""
+        if not self.after_answers:
+            return None
+        return BackgroundTask(self._drain_all)
+
+    async def _drain_all(self) -> None:
+        while await self.worker.drain():
+            pass
+
     def after_registering(self, registration: Registration) -> BackgroundTask | None:
         """A registration just made is due when it is confirmed already (free); a held
         one waits for its payment, whose confirmation says so (`Applied.to_deliver`)."""

@@ -198,13 +198,7 @@ class Messages:
     def after_sending(self) -> BackgroundTask | None:
         """In-app delivery (tests, one process): run the fan-out and every mail it makes
         once the answer has gone. Elsewhere a worker or the stream-fed function does."""
-        if not self.delivery.after_answers:
-            return None
-        return BackgroundTask(self._drain)
-
-    async def _drain(self) -> None:
-        while await self.delivery.worker.drain():
-            pass
+        return self.delivery.after_queueing()
 
     # -- the outbox's handlers ----------------------------------------------------------
 
