@@ -223,6 +223,8 @@ def test_serve_defaults_to_a_worker_per_core_without_access_log(tmp_path: Path) 
     assert options["access_log"] is False
     assert options["factory"] is True
     assert (options["host"], options["port"]) == ("127.0.0.1", 8000)
+    # Issue 15: an open dashboard's figures stream would otherwise hold a stop for a minute.
+    assert options["timeout_graceful_shutdown"] == 10
 
 
 def test_serve_flags_win_over_the_defaults(tmp_path: Path) -> None:

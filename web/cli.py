@@ -42,6 +42,9 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
+GRACEFUL_STOP = 10  # seconds
+
+
 class ServeRefused(Exception):
     """`admit serve`'s options cannot run together; the message says why."""
 
@@ -76,6 +79,10 @@ def uvicorn_options(
         # uvicorn's access log formats and writes a line per request in the worker that
         # answers it, on the buyers' CPU during a rush. Off unless asked for.
         "access_log": access_log,
+        # An open dashboard holds a figures stream (ADMIT_LIVE_FIGURES=sse) for up to
+        # ADMIT_LIVE_FIGURES_STREAM_FOR; a stop waits this long, then ends such streams
+        # (the browser reconnects to the next server). Plain requests finish well within.
+        "timeout_graceful_shutdown": GRACEFUL_STOP,
     }
 
 

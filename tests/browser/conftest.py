@@ -144,6 +144,8 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
             log_level="warning",
             lifespan="on",
             ws="none",
+            # An open dashboard's figures stream would hold the stop for its whole length.
+            timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
