@@ -7,6 +7,7 @@ reads, never a scan of the registrations:
 - `day#2026-12-04`: tickets sold and revenue on that day, in the event's time zone;
   net of what was given back that day, so the days add up to the event's totals;
 - `q#2026-12-04T19:45Z`: admissions in the quarter hour starting then (UTC);
+- `gate#Side gate`: admissions through that gate (as the door named it);
 - `refunds`: refunds made (whole and partial) and the amount given back;
 - `version`: moved by every change, so a poll can tell "nothing new" from one read.
 
@@ -27,6 +28,7 @@ VERSION = "version"
 REFUNDS = "refunds"
 DAY = "day#"
 QUARTER = "q#"
+GATE = "gate#"
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,8 @@ def partial_refund_bumps(amount: int, now: datetime, zone: ZoneInfo) -> list[Bum
     return [*refund_bumps(amount), Bump(day_key(now, zone), revenue=-amount)]
 
 
-def checkin_bumps(at: datetime) -> list[Bump]:
-    return [Bump(VERSION, count=1), Bump(quarter_key(at), count=1)]
+def checkin_bumps(at: datetime, gate: str) -> list[Bump]:
+    return [Bump(VERSION, count=1), Bump(quarter_key(at), count=1), Bump(GATE + gate, count=1)]
 
 
 def merged(bumps: Iterable[Bump]) -> list[Bump]:
@@ -104,6 +106,12 @@ class DaySales:
 
 
 @dataclass(frozen=True)
+class GateArrivals:
+    gate: str
+    count: int
+
+
+@dataclass(frozen=True)
 class QuarterArrivals:
     at: datetime
     count: int
@@ -115,6 +123,7 @@ class EventFigures:
 
     days: list[DaySales] = field(default_factory=list)
     quarters: list[QuarterArrivals] = field(default_factory=list)
+    gates: list[GateArrivals] = field(default_factory=list)
     refunds: int = 0
     refunded: int = 0
     version: int = 0
@@ -125,6 +134,7 @@ def figures_from(records: Iterable[Bump]) -> EventFigures:
     over several records: they add up)."""
     days: dict[str, list[int]] = {}
     quarters: dict[str, int] = {}
+    gates: dict[str, int] = {}
     refunds = refunded = version = 0
     for r in records:
         if r.key.startswith(DAY):
@@ -133,6 +143,8 @@ def figures_from(records: Iterable[Bump]) -> EventFigures:
             got[1] += r.revenue
         elif r.key.startswith(QUARTER):
             quarters[r.key[len(QUARTER) :]] = quarters.get(r.key[len(QUARTER) :], 0) + r.count
+        elif r.key.startswith(GATE):
+            gates[r.key[len(GATE) :]] = gates.get(r.key[len(GATE) :], 0) + r.count
         elif r.key == REFUNDS:
             refunds += r.count
             refunded += r.revenue
@@ -144,6 +156,8 @@ def figures_from(records: Iterable[Bump]) -> EventFigures:
             QuarterArrivals(datetime.strptime(q, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC), c)
             for q, c in sorted(quarters.items())
         ],
+        # The busiest gate first: that is where the door needs people.
+        gates=[GateArrivals(g, c) for g, c in sorted(gates.items(), key=lambda i: (-i[1], i[0]))],
         refunds=refunds,
         refunded=refunded,
         version=version,

@@ -216,8 +216,9 @@ async def stats(client: httpx.AsyncClient, organizer: Person, event_id: str) -> 
     """The event-wide counts (`by_ticket_type`: `stats_by_type`; the series and the
     waiting list: tests/test_figures_http.py)."""
     body = await stats_by_type(client, organizer, event_id)
-    for series in ("by_ticket_type", "sales_by_day", "checkins_by_quarter_hour", "waitlist"):
-        body.pop(series)
+    series = ("by_ticket_type", "sales_by_day", "checkins_by_quarter_hour", "checkins_by_gate")
+    for name in (*series, "waitlist"):
+        body.pop(name)
     return body
 
 

@@ -48,19 +48,20 @@ class FiguresContract:
 
         r1_tickets = await store.list_registration_tickets(r1.id)
         later = now + timedelta(minutes=20)
-        scans = [(r1_tickets[0], now), (r3_tickets[0], later), (r3_tickets[1], later)]
-        scans.append((r3_tickets[1], later))  # a second scan admits nobody: not counted
+        scans = [(r1_tickets[0], now, "A"), (r3_tickets[0], later, "Side #2")]
+        scans.append((r3_tickets[1], later, "A"))
+        scans.append((r3_tickets[1], later, "Side #2"))  # a second scan admits nobody
         results = [
             (
                 await store.check_in(
                     CheckinAttempt(
-                        utcnow().isoformat() + t.id, event.id, t.id, "org", "A", "p", at
+                        utcnow().isoformat() + t.id, event.id, t.id, "org", gate, "p", at
                     ),
                     event.id,
                     DEFAULT_GRACE,
                 )
             ).result
-            for t, at in scans
+            for t, at, gate in scans
         ]
         assert results.count(CheckinResult.ADMITTED) == 3
 
@@ -76,6 +77,8 @@ class FiguresContract:
             (quarter_of(now), 1),
             (quarter_of(later), 2),
         ]
+        # Per gate, busiest first; a gate's own "#" survives the stores' keys.
+        assert [(g.gate, g.count) for g in figures.gates] == [("A", 2), ("Side #2", 1)]
         assert (figures.refunds, figures.refunded) == (2, 3500)
         stored = await store.get_event(event.id)
         assert stored is not None

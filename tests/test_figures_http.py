@@ -33,7 +33,7 @@ async def _scan(
     client: httpx.AsyncClient, organizer: Person, attendee: Person, event_id: str, ticket: str
 ) -> None:
     code = (await client.get(f"{API}/tickets/{ticket}", headers=attendee.headers)).json()["code"]
-    body = {"code": code, "event_id": event_id}
+    body = {"code": code, "event_id": event_id, "gate": "North door"}
     response = await client.post(f"{API}/tickets/validate", json=body, headers=organizer.headers)
     assert response.status_code == 200, response.text
     assert response.json()["result"] == "admitted", response.text
@@ -60,6 +60,7 @@ async def test_stats_answer_sales_per_day_arrivals_per_quarter_hour_and_totals(
     [quarter] = stats["checkins_by_quarter_hour"]
     assert quarter["count"] == 1
     assert quarter["at"].endswith("Z")
+    assert stats["checkins_by_gate"] == [{"gate": "North door", "count": 1}]
     assert stats["waitlist"] == 0
     assert [t["sold"] for t in stats["by_ticket_type"]] == [2]
 

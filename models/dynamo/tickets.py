@@ -99,7 +99,9 @@ class DynamoTickets(DynamoFigures):
             try:
                 await self.transact(
                     self._admission(attempt, decision)
-                    + self.figure_writes(event.id, checkin_bumps(attempt.at), decision.ticket.id)
+                    + self.figure_writes(
+                        event.id, checkin_bumps(attempt.at, attempt.gate), decision.ticket.id
+                    )
                 )
             except Refused as refused:
                 if not refused.failed(0):

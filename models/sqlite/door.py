@@ -49,7 +49,7 @@ def check_in(
     if decision.result is CheckinResult.ADMITTED:
         assert decision.ticket is not None
         if _admit(connection, decision.ticket, attempt):
-            figures.admitted(connection, event.id, attempt.at)
+            figures.admitted(connection, event.id, attempt.at, attempt.gate)
             event = replace(event, checked_in=event.checked_in + 1)
             used = replace(
                 decision.ticket,

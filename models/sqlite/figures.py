@@ -61,8 +61,8 @@ def partial_refund(
     write(connection, event_id, partial_refund_bumps(amount, now, _zone(connection, event_id)))
 
 
-def admitted(connection: sqlite3.Connection, event_id: str, at: datetime) -> None:
-    write(connection, event_id, checkin_bumps(at))
+def admitted(connection: sqlite3.Connection, event_id: str, at: datetime, gate: str) -> None:
+    write(connection, event_id, checkin_bumps(at, gate))
 
 
 class SqliteFigures(SqliteBase):

@@ -280,7 +280,7 @@ SCHEMAS["Validation"] = obj(
 SCHEMAS["Stats"] = obj(
     ["capacity", "seats_taken", "seats_held", "seats_left", "registrations", "revenue",
      "currency", "checked_in", "by_ticket_type", "sales_by_day", "checkins_by_quarter_hour",
-     "waitlist"],
+     "checkins_by_gate", "waitlist"],
     capacity={"type": "integer"},
     seats_taken={"type": "integer", "description": "confirmed + held"},
     seats_held={"type": "integer"},
@@ -317,6 +317,11 @@ SCHEMAS["Stats"] = obj(
         "items": obj(
             ["at", "count"], at={"type": "string", "format": "date-time"}, count={"type": "integer"}
         ),
+    },
+    checkins_by_gate={
+        "type": "array",
+        "description": "admissions per gate as the door named it, busiest first",
+        "items": obj(["gate", "count"], gate=STRING, count={"type": "integer"}),
     },
     waitlist={"type": "integer", "description": "people waiting"},
 )  # fmt: skip

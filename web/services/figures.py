@@ -78,6 +78,7 @@ def stats_json(dashboard: Dashboard) -> dict[str, Any]:
         {"at": q.at.isoformat().replace("+00:00", "Z"), "count": q.count}
         for q in dashboard.figures.quarters
     ]
+    body["checkins_by_gate"] = [{"gate": g.gate, "count": g.count} for g in dashboard.figures.gates]
     body["waitlist"] = dashboard.waitlist
     return body
 
