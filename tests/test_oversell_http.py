@@ -61,7 +61,9 @@ async def test_concurrent_buyers_never_oversell_a_free_event(
 ) -> None:
     organizer = await sign_up(client, "org@example.com", "organizer")
     buyers = await arrange_people(services, 40)
-    event = await create_event(client, organizer, capacity=100, price=0)
+    # 40 accounts share 100 seats: one lucky account may pass the default limit of 10
+    # (account_limit, tested in test_account_limits.py); here only seats count.
+    event = await create_event(client, organizer, capacity=100, price=0, max_per_account=100)
 
     requests = [
         register(client, buyers[n % len(buyers)], event["id"], n % 3 + 1) for n in range(300)
@@ -201,7 +203,9 @@ async def test_capacity_cuts_during_a_rush_never_oversell(
 ) -> None:
     organizer = await sign_up(client, "org@example.com", "organizer")
     buyers = await arrange_people(services, 40)
-    event = await create_event(client, organizer, capacity=100, price=0)
+    # 40 accounts share 100 seats: one lucky account may pass the default limit of 10
+    # (account_limit, tested in test_account_limits.py); here only seats count.
+    event = await create_event(client, organizer, capacity=100, price=0, max_per_account=100)
     path = f"{API}/events/{event['id']}"
 
     async def cut(capacity: int, delay: float) -> httpx.Response:
