@@ -39,9 +39,8 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,18 +234,6 @@ def rehearsal_template(template: dict[str, Any]) -> RehearsalTemplate:
 # -- moto ---------------------------------------------------------------------------------
 
 
-class _OneRequestAtATime:
-    """moto is not safe under concurrent requests (tests/moto_server.py says why)."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self.lock:
-            return list(self.app(environ, start_response))
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
     """moto on 127.0.0.1 and a port the kernel picks; its Cognito checks codes as the real
@@ -257,6 +244,7 @@ def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     from tests import faithful_cognito
+    from tests.moto_server import OneRequestAtATime
 
     # Its request log and its notes on the resources left out (listed by the rehearsal).
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -270,7 +258,7 @@ def moto_server() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     assert server._server is not None
-    server._server.app = _OneRequestAtATime(server._server.app)
+    server._server.app = OneRequestAtATime(server._server.app)
     try:
         yield f"http://{host}:{port}"
     finally:
