@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 
 from models.sqlite.migrate import migrate
 from models.sqlite.store import SqliteStore
+from tests.api_helpers import Person, sign_up
 from web.app import create_app
 from web.services.container import Services
 from web.settings import Settings
@@ -113,6 +114,18 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app.state.asgi, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
         yield client
+
+
+@pytest.fixture
+async def organizer(client: httpx.AsyncClient) -> Person:
+    """The organizer most HTTP tests act as (a module may define its own)."""
+    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
+
+
+@pytest.fixture
+async def attendee(client: httpx.AsyncClient) -> Person:
+    """The attendee most HTTP tests buy as (a module may define its own)."""
+    return await sign_up(client, "ana@example.com", "attendee", "Ana")
 
 
 @pytest.fixture

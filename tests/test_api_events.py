@@ -41,11 +41,6 @@ pytestmark = pytest.mark.settings(require_email_verification=False)
 
 
 @pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
 async def rival(client: httpx.AsyncClient) -> Person:
     return await sign_up(client, "rival@example.com", "organizer", "Rita Rival")
 

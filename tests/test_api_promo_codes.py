@@ -26,16 +26,6 @@ from tests.api_helpers import (
 pytestmark = pytest.mark.settings(require_email_verification=False)
 
 
-@pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
-async def attendee(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "ana@example.com", "attendee", "Ana")
-
-
 def _path(event_id: str, promo_id: str = "") -> str:
     return f"{API}/events/{event_id}/promo-codes" + (f"/{promo_id}" if promo_id else "")
 

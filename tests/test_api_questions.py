@@ -28,16 +28,6 @@ from tests.api_helpers import (
 pytestmark = pytest.mark.settings(require_email_verification=False)
 
 
-@pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
-async def attendee(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "ana@example.com", "attendee", "Ana")
-
-
 def _path(event_id: str, question_id: str = "") -> str:
     return f"{API}/events/{event_id}/questions" + (f"/{question_id}" if question_id else "")
 

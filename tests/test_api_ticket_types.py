@@ -27,18 +27,8 @@ pytestmark = pytest.mark.settings(require_email_verification=False)
 
 
 @pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
 async def rival(client: httpx.AsyncClient) -> Person:
     return await sign_up(client, "rival@example.com", "organizer")
-
-
-@pytest.fixture
-async def attendee(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "ana@example.com", "attendee", "Ana")
 
 
 def _types_path(event_id: str, type_id: str = "") -> str:

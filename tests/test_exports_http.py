@@ -20,16 +20,6 @@ pytestmark = pytest.mark.settings(require_email_verification=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
-async def attendee(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "ana@example.com", "attendee", "Ana")
-
-
 async def test_the_xlsx_has_the_csvs_rows_with_answers_and_no_formulas(
     client: httpx.AsyncClient, organizer: Person, attendee: Person
 ) -> None:

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.settings(
 
 
 @pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
-
-
-@pytest.fixture
 async def attendee(client: httpx.AsyncClient) -> Person:
     return await sign_up(client, "alice@example.com", "attendee", "Alice Smith")
 

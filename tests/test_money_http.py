@@ -24,7 +24,6 @@ from tests.api_helpers import (
     get_event,
     register,
     registered,
-    sign_up,
     stats,
 )
 from tests.helpers import post_form, sign_up_verified
@@ -34,11 +33,6 @@ from web.services.container import Services
 from web.settings import Settings
 
 pytestmark = pytest.mark.settings(require_email_verification=False)
-
-
-@pytest.fixture
-async def organizer(client: httpx.AsyncClient) -> Person:
-    return await sign_up(client, "org@example.com", "organizer", "Olga Organizer")
 
 
 async def _cancel(
