@@ -14,6 +14,7 @@ from models.dynamo.sessions import DynamoSessions
 from models.dynamo.ticket_types import DynamoTicketTypes
 from models.dynamo.tickets import DynamoTickets
 from models.dynamo.users import DynamoUsers
+from models.dynamo.waitlist import DynamoWaitlist
 from models.store import Store
 
 
@@ -30,6 +31,7 @@ class DynamoStore(
     DynamoQuestions,
     DynamoPromoCodes,
     DynamoMessages,
+    DynamoWaitlist,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:
