@@ -191,8 +191,10 @@ def choose_offers(
     now: datetime,
 ) -> list[Offer]:
     """The seats free now go to the waiting entries, oldest first among those that fit
-    (an older one that does not fit keeps its place). Counters read in the step."""
-    if not can_offer(event, now):
+    (an older one that does not fit keeps its place). Counters read in the step. A list
+    the organizer turned off makes no offers by itself: those still waiting keep their
+    claim until the organizer offers them seats by hand (`chosen_offer`) or they leave."""
+    if not can_offer(event, now) or not event.waitlist_enabled:
         return []
     free = event.seats_free
     type_free = {k.id: k.own_seats_free for k in types.values()}
@@ -235,7 +237,7 @@ def chosen_offer(
 def offer_due(event: Event) -> bool:
     """Whether seats may be waiting for an offer (cheap, on the event as read): someone
     waits and some seats are free."""
-    return event.waitlist_entries > 0 and event.seats_free > 0
+    return event.waitlist_enabled and event.waitlist_entries > 0 and event.seats_free > 0
 
 
 def offer_job(entry_id: str, now: datetime) -> DeliveryJob:

@@ -231,14 +231,25 @@ class WaitlistContract:
             await store.hold_seats(public(event), utcnow())
 
     async def test_the_organizer_offers_by_hand(self, store: Store) -> None:
-        """Any waiting entry, whatever its place, when its seats are free; else refused."""
-        event, _ = await sold_out(store, 1)
+        """A list turned off makes no offers by itself; the organizer offers any waiting
+        entry, whatever its place, when its seats are free; else refused."""
+        event, sold = await sold_out(store, 1)
         older, younger = await join_in_order(store, event, [1, 1])
         with pytest.raises(NotEnoughSeats):
             await store.offer_waitlist(event.id, utcnow(), younger.id)
-        await store.update_event(event.id, lambda e: fields_from(e, capacity=2), utcnow())
-        assert (await entry(store, older.id)).status is EntryStatus.OFFERED
-        await store.update_event(event.id, lambda e: fields_from(e, capacity=3), utcnow())
+        await store.update_event(
+            event.id, lambda e: fields_from(e, waitlist_enabled=False), utcnow()
+        )
+        with pytest.raises(WaitlistClosed):
+            await store.join_waitlist(make_entry(event), utcnow())
+        await store.cancel_registration(sold[0], RegistrationStatus.CANCELLED, utcnow())
+        assert (await entry(store, older.id)).status is EntryStatus.WAITING
+        with pytest.raises(SoldOut):  # still theirs
+            await store.hold_seats(public(event), utcnow())
+        (made,) = await store.offer_waitlist(event.id, utcnow(), younger.id)
+        assert made.user_id == younger.user_id
+        assert (await entry(store, younger.id)).status is EntryStatus.OFFERED
+        assert (await entry(store, older.id)).status is EntryStatus.WAITING
         with pytest.raises(InvalidTransition):
             await store.offer_waitlist(event.id, utcnow(), younger.id)  # offered already
 

@@ -30,8 +30,8 @@ class DynamoStore(
     DynamoSessions,
     DynamoQuestions,
     DynamoPromoCodes,
+    DynamoWaitlist,  # before DynamoMessages: its waiting accounts are real
     DynamoMessages,
-    DynamoWaitlist,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:

@@ -140,6 +140,17 @@ class DynamoWaitlist(DynamoSeatShards):
         types = {kind.id: kind for kind in await self.types_of(item)}
         return event_from_item(item), version, types
 
+    # -- what the figures and the organizer's messages read ---------------------------
+
+    async def waitlist_size(self, event_id: str) -> int:
+        """People waiting: the entries waiting, as counted with each step."""
+        item = await self.get("events", {"id": event_id})
+        return int(item.get("waitlist_entries", {"N": "0"})["N"]) if item else 0
+
+    async def list_waitlist_user_ids(self, event_id: str) -> list[str]:
+        waiting = [e.user_id for e in await self.list_event_waitlist(event_id) if e.waiting]
+        return list(dict.fromkeys(waiting))
+
     # -- joining and leaving -------------------------------------------------------------
 
     async def join_waitlist(self, entry: WaitlistEntry, now: datetime) -> WaitlistEntry:

@@ -47,8 +47,8 @@ class SqliteStore(
     SqliteQuestions,
     SqlitePromoCodes,
     SqliteFigures,
+    SqliteWaitlist,  # before SqliteMessages: its waiting accounts are real
     SqliteMessages,
-    SqliteWaitlist,
     Store,
 ):
     async def open(self) -> None:

@@ -20,7 +20,7 @@ from models.sqlite.base import SqliteBase
 from models.sqlite.outbox import write_job
 from models.sqlite.point_reads import row_where
 from models.sqlite.rows import insert_sql, registration_columns, utc, utc_or_none
-from models.sqlite.tables import WaitlistEntryRow
+from models.sqlite.tables import EventRow, WaitlistEntryRow
 from models.waitlist import EntryStatus, WaitlistEntry
 from models.waitlist_rules import (
     Offer,
@@ -63,7 +63,9 @@ def entry_from_row(row: dict[str, Any]) -> WaitlistEntry:
         user_email=row["user_email"],
         quantity=row["quantity"],
         status=EntryStatus(row["status"]),
-        created_at=utc(_moment(row["created_at"])),
+        created_at=utc(row["created_at"])
+        if not isinstance(row["created_at"], str)
+        else utc(datetime.fromisoformat(row["created_at"])),
         updated_at=utc_or_none(_moment(row["updated_at"])),
         registration_id=row["registration_id"],
         offer_expires_at=utc_or_none(_moment(row["offer_expires_at"])),
@@ -230,3 +232,14 @@ class SqliteWaitlist(SqliteBase):
         self, event_id: str, now: datetime, entry_id: str | None = None
     ) -> list[Registration]:
         return await self._hot(lambda connection: offer_sync(connection, event_id, now, entry_id))
+
+    # -- what the figures and the organizer's messages read ---------------------------
+
+    async def waitlist_size(self, event_id: str) -> int:
+        """People waiting: the entries waiting, as counted with each step."""
+        row = await row_where(EventRow, EventRow.id, event_id)
+        return int(row["waitlist_entries"]) if row else 0
+
+    async def list_waitlist_user_ids(self, event_id: str) -> list[str]:
+        waiting = [e.user_id for e in await self.list_event_waitlist(event_id) if e.waiting]
+        return list(dict.fromkeys(waiting))
