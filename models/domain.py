@@ -207,6 +207,7 @@ class EventStatus(StrEnum):
 DEFAULT_MAX_PER_REGISTRATION = 10
 DEFAULT_CANCELLATION_HOURS = 24
 DEFAULT_MAX_PER_ACCOUNT = 10
+DEFAULT_WAITLIST_OFFER_HOURS = 24
 DOORS_OPEN_BEFORE = timedelta(hours=2)
 
 
@@ -242,6 +243,13 @@ class Event:
     created_at: datetime = field(default_factory=utcnow)
     # The counter items its seats are split over (docs/SCALING.md; DynamoDB only).
     seat_shards: int = 1
+    # The waiting list (models/waitlist_rules.py): on or off, how long an offer lasts,
+    # and, kept by the store with every entry that joins, is offered or leaves, the
+    # seats and entries waiting. Seats waited for are not the public's (invariant 7).
+    waitlist_enabled: bool = True
+    waitlist_offer_hours: int = DEFAULT_WAITLIST_OFFER_HOURS
+    waitlist_seats: int = 0
+    waitlist_entries: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -273,6 +281,12 @@ class Event:
 
     @property
     def seats_left(self) -> int:
+        """Seats the public can buy: seats waited for on the waiting list are not theirs."""
+        return max(0, self.capacity - self.seats_taken - self.waitlist_seats)
+
+    @property
+    def seats_free(self) -> int:
+        """Seats no registration takes (the waiting list's offers draw on these)."""
         return max(0, self.capacity - self.seats_taken)
 
     def is_on_sale(self, now: datetime) -> bool:
@@ -318,6 +332,8 @@ class TicketType:
     seats_held: int = 0
     revenue: int = 0  # sales of this type, before partial refunds
     in_use: bool = False  # a seat of it was ever taken: it can be hidden, not deleted
+    # Seats waited for by waiting-list entries of this type (invariant 7).
+    waitlist_seats: int = 0
 
     @property
     def seats_taken(self) -> int:
@@ -325,7 +341,14 @@ class TicketType:
 
     @property
     def own_seats_left(self) -> int | None:
-        """Seats left under the type's own capacity (None: it has none)."""
+        """Seats the public can buy under the type's own capacity (None: it has none)."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.seats_taken - self.waitlist_seats)
+
+    @property
+    def own_seats_free(self) -> int | None:
+        """Seats of its own capacity no registration takes (None: it has none)."""
         return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
 
     def seats_left(self, event: Event) -> int:

@@ -194,3 +194,18 @@ class AccountLimit(Conflict):
         else:
             message = f"One account may hold {limit} seats of this event, and yours has them all."
         super().__init__(message, seats_allowed=seats_allowed)
+
+
+class SeatsAvailable(Conflict):
+    """Joining a waiting list while the public can still buy seats (API.md)."""
+
+    code = "seats_available"
+    message = "There are seats left: book them instead of joining the waiting list."
+
+    def __init__(self, seats_left: int, ticket_type_id: str | None = None) -> None:
+        super().__init__(None, seats_left=seats_left, **_type_detail(ticket_type_id))
+
+
+class WaitlistClosed(Conflict):
+    code = "waitlist_closed"
+    message = "This event has no waiting list."

@@ -19,6 +19,7 @@ from models.domain import (
     DEFAULT_CANCELLATION_HOURS,
     DEFAULT_MAX_PER_ACCOUNT,
     DEFAULT_MAX_PER_REGISTRATION,
+    DEFAULT_WAITLIST_OFFER_HOURS,
     Event,
     EventStatus,
     one_line_problem,
@@ -35,6 +36,7 @@ PRICE_MAX = 100_000_000
 PER_REGISTRATION_MAX = 100
 PER_ACCOUNT_MAX = 1_000
 CANCELLATION_HOURS_MAX = 720
+WAITLIST_OFFER_HOURS_MAX = 336  # two weeks
 # Far enough for any real event, and far from datetime's limits (doors open two hours
 # before the start: year 1 would overflow).
 YEARS = (2000, 2999)
@@ -89,7 +91,7 @@ THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
-    "cancellation_hours", "max_per_account",
+    "cancellation_hours", "max_per_account", "waitlist_enabled", "waitlist_offer_hours",
 )  # fmt: skip
 
 
@@ -122,6 +124,8 @@ class EventFields:
     doors_open_at: datetime | None
     cancellation_hours: int = DEFAULT_CANCELLATION_HOURS
     max_per_account: int = DEFAULT_MAX_PER_ACCOUNT
+    waitlist_enabled: bool = True
+    waitlist_offer_hours: int = DEFAULT_WAITLIST_OFFER_HOURS
 
 
 def fields_of(event: Event) -> dict[str, Any]:
@@ -141,6 +145,8 @@ def fields_of(event: Event) -> dict[str, Any]:
         "doors_open_at": event.doors_open_at.isoformat() if event.doors_open_at else None,
         "cancellation_hours": event.cancellation_hours,
         "max_per_account": event.max_per_account,
+        "waitlist_enabled": event.waitlist_enabled,
+        "waitlist_offer_hours": event.waitlist_offer_hours,
     }
 
 
@@ -168,6 +174,8 @@ def form_values_of(event: Event) -> dict[str, str]:
         ),
         "cancellation_hours": str(event.cancellation_hours),
         "max_per_account": str(event.max_per_account),
+        "waitlist_enabled": "on" if event.waitlist_enabled else "",
+        "waitlist_offer_hours": str(event.waitlist_offer_hours),
     }
 
 
@@ -215,6 +223,18 @@ class _Checker:
             return low
         if not low <= value <= high:
             self.fail(name, f"Enter a number from {low:,} to {high:,}.")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A box: JSON true/false (absent: `default`); a form's box is sent only ticked."""
+        value = self.raw.get(name)
+        if self.source == "form":
+            return isinstance(value, str) and value.strip().lower() in ("on", "true", "1")
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(name, "Must be true or false.")
+            return default
         return value
 
     def zone(self) -> ZoneInfo | None:
@@ -320,6 +340,10 @@ def parse_event_fields(
     per_account = check.integer(
         "max_per_account", 1, PER_ACCOUNT_MAX, default=DEFAULT_MAX_PER_ACCOUNT
     )
+    waitlist_enabled = check.flag("waitlist_enabled", True)
+    offer_hours = check.integer(
+        "waitlist_offer_hours", 1, WAITLIST_OFFER_HOURS_MAX, default=DEFAULT_WAITLIST_OFFER_HOURS
+    )
     if starts_at and ends_at and ends_at <= starts_at:
         check.fail("ends_at", "The end must be after the start.")
     if is_new and starts_at and starts_at <= now:
@@ -346,6 +370,8 @@ def parse_event_fields(
         doors_open_at=doors_open_at,
         cancellation_hours=cancellation_hours,
         max_per_account=per_account,
+        waitlist_enabled=waitlist_enabled,
+        waitlist_offer_hours=offer_hours,
     )
 
 

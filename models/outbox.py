@@ -36,6 +36,8 @@ class JobKind(StrEnum):
     # mail per recipient.
     MESSAGE = "message"
     MESSAGE_MAIL = "message_mail"
+    # A waiting-list offer's mail (models/waitlist_rules.py): one per offer, by entry.
+    WAITLIST_OFFER = "waitlist_offer"
 
 
 class JobState(StrEnum):

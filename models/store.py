@@ -36,6 +36,7 @@ from models.promo_code_store import PromoCodeStore
 from models.question_store import QuestionStore
 from models.session_store import SessionStore
 from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
+from models.waitlist_store import WaitlistStore
 
 T = TypeVar("T")
 
@@ -66,7 +67,14 @@ class RegistrationQuery:
 
 
 class Store(
-    SessionStore, OutboxStore, QuestionStore, PromoCodeStore, FigureStore, MessageStore, ABC
+    SessionStore,
+    OutboxStore,
+    QuestionStore,
+    PromoCodeStore,
+    FigureStore,
+    MessageStore,
+    WaitlistStore,
+    ABC,
 ):
     @abstractmethod
     async def open(self) -> None:

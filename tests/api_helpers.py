@@ -43,6 +43,8 @@ EVENT_KEYS = {
     "doors_open_at",
     "cancellation_hours",  # an addition to API.md's event: the attendees' cancellation window
     "max_per_account",
+    "waitlist_enabled",  # issue 14: the waiting list, on or off, and how long an offer lasts
+    "waitlist_offer_hours",
 }
 REGISTRATION_KEYS = {
     "id",

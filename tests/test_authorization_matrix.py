@@ -623,6 +623,29 @@ ROWS: tuple[Row, ...] = (
         "401 403 403 204 404 403 403",
         fresh="promo",
     ),
+    # API: the waiting list (the world's event has seats for sale: joining is 409 past
+    # the check of who asks; an entry id nobody has is 404 past it)
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/waitlist",
+        "401 409 409 409 409 409 409",
+        body=lambda world: {"json": {"quantity": 1}},
+    ),
+    Row("GET", f"{API}/events/{{event_id}}/waitlist", API_ORGANIZER),
+    Row(
+        "POST",
+        f"{API}/events/{{event_id}}/waitlist/{{entry_id}}/offer",
+        "401 403 403 404 404 403 403",
+        use={"entry_id": "event"},
+    ),
+    Row("GET", f"{API}/waitlist", "401 200 200 200 200 200 200"),
+    Row(
+        "DELETE",
+        f"{API}/waitlist/{{entry_id}}",
+        "401 404 404 404 404 404 404",
+        use={"entry_id": "event"},
+    ),
+    Row("POST", f"{API}/registrations/{{registration_id}}/confirm", "401 200 404 404 404 404 404"),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
     Row("GET", f"{API}/registrations", "401 200 200 200 200 200 200"),

@@ -53,6 +53,7 @@ from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
 from web.routes.api import ticket_types as api_ticket_types
 from web.routes.api import tickets as api_tickets
+from web.routes.api import waitlist as api_waitlist
 from web.services.container import Services
 from web.settings import Settings
 from web.static_urls import HashedStaticFiles, StaticUrls
@@ -82,6 +83,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
             *api_questions.routes,
             *api_promo_codes.routes,
             *api_messages.routes,
+            *api_waitlist.routes,
             *api_registrations.routes,
             *api_tickets.routes,
             Route("/openapi.json", openapi),

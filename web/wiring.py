@@ -33,6 +33,7 @@ from web.services.registrations import Registrations
 from web.services.sessions import Sessions
 from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
+from web.services.waitlist import Waitlist
 from web.settings import Settings, SettingsError
 
 
@@ -206,9 +207,11 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         per_day=settings.messages_per_event_day,
     )
     # The message jobs' handlers need the use case, which needs the worker to drain in-app.
+    waitlist = Waitlist(store, events, mailer, settings.base_url)
     delivery.worker.handlers |= {
         JobKind.MESSAGE: messages.run_fanout,
         JobKind.MESSAGE_MAIL: messages.run_mail,
+        JobKind.WAITLIST_OFFER: waitlist.run_offer_mail,
     }
     return Services(
         aws=aws,
@@ -232,6 +235,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         messages=messages,
         payments=payments,
         sessions=sessions,
+        waitlist=waitlist,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from models.domain import (
     DEFAULT_MAX_PER_ACCOUNT,
+    DEFAULT_WAITLIST_OFFER_HOURS,
     GENERAL_ADMISSION,
     Event,
     EventStatus,
@@ -133,7 +134,7 @@ def user_from_item(item: Item) -> User | None:
 EVENT_FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
-    "cancellation_hours", "max_per_account",
+    "cancellation_hours", "max_per_account", "waitlist_enabled", "waitlist_offer_hours",
 )  # fmt: skip
 
 
@@ -214,6 +215,7 @@ def ticket_type_from_item(item: Item, currency: str, position: int) -> TicketTyp
         seats_held=v.get("seats_held", 0),
         revenue=v.get("revenue", 0),
         in_use=bool(v.get("in_use", False)),
+        waitlist_seats=v.get("waitlist_seats", 0),
     )
 
 
@@ -246,6 +248,11 @@ def event_from_item(item: Item) -> Event:
         checked_in=v["checked_in"],
         created_at=from_iso(v["created_at"]),
         seat_shards=v.get("seat_shards", 1),
+        # Events stored before the waiting list get its defaults.
+        waitlist_enabled=bool(v.get("waitlist_enabled", True)),
+        waitlist_offer_hours=v.get("waitlist_offer_hours", DEFAULT_WAITLIST_OFFER_HOURS),
+        waitlist_seats=v.get("waitlist_seats", 0),
+        waitlist_entries=v.get("waitlist_entries", 0),
     )
 
 

@@ -189,12 +189,16 @@ class DynamoEvents(DynamoSeats):
                 except Refused:
                     await self.backoff(attempt)
                     continue
+                await self.seats_came_back(event_id, now)  # a raised capacity: the list first
                 return (await self._event(event_id))[0]
             try:
                 response = await self.conditional("update_item", **update, ReturnValues="ALL_NEW")
             except Refused:
                 response = None
             if response is not None:
+                if fields.capacity > event.capacity:
+                    await self.seats_came_back(event_id, now)  # the list first
+                    return (await self._event(event_id))[0]
                 return event_from_item(response["Attributes"])
             await self.backoff(attempt)
         raise Conflict("The event is being changed by someone else; try again.")

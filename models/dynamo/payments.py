@@ -75,7 +75,11 @@ class DynamoPayments(DynamoShardPayments):
             items = [
                 self.status_change(registration, RegistrationStatus.CONFIRMED, now),
                 self.event_change(
-                    event.id, decision.change, version=version, capacity=event.capacity
+                    event.id,
+                    decision.change,
+                    version=version,
+                    capacity=event.capacity,
+                    waited=event.waitlist_seats,
                 ),
                 *types,
                 *account,
@@ -127,6 +131,7 @@ class DynamoPayments(DynamoShardPayments):
             except Refused:
                 await self.backoff(attempt)
                 continue
+            await self.seats_came_back(registration.event_id, now)  # invariant 7
             break
         return await self._registration(registration_id)
 

@@ -55,7 +55,11 @@ class DynamoRegistrations(DynamoSeatShards):
                 event = read.event
             decision = decide_hold(read, registration, now)
             update = self.event_change(
-                event.id, decision.change, version=version, capacity=event.capacity
+                event.id,
+                decision.change,
+                version=version,
+                capacity=event.capacity,
+                waited=event.waitlist_seats,
             )["Update"]
             values = update["ExpressionAttributeValues"]
             update["ConditionExpression"] += " AND " + next_expiry_condition(
@@ -161,6 +165,7 @@ class DynamoRegistrations(DynamoSeatShards):
             except Refused:
                 await self.backoff(attempt)  # changed meanwhile: read it again
                 continue
+            await self.seats_came_back(event.id, now)  # invariant 7: the list first
             updated = await self.get_registration(registration_id)
             assert updated is not None
             return updated

@@ -142,10 +142,13 @@ class DynamoSeats(DynamoShardCounters, DynamoFigures):
         *,
         version: int | None = None,
         capacity: int | None = None,
+        waited: int = 0,
     ) -> dict[str, Any]:
         """The event update writing a decision's `SeatChange` (`seats_taken` moves with
         held + confirmed). Conditioned on the `version` read when given, and a change
-        that takes seats on the `capacity` read (which that version guards)."""
+        that takes seats on the `capacity` read (which that version guards) less the
+        seats `waited` for on the waiting list as read, which may not have grown since
+        (invariant 7: the public never takes them)."""
         terms = {
             "seats_held": change.held,
             "seats_confirmed": change.confirmed,
@@ -167,7 +170,9 @@ class DynamoSeats(DynamoShardCounters, DynamoFigures):
         if change.taken > 0:
             assert capacity is not None
             conditions.append("seats_taken <= :limit")
-            values[":limit"] = n(capacity - change.taken)
+            values[":limit"] = n(capacity - waited - change.taken)
+            conditions.append("(attribute_not_exists(waitlist_seats) OR waitlist_seats <= :waited)")
+            values[":waited"] = n(waited)
         if conditions:
             update["ConditionExpression"] = " AND ".join(conditions)
         return {"Update": update}
@@ -207,9 +212,14 @@ class DynamoSeats(DynamoShardCounters, DynamoFigures):
             if kind.capacity is None:
                 condition += " AND attribute_not_exists(#capacity)"
             else:
-                condition += " AND #capacity = :capacity AND seats_taken <= :type_limit"
+                # Invariant 7: the type's seats waited for are not the public's either.
+                condition += (
+                    " AND #capacity = :capacity AND seats_taken <= :type_limit AND"
+                    " (attribute_not_exists(waitlist_seats) OR waitlist_seats <= :waited)"
+                )
                 values[":capacity"] = n(kind.capacity)
-                values[":type_limit"] = n(kind.capacity - t.taken)
+                values[":type_limit"] = n(kind.capacity - kind.waitlist_seats - t.taken)
+                values[":waited"] = n(kind.waitlist_seats)
         update: dict[str, Any] = {
             "TableName": self.t("events"),
             "Key": {"id": s(type_key(event_id, t.ticket_type_id))},
@@ -388,7 +398,12 @@ class DynamoSeats(DynamoShardCounters, DynamoFigures):
                 freed += quantity
                 break
         await self.refresh_next_expiry(event_id)
+        await self.seats_came_back(event_id, now)  # a run-out offer's seats too
         return freed
+
+    async def seats_came_back(self, event_id: str, now: datetime) -> None:
+        """Called after every step that gave seats back; the waiting list offers them
+        (models/dynamo/waitlist.py overrides this)."""
 
     async def refresh_next_expiry(self, event_id: str) -> None:
         """Set the event's `holds_expire_next` to its earliest live hold (or remove it)."""

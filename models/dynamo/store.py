@@ -14,6 +14,7 @@ from models.dynamo.sessions import DynamoSessions
 from models.dynamo.ticket_types import DynamoTicketTypes
 from models.dynamo.tickets import DynamoTickets
 from models.dynamo.users import DynamoUsers
+from models.dynamo.waitlist import DynamoWaitlist
 from models.store import Store
 
 
@@ -29,6 +30,7 @@ class DynamoStore(
     DynamoSessions,
     DynamoQuestions,
     DynamoPromoCodes,
+    DynamoWaitlist,  # before DynamoMessages: its waiting accounts are real
     DynamoMessages,
     Store,
 ):

@@ -17,7 +17,7 @@ from models.cancellation import Canceller, cancellation_refusal
 from models.domain import Registration, RegistrationStatus
 from models.errors import NotFound
 from models.seat_rules import seats_back
-from models.sqlite import figures, seats
+from models.sqlite import figures, seats, waitlist
 from models.sqlite.rows import registration_from_row
 from models.tickets import TicketStatus
 
@@ -55,6 +55,7 @@ def cancel(
     seats.give_back_sync(connection, registration)
     figures.seats(connection, event.id, seats_back(registration), now)
     void_valid_tickets(connection, registration_id)
+    waitlist.offer_sync(connection, event.id, now)  # invariant 7: the list first
     return read_registration(connection, registration_id)
 
 

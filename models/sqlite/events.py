@@ -13,7 +13,7 @@ from piccolo.columns.combination import WhereRaw
 from models.domain import Event, EventStatus, TicketType, lowest_price
 from models.errors import CapacityBelowSold, InvalidTransition, NotFound
 from models.event_rules import FIELDS, EventFields
-from models.sqlite import seats
+from models.sqlite import seats, waitlist
 from models.sqlite.base import SqliteBase
 from models.sqlite.point_reads import row_where
 from models.sqlite.rows import (
@@ -60,6 +60,7 @@ def update(
         f"UPDATE events SET {names} WHERE id = ?",  # noqa: S608 (our own column names)
         [getattr(fields, name) for name in FIELDS] + [event_id],
     )
+    waitlist.offer_sync(connection, event_id, now)  # a raised capacity: the list first
     return seats.read_event(connection, event_id)
 
 

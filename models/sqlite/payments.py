@@ -13,7 +13,7 @@ from models.figures import refund_amount
 from models.outbox import tickets_job
 from models.payment_rules import decide_payment
 from models.seat_rules import seats_back
-from models.sqlite import figures, seats
+from models.sqlite import figures, seats, waitlist
 from models.sqlite.base import SqliteBase
 from models.sqlite.cancelling import read_registration, void_valid_tickets
 from models.sqlite.outbox import write_job
@@ -75,6 +75,7 @@ def refund(connection: sqlite3.Connection, registration_id: str, now: datetime) 
         (RegistrationStatus.REFUNDED.value, now, registration_id),
     )
     void_valid_tickets(connection, registration_id)
+    waitlist.offer_sync(connection, registration.event_id, now)  # invariant 7
     return read_registration(connection, registration_id)
 
 

@@ -69,6 +69,10 @@ def event_columns(event: Event) -> dict[str, Any]:
         "doors_open_at": event.doors_open_at,
         "cancellation_hours": event.cancellation_hours,
         "max_per_account": event.max_per_account,
+        "waitlist_enabled": event.waitlist_enabled,
+        "waitlist_offer_hours": event.waitlist_offer_hours,
+        "waitlist_seats": event.waitlist_seats,
+        "waitlist_entries": event.waitlist_entries,
         "seats_confirmed": event.seats_confirmed,
         "seats_held": event.seats_held,
         "registrations": event.registrations,
@@ -98,6 +102,10 @@ def event_from_row(row: dict[str, Any]) -> Event:
         doors_open_at=utc_or_none(row["doors_open_at"]),
         cancellation_hours=row["cancellation_hours"],
         max_per_account=row["max_per_account"],
+        waitlist_enabled=bool(row["waitlist_enabled"]),
+        waitlist_offer_hours=row["waitlist_offer_hours"],
+        waitlist_seats=row["waitlist_seats"],
+        waitlist_entries=row["waitlist_entries"],
         seats_confirmed=row["seats_confirmed"],
         seats_held=row["seats_held"],
         registrations=row["registrations"],
@@ -203,6 +211,7 @@ def ticket_type_from_row(row: dict[str, Any], currency: str) -> TicketType:
         seats_held=row["seats_held"],
         revenue=row["revenue"],
         in_use=bool(row["in_use"]),
+        waitlist_seats=row["waitlist_seats"],
     )
 
 

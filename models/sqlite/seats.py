@@ -84,7 +84,7 @@ def _write_event(
     sql += " WHERE id = ?"
     values.append(event_id)
     if change.taken > 0:
-        sql += " AND seats_confirmed + seats_held + ? <= capacity"
+        sql += " AND seats_confirmed + seats_held + waitlist_seats + ? <= capacity"
         values.append(change.taken)
     return connection.execute(sql, values).rowcount == 1
 
@@ -243,4 +243,8 @@ def release_expired_sync(connection: sqlite3.Connection, event_id: str, now: dat
     next_expiry = next_row["hold_expires_at"] if next_row else None
     write_change(connection, event_id, HoldDecision(change, next_expiry))
     figures.seats(connection, event_id, change, now)
+    # Invariant 7: the seats (a run-out offer's too) go to the waiting list first.
+    from models.sqlite.waitlist import offer_sync  # it reads through this module
+
+    offer_sync(connection, event_id, now)
     return -change.held

@@ -27,6 +27,7 @@ from models.sqlite.tables import TABLES
 from models.sqlite.ticket_types import SqliteTicketTypes
 from models.sqlite.tickets import SqliteTickets
 from models.sqlite.users import SqliteUsers
+from models.sqlite.waitlist import SqliteWaitlist
 from models.store import Store
 
 
@@ -46,6 +47,7 @@ class SqliteStore(
     SqliteQuestions,
     SqlitePromoCodes,
     SqliteFigures,
+    SqliteWaitlist,  # before SqliteMessages: its waiting accounts are real
     SqliteMessages,
     Store,
 ):

@@ -55,6 +55,11 @@ class EventRow(Table, tablename="events"):
     doors_open_at = Timestamptz(null=True, default=None)
     cancellation_hours = Integer(default=24)
     max_per_account = Integer(default=10)
+    waitlist_enabled = Boolean(default=True)
+    waitlist_offer_hours = Integer(default=24)
+    # Seats and entries waiting (models/waitlist_rules.py), moved with the entries.
+    waitlist_seats = Integer(default=0)
+    waitlist_entries = Integer(default=0)
     seats_confirmed = Integer(default=0)
     seats_held = Integer(default=0)
     registrations = Integer(default=0)
@@ -83,6 +88,7 @@ class TicketTypeRow(Table, tablename="ticket_types"):
     seats_held = Integer(default=0)
     revenue = Integer(default=0)
     in_use = Boolean(default=False)  # a seat of it was ever taken: it cannot be deleted
+    waitlist_seats = Integer(default=0)  # seats waited for by entries of this type
 
 
 class RegistrationRow(Table, tablename="registrations"):
@@ -270,6 +276,24 @@ class UnsubscribeRow(Table, tablename="unsubscribes"):
     created_at = Timestamptz()
 
 
+class WaitlistEntryRow(Table, tablename="waitlist_entries"):
+    """A waiting-list entry (models/waitlist.py); its seats waited for are counted on
+    its event's and type's rows in the same transaction (models/sqlite/waitlist.py)."""
+
+    id = Varchar(length=32, primary_key=True)
+    event_id = Varchar(length=32, index=True)
+    ticket_type_id = Varchar(length=32)
+    user_id = Varchar(length=32, index=True)
+    user_name = Varchar(length=100)
+    user_email = Varchar(length=254)
+    quantity = Integer()
+    status = Varchar(length=16)
+    created_at = Timestamptz(index=True)
+    updated_at = Timestamptz(null=True, default=None)
+    registration_id = Varchar(length=32, null=True, default=None)
+    offer_expires_at = Timestamptz(null=True, default=None)
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -289,4 +313,5 @@ TABLES: tuple[type[Table], ...] = (
     FigureRow,
     MessageRow,
     UnsubscribeRow,
+    WaitlistEntryRow,
 )

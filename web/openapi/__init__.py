@@ -17,6 +17,7 @@ from web.openapi import (
     questions,
     ticket_types,
     tickets,
+    waitlist,
 )
 from web.openapi.shapes import SCHEMAS, error
 
@@ -47,6 +48,7 @@ PATHS: dict[str, Any] = with_common_errors(
         **promo_codes.PATHS,
         **messages.PATHS,
         **tickets.PATHS,
+        **waitlist.PATHS,
     }
 )
 

@@ -102,6 +102,19 @@ EVENT_FIELDS: dict[str, Any] = {
         "description": "the most seats one account may hold and have confirmed for the event, "
         "over all its registrations",
     },
+    "waitlist_enabled": {
+        "type": "boolean",
+        "default": True,
+        "description": "people may join the waiting list when sold out, and seats that come "
+        "back are offered to it by themselves",
+    },
+    "waitlist_offer_hours": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 336,
+        "default": 24,
+        "description": "how long a waiting-list offer lasts (never past the start)",
+    },
 }
 REQUIRED_EVENT_FIELDS = [
     "title", "venue", "starts_at", "ends_at", "timezone", "capacity",

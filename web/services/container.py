@@ -25,6 +25,7 @@ from web.services.registrations import Registrations
 from web.services.sessions import Sessions
 from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
+from web.services.waitlist import Waitlist
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -53,6 +54,7 @@ class Services:
     payments: Payments
     sessions: Sessions
     messages: Messages
+    waitlist: Waitlist
 
 
 def services_of(connection: HTTPConnection) -> Services:

@@ -156,6 +156,8 @@ def event_json(event: Event, types: list[TicketType] | None = None) -> dict[str,
         "doors_open_at": rfc3339(event.effective_doors_open_at, zone),
         "cancellation_hours": event.cancellation_hours,
         "max_per_account": event.max_per_account,
+        "waitlist_enabled": event.waitlist_enabled,
+        "waitlist_offer_hours": event.waitlist_offer_hours,
         "ticket_types": [ticket_type_json(kind, event) for kind in types or ()],
     }
 
