@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 # TransactWriteItems takes at most 100 items; a hold also writes the registration, its
 # tickets, the account's and the code's counters, so shards stay well below that.
 MOST_SHARDS = 32
+# Sharded holds never read the event item that carries the seats waited for.
+WAITING_REFUSAL = "People are on the waiting list: shard the event when no one waits."
 
 
 @dataclass(frozen=True)

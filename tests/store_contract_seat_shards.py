@@ -9,9 +9,10 @@ import asyncio
 import pytest
 
 from models.domain import utcnow
-from models.errors import NotEnoughSeats, NotFound, SoldOut, ValidationFailed
+from models.errors import Conflict, NotEnoughSeats, NotFound, SoldOut, ValidationFailed
 from models.store import Store
 from tests.store_contract import make_event, make_registration
+from tests.store_contract_waitlist import make_entry, sold_out
 
 
 class SeatShardsContract:
@@ -25,6 +26,19 @@ class SeatShardsContract:
             assert "shards" in refused.value.fields
         with pytest.raises(NotFound):
             await store.shard_event("no-such-event", 4)
+
+    async def test_an_event_with_people_waiting_is_not_sharded(self, store: Store) -> None:
+        """Sharded holds never read the seats waited for, so while anyone waits the
+        switch is refused (409); once the list is empty it goes through."""
+        event, _ = await sold_out(store, 1)
+        waiting = make_entry(event)
+        await store.join_waitlist(waiting, utcnow())
+        with pytest.raises(Conflict):
+            await store.shard_event(event.id, 4)
+        await store.shard_event(event.id, 1)  # back onto one counter: nothing to refuse
+        await store.leave_waitlist(waiting.id, waiting.user_id, utcnow())
+        await store.shard_event(event.id, 4)
+        assert (await store.get_event(event.id)).seat_shards in (1, 4)  # type: ignore[union-attr]
 
     async def test_a_switched_event_sells_exactly_its_capacity_to_racing_buyers(
         self, store: Store

@@ -21,7 +21,7 @@ from models.errors import Conflict, NotEnoughSeats, ValidationFailed
 from models.figures import seat_bumps
 from models.outbox import tickets_job
 from models.seat_rules import HoldRead, SeatChange, TypeChange, decide_hold
-from models.seat_shards import MOST_SHARDS, ShardFree, plan_items, probe_order
+from models.seat_shards import MOST_SHARDS, WAITING_REFUSAL, ShardFree, plan_items, probe_order
 from models.tickets import Ticket
 
 
@@ -210,6 +210,8 @@ class DynamoSeatShards(DynamoSeats, DynamoOutbox):
             event = event_from_item(totals)
             if event.seats_held:
                 raise Conflict(f"{event.seats_held} seats are held: switch when none are.")
+            if shards > 1 and event.waitlist_entries:
+                raise Conflict(WAITING_REFUSAL)
             types = self.types_with_sums(totals, await self.types_of(item))
             version = _int(item, "version")
             writes: list[dict[str, Any]] = [self._switch_event(item, event, shards, version)]
@@ -263,6 +265,15 @@ class DynamoSeatShards(DynamoSeats, DynamoOutbox):
             ":seen_revenue": n(_int(item, "revenue")),
             ":one": n(1),
         }
+        condition = (
+            "version = :version AND seats_taken = :seen_taken"
+            " AND registrations = :seen_registrations AND revenue = :seen_revenue"
+        )
+        if shards > 1:
+            # A join does not move the version: this keeps a waiter from slipping onto
+            # an event that is being sharded (sharded events have no list).
+            condition += " AND (attribute_not_exists(waitlist_entries) OR waitlist_entries = :none)"
+            values[":none"] = n(0)
         expression = (
             "SET seats_held = :held, seats_confirmed = :confirmed, seats_taken = :taken,"
             " registrations = :registrations, revenue = :revenue"
@@ -279,8 +290,7 @@ class DynamoSeatShards(DynamoSeats, DynamoOutbox):
             "Update": {
                 **self._event_key(event.id),
                 "UpdateExpression": expression,
-                "ConditionExpression": "version = :version AND seats_taken = :seen_taken"
-                " AND registrations = :seen_registrations AND revenue = :seen_revenue",
+                "ConditionExpression": condition,
                 "ExpressionAttributeValues": values,
             }
         }
