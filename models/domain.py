@@ -250,6 +250,8 @@ class Event:
     waitlist_offer_hours: int = DEFAULT_WAITLIST_OFFER_HOURS
     waitlist_seats: int = 0
     waitlist_entries: int = 0
+    # Attendees may pass tickets on (models/transfers.py) unless the organizer locks it.
+    transfers_allowed: bool = True
 
     @property
     def zone(self) -> ZoneInfo:

@@ -209,3 +209,24 @@ class SeatsAvailable(Conflict):
 class WaitlistClosed(Conflict):
     code = "waitlist_closed"
     message = "This event has no waiting list."
+
+
+class TicketVoid(Conflict):
+    code = "ticket_void"
+    message = "This ticket is void: its registration was cancelled."
+
+
+class TransfersLocked(Conflict):
+    code = "transfers_locked"
+    message = "The organizer does not allow tickets of this event to be passed on."
+
+
+class TicketTransferred(Conflict):
+    """An attendee's cancellation of a registration one of whose tickets was passed on:
+    someone else holds that ticket now, and a refund to the buyer would void it."""
+
+    code = "ticket_transferred"
+    message = (
+        "A ticket of this registration was passed on to someone else, "
+        "so it can no longer be cancelled. Ask the organizer."
+    )

@@ -92,6 +92,7 @@ FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
     "cancellation_hours", "max_per_account", "waitlist_enabled", "waitlist_offer_hours",
+    "transfers_allowed",
 )  # fmt: skip
 
 
@@ -126,6 +127,7 @@ class EventFields:
     max_per_account: int = DEFAULT_MAX_PER_ACCOUNT
     waitlist_enabled: bool = True
     waitlist_offer_hours: int = DEFAULT_WAITLIST_OFFER_HOURS
+    transfers_allowed: bool = True
 
 
 def fields_of(event: Event) -> dict[str, Any]:
@@ -147,6 +149,7 @@ def fields_of(event: Event) -> dict[str, Any]:
         "max_per_account": event.max_per_account,
         "waitlist_enabled": event.waitlist_enabled,
         "waitlist_offer_hours": event.waitlist_offer_hours,
+        "transfers_allowed": event.transfers_allowed,
     }
 
 
@@ -176,6 +179,7 @@ def form_values_of(event: Event) -> dict[str, str]:
         "max_per_account": str(event.max_per_account),
         "waitlist_enabled": "on" if event.waitlist_enabled else "",
         "waitlist_offer_hours": str(event.waitlist_offer_hours),
+        "transfers_allowed": "on" if event.transfers_allowed else "",
     }
 
 
@@ -341,6 +345,7 @@ def parse_event_fields(
         "max_per_account", 1, PER_ACCOUNT_MAX, default=DEFAULT_MAX_PER_ACCOUNT
     )
     waitlist_enabled = check.flag("waitlist_enabled", True)
+    transfers_allowed = check.flag("transfers_allowed", True)
     offer_hours = check.integer(
         "waitlist_offer_hours", 1, WAITLIST_OFFER_HOURS_MAX, default=DEFAULT_WAITLIST_OFFER_HOURS
     )
@@ -372,6 +377,7 @@ def parse_event_fields(
         max_per_account=per_account,
         waitlist_enabled=waitlist_enabled,
         waitlist_offer_hours=offer_hours,
+        transfers_allowed=transfers_allowed,
     )
 
 

@@ -38,6 +38,8 @@ class JobKind(StrEnum):
     MESSAGE_MAIL = "message_mail"
     # A waiting-list offer's mail (models/waitlist_rules.py): one per offer, by entry.
     WAITLIST_OFFER = "waitlist_offer"
+    # A ticket passed on (models/transfers.py): mail it to its new holder, by transfer.
+    TRANSFER = "transfer"
 
 
 class JobState(StrEnum):

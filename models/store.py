@@ -36,6 +36,7 @@ from models.promo_code_store import PromoCodeStore
 from models.question_store import QuestionStore
 from models.session_store import SessionStore
 from models.tickets import CheckinAttempt, CheckinOutcome, DoorInvitation, Ticket
+from models.transfer_store import TransferStore
 from models.waitlist_store import WaitlistStore
 
 T = TypeVar("T")
@@ -74,6 +75,7 @@ class Store(
     FigureStore,
     MessageStore,
     WaitlistStore,
+    TransferStore,
     ABC,
 ):
     @abstractmethod

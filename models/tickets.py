@@ -42,6 +42,9 @@ class Ticket:
     checked_in_gate: str | None = None
     ticket_type_id: str = ""
     ticket_type_name: str = ""
+    # 0 for the code the ticket was issued with; one more with each transfer, so a code
+    # handed out before the last transfer no longer admits (models/ticket_codes.py).
+    code_generation: int = 0
 
     @property
     def seat_label(self) -> str:
@@ -158,6 +161,7 @@ def decide_check_in(
     ticket: Ticket | None,
     now: datetime,
     grace: timedelta,
+    code_generation: int | None = 0,
 ) -> CheckinDecision:
     """Does this scan admit. Input, read inside the store's transaction: the event the
     door checks, who scans, what the code says (the ticket and event it was signed for;
@@ -166,7 +170,8 @@ def decide_check_in(
     In this order: a scanner who may not check is refused (raises `Forbidden`); a code
     not ours is `invalid`; another event's code is `wrong_event`; a ticket we do not
     have (or of another event) is `invalid`; outside the door hours `not_yet_open` or
-    `event_over` (the edges themselves are inside); then `void`, `already_used`, and
+    `event_over` (the edges themselves are inside); then `void` (a void ticket, or a code
+    of another generation than the ticket's: it was passed on since), `already_used`, and
     otherwise `admitted`. The door's offline decision (static/js/door-offline.js) follows
     the same order, and models/checkin_cases.json holds the cases both are tested on."""
     if refusal := scanner_refusal(event, scanner, now, grace):
@@ -179,7 +184,8 @@ def decide_check_in(
         return CheckinDecision(CheckinResult.INVALID, None)
     if outside := door_window_result(event, now, grace):
         return CheckinDecision(outside, ticket)
-    if ticket.status is TicketStatus.VOID:
+    stale = code_generation is not None and code_generation != ticket.code_generation
+    if ticket.status is TicketStatus.VOID or stale:
         return CheckinDecision(CheckinResult.VOID, ticket)
     if ticket.status is TicketStatus.USED:
         return CheckinDecision(CheckinResult.ALREADY_USED, ticket)
@@ -208,6 +214,9 @@ class CheckinAttempt:
     gate: str
     device: str
     at: datetime
+    # The generation the code was signed for; None for a ticket the door found by name
+    # (by its id: whichever code it has now).
+    code_generation: int | None = 0
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from tests.store_contract_questions import QuestionsContract
 from tests.store_contract_rules import RulesContract
 from tests.store_contract_seat_shards import SeatShardsContract
 from tests.store_contract_ticket_types import TicketTypesContract
+from tests.store_contract_transfers import TransferContract
 from tests.store_contract_waitlist import WaitlistContract
 
 REGION = "eu-west-1"
@@ -66,6 +67,7 @@ class TestDynamoStore(
     MessagesContract,
     SeatShardsContract,
     WaitlistContract,
+    TransferContract,
 ):
     """The contract, plus what only a DynamoDB cursor can tell (the list it belongs to)."""
 

@@ -90,3 +90,49 @@ def test_rotated_keys_keep_verifying_old_tickets() -> None:
 @pytest.mark.parametrize("junk", ["AD1", "AD1--", "AD2-00000000-AAAA", "x" * 500, "🎟️"])
 def test_junk_is_invalid_not_an_error(junk: str) -> None:
     assert VERIFIER.verify(junk) is None
+
+
+# -- a transferred ticket's new code (its generation is signed) ---------------------------
+
+NEW_CODE = SIGNER.sign(TICKET, EVENT, generation=1)
+
+
+def test_a_new_generation_is_a_new_code_for_the_same_ticket() -> None:
+    """New with transfers: each generation signs to its own code, and the claims say which."""
+    assert NEW_CODE != CODE
+    assert NEW_CODE.startswith(f"AD2-{SIGNER.key_id}-")
+    assert set(NEW_CODE) <= QR_ALPHANUMERIC
+    assert len(NEW_CODE) < 180
+    for generation in (1, 2, 65535):
+        claims = VERIFIER.verify(SIGNER.sign(TICKET, EVENT, generation))
+        assert claims is not None
+        assert (claims.ticket_id, claims.event_id, claims.generation) == (
+            TICKET,
+            EVENT,
+            generation,
+        )
+    assert VERIFIER.verify(CODE).generation == 0  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="out of range"):
+        SIGNER.sign(TICKET, EVENT, 65536)
+
+
+def test_the_generation_cannot_be_altered_nor_the_version_swapped() -> None:
+    """A holder of an old code cannot turn it into the new one: every bit of an AD2 body
+    is signed, an AD1 body under AD2 (or the reverse) is refused, and generation 0 has
+    one spelling only (AD1)."""
+    prefix, body = NEW_CODE.rsplit("-", 1)
+    raw = base64.b32decode(body + "=" * (-len(body) % 8))
+    for index in range(len(raw)):
+        for bit in range(8):
+            flipped = bytearray(raw)
+            flipped[index] ^= 1 << bit
+            forged = f"{prefix}-{base64.b32encode(bytes(flipped)).decode().rstrip('=')}"
+            assert VERIFIER.verify(forged) is None, (index, bit)
+    _, kid, old_body = CODE.split("-")
+    assert VERIFIER.verify(f"AD2-{kid}-{old_body}") is None
+    assert VERIFIER.verify(f"AD1-{kid}-{body}") is None
+    # Generation 0 under AD2, properly signed, is still not a code we issue.
+    zero = bytes.fromhex(TICKET) + bytes.fromhex(EVENT) + b"\x00\x00"
+    signature = KEY.sign(f"AD2-{kid}-".encode() + zero)
+    spelt = base64.b32encode(zero + signature).decode().rstrip("=")
+    assert VERIFIER.verify(f"AD2-{kid}-{spelt}") is None

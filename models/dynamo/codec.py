@@ -135,6 +135,7 @@ EVENT_FIELDS = (
     "title", "description", "venue", "starts_at", "ends_at", "timezone", "capacity",
     "price", "currency", "category", "max_per_registration", "doors_open_at",
     "cancellation_hours", "max_per_account", "waitlist_enabled", "waitlist_offer_hours",
+    "transfers_allowed",
 )  # fmt: skip
 
 
@@ -253,6 +254,7 @@ def event_from_item(item: Item) -> Event:
         waitlist_offer_hours=v.get("waitlist_offer_hours", DEFAULT_WAITLIST_OFFER_HOURS),
         waitlist_seats=v.get("waitlist_seats", 0),
         waitlist_entries=v.get("waitlist_entries", 0),
+        transfers_allowed=bool(v.get("transfers_allowed", True)),
     )
 
 
@@ -332,7 +334,7 @@ def ticket_item(ticket: Ticket) -> Item:
             "id": ticket.id,
             "event_id": ticket.event_id,
             "registration_id": ticket.registration_id,
-            "user_id": ticket.user_id,
+            "user_id": ticket.user_id or None,
             "attendee_name": ticket.attendee_name,
             "buyer_name": ticket.buyer_name,
             "seat_no": ticket.seat_no,
@@ -344,6 +346,8 @@ def ticket_item(ticket: Ticket) -> Item:
             "ticket_type_id": ticket.ticket_type_id or None,
             "ticket_type_name": ticket.ticket_type_name or None,
             "search_text": searchable(ticket.attendee_name, ticket.buyer_name),
+            # Absent until a transfer: the door's condition tells "never passed on" so.
+            "code_generation": ticket.code_generation or None,
         }
     )
 
@@ -354,7 +358,8 @@ def ticket_from_item(item: Item) -> Ticket:
         id=v["id"],
         event_id=v["event_id"],
         registration_id=v["registration_id"],
-        user_id=v["user_id"],
+        # No account holds a ticket passed on to an address without one (no index key).
+        user_id=v.get("user_id", ""),
         attendee_name=v["attendee_name"],
         buyer_name=v["buyer_name"],
         seat_no=v["seat_no"],
@@ -366,6 +371,7 @@ def ticket_from_item(item: Item) -> Ticket:
         # Issued before types: the event's default "General admission" type.
         ticket_type_id=v.get("ticket_type_id", default_type_id(v["event_id"])),
         ticket_type_name=v.get("ticket_type_name", GENERAL_ADMISSION),
+        code_generation=v.get("code_generation", 0),
     )
 
 

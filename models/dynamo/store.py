@@ -13,6 +13,7 @@ from models.dynamo.questions import DynamoQuestions
 from models.dynamo.sessions import DynamoSessions
 from models.dynamo.ticket_types import DynamoTicketTypes
 from models.dynamo.tickets import DynamoTickets
+from models.dynamo.transfers import DynamoTransfers
 from models.dynamo.users import DynamoUsers
 from models.dynamo.waitlist import DynamoWaitlist
 from models.store import Store
@@ -32,6 +33,7 @@ class DynamoStore(
     DynamoPromoCodes,
     DynamoWaitlist,  # before DynamoMessages: its waiting accounts are real
     DynamoMessages,
+    DynamoTransfers,
     Store,
 ):
     """`DynamoStore(tables, endpoint_url=None, region="eu-west-1", credentials=None)`:

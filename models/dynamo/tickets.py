@@ -90,7 +90,14 @@ class DynamoTickets(DynamoFigures):
         for retry in range(RETRIES):
             ticket = await self.get_ticket(attempt.ticket_id) if attempt.ticket_id else None
             decision = decide_check_in(
-                event, scanner, attempt.ticket_id, code_event_id, ticket, attempt.at, grace
+                event,
+                scanner,
+                attempt.ticket_id,
+                code_event_id,
+                ticket,
+                attempt.at,
+                grace,
+                attempt.code_generation,
             )
             if decision.result is not CheckinResult.ADMITTED:
                 await self._record(attempt, decision)
@@ -139,6 +146,18 @@ class DynamoTickets(DynamoFigures):
         counter, and the scan's record, in one transaction."""
         ticket = decision.ticket
         assert ticket is not None
+        values = {
+            ":used": s(TicketStatus.USED.value),
+            ":valid": s(TicketStatus.VALID.value),
+            ":at": s(iso(attempt.at)),
+            ":gate": s(attempt.gate),
+        }
+        # The code's generation is still the ticket's: a transfer in between voids it.
+        if ticket.code_generation:
+            condition = "#status = :valid AND code_generation = :generation"
+            values[":generation"] = n(ticket.code_generation)
+        else:
+            condition = "#status = :valid AND attribute_not_exists(code_generation)"
         return [
             {
                 "Update": {
@@ -147,14 +166,9 @@ class DynamoTickets(DynamoFigures):
                     "UpdateExpression": (
                         "SET #status = :used, checked_in_at = :at, checked_in_gate = :gate"
                     ),
-                    "ConditionExpression": "#status = :valid",
+                    "ConditionExpression": condition,
                     "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":used": s(TicketStatus.USED.value),
-                        ":valid": s(TicketStatus.VALID.value),
-                        ":at": s(iso(attempt.at)),
-                        ":gate": s(attempt.gate),
-                    },
+                    "ExpressionAttributeValues": values,
                 }
             },
             {

@@ -42,7 +42,14 @@ def check_in(
     def decide() -> CheckinDecision:
         ticket = _ticket(connection, attempt.ticket_id)
         return decide_check_in(
-            event, scanner, attempt.ticket_id, code_event_id, ticket, attempt.at, grace
+            event,
+            scanner,
+            attempt.ticket_id,
+            code_event_id,
+            ticket,
+            attempt.at,
+            grace,
+            attempt.code_generation,
         )
 
     decision = decide()
@@ -85,8 +92,15 @@ def _admit(connection: sqlite3.Connection, ticket: Ticket, attempt: CheckinAttem
     """Mark the ticket used, on condition that it is still valid (invariant 2)."""
     admitted = connection.execute(
         "UPDATE tickets SET status = ?, checked_in_at = ?, checked_in_gate = ? "
-        "WHERE id = ? AND status = ?",
-        (TicketStatus.USED.value, attempt.at, attempt.gate, ticket.id, TicketStatus.VALID.value),
+        "WHERE id = ? AND status = ? AND code_generation = ?",
+        (
+            TicketStatus.USED.value,
+            attempt.at,
+            attempt.gate,
+            ticket.id,
+            TicketStatus.VALID.value,
+            ticket.code_generation,
+        ),
     ).rowcount
     if admitted != 1:
         return False

@@ -71,6 +71,7 @@ def event_columns(event: Event) -> dict[str, Any]:
         "max_per_account": event.max_per_account,
         "waitlist_enabled": event.waitlist_enabled,
         "waitlist_offer_hours": event.waitlist_offer_hours,
+        "transfers_allowed": event.transfers_allowed,
         "waitlist_seats": event.waitlist_seats,
         "waitlist_entries": event.waitlist_entries,
         "seats_confirmed": event.seats_confirmed,
@@ -104,6 +105,7 @@ def event_from_row(row: dict[str, Any]) -> Event:
         max_per_account=row["max_per_account"],
         waitlist_enabled=bool(row["waitlist_enabled"]),
         waitlist_offer_hours=row["waitlist_offer_hours"],
+        transfers_allowed=bool(row["transfers_allowed"]),
         waitlist_seats=row["waitlist_seats"],
         waitlist_entries=row["waitlist_entries"],
         seats_confirmed=row["seats_confirmed"],
@@ -260,6 +262,7 @@ def ticket_columns(ticket: Ticket) -> dict[str, Any]:
         "checked_in_gate": ticket.checked_in_gate,
         "ticket_type_id": ticket.ticket_type_id,
         "ticket_type_name": ticket.ticket_type_name,
+        "code_generation": ticket.code_generation,
     }
 
 
@@ -279,6 +282,7 @@ def ticket_from_row(row: dict[str, Any]) -> Ticket:
         checked_in_gate=row["checked_in_gate"],
         ticket_type_id=row.get("ticket_type_id") or "",
         ticket_type_name=row.get("ticket_type_name") or "",
+        code_generation=row.get("code_generation") or 0,
     )
 
 

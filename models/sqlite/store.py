@@ -26,6 +26,7 @@ from models.sqlite.sessions import SqliteSessions
 from models.sqlite.tables import TABLES
 from models.sqlite.ticket_types import SqliteTicketTypes
 from models.sqlite.tickets import SqliteTickets
+from models.sqlite.transfers import SqliteTransfers
 from models.sqlite.users import SqliteUsers
 from models.sqlite.waitlist import SqliteWaitlist
 from models.store import Store
@@ -49,6 +50,7 @@ class SqliteStore(
     SqliteFigures,
     SqliteWaitlist,  # before SqliteMessages: its waiting accounts are real
     SqliteMessages,
+    SqliteTransfers,
     Store,
 ):
     async def open(self) -> None:

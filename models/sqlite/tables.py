@@ -57,6 +57,7 @@ class EventRow(Table, tablename="events"):
     max_per_account = Integer(default=10)
     waitlist_enabled = Boolean(default=True)
     waitlist_offer_hours = Integer(default=24)
+    transfers_allowed = Boolean(default=True)
     # Seats and entries waiting (models/waitlist_rules.py), moved with the entries.
     waitlist_seats = Integer(default=0)
     waitlist_entries = Integer(default=0)
@@ -144,6 +145,7 @@ class TicketRow(Table, tablename="tickets"):
     checked_in_gate = Varchar(length=60, null=True, default=None)
     ticket_type_id = Varchar(length=32, default="", index=True)
     ticket_type_name = Varchar(length=100, default="")
+    code_generation = Integer(default=0)
 
 
 class CheckinRow(Table, tablename="checkins"):
@@ -294,6 +296,23 @@ class WaitlistEntryRow(Table, tablename="waitlist_entries"):
     offer_expires_at = Timestamptz(null=True, default=None)
 
 
+class TicketTransferRow(Table, tablename="ticket_transfers"):
+    """A ticket passed on (models/transfers.py), written with the ticket's change."""
+
+    id = Varchar(length=32, primary_key=True)
+    ticket_id = Varchar(length=32, index=True)
+    event_id = Varchar(length=32, index=True)
+    registration_id = Varchar(length=32)
+    by_user_id = Varchar(length=32)
+    from_user_id = Varchar(length=32)
+    from_name = Varchar(length=100)
+    to_user_id = Varchar(length=32)
+    to_name = Varchar(length=100)
+    to_email = Varchar(length=254)
+    generation = Integer()
+    at = Timestamptz()
+
+
 TABLES: tuple[type[Table], ...] = (
     UserRow,
     CodeRow,
@@ -314,4 +333,5 @@ TABLES: tuple[type[Table], ...] = (
     MessageRow,
     UnsubscribeRow,
     WaitlistEntryRow,
+    TicketTransferRow,
 )

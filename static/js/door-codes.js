@@ -3,13 +3,17 @@
 //
 // A code is `AD1-<KEY ID>-<BODY>`: the body is unpadded base32 (RFC 4648, upper case) of
 // the ticket id (16 bytes), the event id (16 bytes) and an Ed25519 signature (64 bytes)
-// over `AD1-<KEY ID>-` followed by the two ids' bytes. WebCrypto verifies the signature
-// (Ed25519 in current Chromium, Safari and Firefox); nothing here can make a code.
+// over `AD1-<KEY ID>-` followed by the two ids' bytes. A ticket passed on to someone
+// else gets a new code `AD2-<KEY ID>-<BODY>`: after the two ids come two bytes of its code
+// generation (big-endian, 1 and up), signed with them; generation 0 is spelt AD1 only.
+// WebCrypto verifies the signature (Ed25519 in current Chromium, Safari and Firefox);
+// nothing here can make a code.
 
 const VERSION = "AD1";
+const TRANSFERRED_VERSION = "AD2";
 const ID_BYTES = 16;
+const GENERATION_BYTES = 2;
 const SIGNATURE_BYTES = 64;
-const RAW_BYTES = 2 * ID_BYTES + SIGNATURE_BYTES;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const MAX_CODE = 400; // the server checks a longer code as empty
 
@@ -49,22 +53,26 @@ const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
 export function parseCode(code) {
   if (typeof code !== "string" || code.length > MAX_CODE) return null;
   const parts = code.trim().split("-");
-  if (parts.length !== 3 || parts[0] !== VERSION) return null;
-  const [, keyId, body] = parts;
+  if (parts.length !== 3 || (parts[0] !== VERSION && parts[0] !== TRANSFERRED_VERSION)) return null;
+  const [version, keyId, body] = parts;
+  const signedBytes = 2 * ID_BYTES + (version === TRANSFERRED_VERSION ? GENERATION_BYTES : 0);
   const raw = base32Decode(body);
-  if (!raw || raw.length !== RAW_BYTES) return null;
+  if (!raw || raw.length !== signedBytes + SIGNATURE_BYTES) return null;
   const ticket = raw.subarray(0, ID_BYTES);
   const event = raw.subarray(ID_BYTES, 2 * ID_BYTES);
-  const prefix = new TextEncoder().encode(`${VERSION}-${keyId}-`);
-  const message = new Uint8Array(prefix.length + 2 * ID_BYTES);
+  const generation = version === TRANSFERRED_VERSION ? (raw[2 * ID_BYTES] << 8) | raw[2 * ID_BYTES + 1] : 0;
+  if (version === TRANSFERRED_VERSION && generation === 0) return null; // AD1 is its one spelling
+  const prefix = new TextEncoder().encode(`${version}-${keyId}-`);
+  const message = new Uint8Array(prefix.length + signedBytes);
   message.set(prefix);
-  message.set(raw.subarray(0, 2 * ID_BYTES), prefix.length);
+  message.set(raw.subarray(0, signedBytes), prefix.length);
   return {
     keyId,
     ticketId: hex(ticket),
     eventId: hex(event),
+    generation,
     message,
-    signature: raw.subarray(2 * ID_BYTES),
+    signature: raw.subarray(signedBytes),
   };
 }
 
@@ -89,7 +97,7 @@ export async function importKeys(keys) {
   return imported;
 }
 
-// {ticketId, eventId, keyId} of a code signed by one of `keys` (from importKeys), else null.
+// {ticketId, eventId, keyId, generation} of a code signed by one of `keys` (from importKeys), else null.
 export async function verifyCode(code, keys) {
   const parsed = parseCode(code);
   if (!parsed) return null;
@@ -101,5 +109,6 @@ export async function verifyCode(code, keys) {
   } catch {
     good = false;
   }
-  return good ? { ticketId: parsed.ticketId, eventId: parsed.eventId, keyId: parsed.keyId } : null;
+  if (!good) return null;
+  return { ticketId: parsed.ticketId, eventId: parsed.eventId, keyId: parsed.keyId, generation: parsed.generation };
 }

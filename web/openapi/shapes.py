@@ -115,6 +115,11 @@ EVENT_FIELDS: dict[str, Any] = {
         "default": 24,
         "description": "how long a waiting-list offer lasts (never past the start)",
     },
+    "transfers_allowed": {
+        "type": "boolean",
+        "default": True,
+        "description": "attendees may pass their tickets on to someone else (false: locked)",
+    },
 }
 REQUIRED_EVENT_FIELDS = [
     "title", "venue", "starts_at", "ends_at", "timezone", "capacity",

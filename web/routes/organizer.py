@@ -31,6 +31,7 @@ FORM_DEFAULTS = {
     "category": "other",
     "cancellation_hours": "24",
     "max_per_account": "10",
+    "transfers_allowed": "on",
 }
 
 

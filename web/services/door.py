@@ -86,9 +86,11 @@ class Door:
             # The store admits it only if it is a ticket of this event (else `invalid`).
             named = ticket_id.strip()
             ticket, code_event_id = (named, event_id) if 0 < len(named) <= 64 else (None, None)
+            generation: int | None = None
         else:
             claims = self.verifier.verify(code if len(code) <= CODE_MAX else "")
             ticket, code_event_id = (claims.ticket_id, claims.event_id) if claims else (None, None)
+            generation = claims.generation if claims else 0
         attempt = CheckinAttempt(
             id=new_id(),
             event_id=event_id,
@@ -97,6 +99,7 @@ class Door:
             gate=" ".join(gate.split())[:GATE_MAX] or "Main gate",
             device=device.strip()[:DEVICE_MAX],
             at=utcnow(),
+            code_generation=generation,
         )
         outcome = await self.store.check_in(attempt, code_event_id, self.grace)
         # Counted by metric filters into the operator's dashboard (infra/dashboard.yml).

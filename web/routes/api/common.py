@@ -158,6 +158,7 @@ def event_json(event: Event, types: list[TicketType] | None = None) -> dict[str,
         "max_per_account": event.max_per_account,
         "waitlist_enabled": event.waitlist_enabled,
         "waitlist_offer_hours": event.waitlist_offer_hours,
+        "transfers_allowed": event.transfers_allowed,
         "ticket_types": [ticket_type_json(kind, event) for kind in types or ()],
     }
 
