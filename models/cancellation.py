@@ -9,7 +9,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from models.domain import SEAT_TAKING, Event, Registration
-from models.errors import AdmitError, CancellationClosed, InvalidTransition, TicketUsed
+from models.errors import (
+    AdmitError,
+    CancellationClosed,
+    InvalidTransition,
+    TicketTransferred,
+    TicketUsed,
+)
 from models.tickets import TicketStatus
 
 
@@ -33,14 +39,18 @@ def cancellation_refusal(
     ticket_statuses: Iterable[TicketStatus],
     now: datetime,
     by: Canceller,
+    passed_on: bool = False,
 ) -> AdmitError | None:
-    """Why this cancellation may not happen, or None when it may."""
+    """Why this cancellation may not happen, or None when it may. `passed_on`: a ticket of
+    it was transferred (its code generation is above 0), so someone else holds it now."""
     if registration.status not in SEAT_TAKING:
         return InvalidTransition(f"This registration is already {registration.status}.")
     if by is Canceller.ORGANIZER:
         return None
     if any(status is TicketStatus.USED for status in ticket_statuses):
         return TicketUsed()
+    if passed_on:
+        return TicketTransferred()
     closes = attendee_window_closes_at(event)
     if now >= closes:
         when = closes.astimezone(event.zone).strftime("%d %b %Y, %H:%M")

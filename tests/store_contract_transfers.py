@@ -14,11 +14,19 @@ from dataclasses import replace
 
 import pytest
 
+from models.cancellation import Canceller
 from models.domain import Event, RegistrationStatus, new_id, utcnow
-from models.errors import NotFound, TicketUsed, TicketVoid, TransfersLocked
+from models.errors import NotFound, TicketTransferred, TicketUsed, TicketVoid, TransfersLocked
 from models.outbox import JobKind, job_id
 from models.store import Store
-from models.tickets import DEFAULT_GRACE, CheckinAttempt, CheckinResult, Ticket, tickets_for
+from models.tickets import (
+    DEFAULT_GRACE,
+    CheckinAttempt,
+    CheckinResult,
+    Ticket,
+    TicketStatus,
+    tickets_for,
+)
 from models.transfers import Transfer
 from tests.store_contract import make_event, make_registration
 
@@ -207,3 +215,50 @@ class TransferContract:
         assert stored.code_generation == 1
         assert stored.user_id == f"user-{won.index(True)}"
         assert len(await store.list_event_transfers(event.id)) == 1
+
+    async def test_a_registration_with_a_ticket_passed_on_is_not_cancelled_by_its_buyer(
+        self, store: Store
+    ) -> None:
+        """Its buyer's refund would void a ticket someone else holds (409
+        ticket_transferred); the organizer still may. Raced against the transfer, one
+        of the two wins, never both."""
+        event = make_event(days=3)
+        await store.create_event(event)
+        ticket, _ = await issued(store, event, 2)
+        await store.transfer_ticket(make_transfer(ticket, ticket.user_id, "user-tom"), utcnow())
+        with pytest.raises(TicketTransferred):
+            await store.cancel_registration(
+                ticket.registration_id, RegistrationStatus.CANCELLED, utcnow(), Canceller.ATTENDEE
+            )
+        cancelled = await store.cancel_registration(
+            ticket.registration_id, RegistrationStatus.CANCELLED, utcnow(), Canceller.ORGANIZER
+        )
+        assert cancelled.status is RegistrationStatus.CANCELLED
+        assert (await store.get_ticket(ticket.id)).status is TicketStatus.VOID  # type: ignore[union-attr]
+
+        for _ in range(6):
+            (raced,) = await issued(store, event)
+
+            async def cancel(registration_id: str = raced.registration_id) -> bool:
+                try:
+                    await store.cancel_registration(
+                        registration_id, RegistrationStatus.CANCELLED, utcnow(), Canceller.ATTENDEE
+                    )
+                except TicketTransferred:
+                    return False
+                return True
+
+            async def give(ticket: Ticket = raced) -> bool:
+                try:
+                    await store.transfer_ticket(
+                        make_transfer(ticket, ticket.user_id, "user-tom"), utcnow()
+                    )
+                except TicketVoid:
+                    return False
+                return True
+
+            outcome = await asyncio.gather(cancel(), give())
+            assert sorted(outcome) == [False, True], outcome
+            stored = await store.get_ticket(raced.id)
+            assert stored is not None
+            assert (stored.status is TicketStatus.VOID) == outcome[0]

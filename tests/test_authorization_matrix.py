@@ -66,7 +66,7 @@ class Row:
     expect: str  # one answer per principal, in PRINCIPALS order
     case: str = ""
     use: Mapping[str, str] = field(default_factory=dict)  # path parameter -> world object
-    fresh: str | None = None  # "event", "draft", "confirmed" or "held", made per cell
+    fresh: str | None = None  # "event", "draft", "confirmed", "held", "ticket"...: per cell
     body: Body | None = None
     url: Callable[[World], str] | None = None  # the whole URL, when not a filled template
     aws: str | None = None  # the answers on the AWS adapters, where they differ
@@ -663,6 +663,15 @@ ROWS: tuple[Row, ...] = (
     Row("POST", f"{API}/tickets/validate", API_DOOR, body=validate_json),
     Row("GET", f"{API}/events/{{event_id}}/checkin-keys", API_DOOR),
     Row("GET", f"{API}/events/{{event_id}}/door-search", API_DOOR),
+    # API: transfers (only the holder; the organizer reads the record)
+    Row(
+        "POST",
+        f"{API}/tickets/{{ticket_id}}/transfer",
+        "401 200 404 404 404 404 404",
+        fresh="ticket",
+        body=lambda world: {"json": {"name": "New Holder", "email": _email(world)}},
+    ),
+    Row("GET", f"{API}/events/{{event_id}}/transfers", API_ORGANIZER),
 )
 
 
@@ -772,6 +781,10 @@ class World:
             return "registration_id", await self.fresh_registration(pay=True)
         if kind == "held":
             return "registration_id", await self.fresh_registration(pay=False)
+        if kind == "ticket":  # a ticket the attendee holds, to pass on
+            registration_id = await self.fresh_registration(pay=True)
+            (ticket,) = await self.services.store.list_registration_tickets(registration_id)
+            return "ticket_id", ticket.id
         if kind == "staff":  # an invitation to the event's door: an entry to remove
             event = await self.services.store.get_event(self.objects["event"])
             assert event is not None

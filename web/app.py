@@ -53,6 +53,7 @@ from web.routes.api import registrations as api_registrations
 from web.routes.api import sessions as api_sessions
 from web.routes.api import ticket_types as api_ticket_types
 from web.routes.api import tickets as api_tickets
+from web.routes.api import transfers as api_transfers
 from web.routes.api import waitlist as api_waitlist
 from web.services.container import Services
 from web.settings import Settings
@@ -86,6 +87,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
             *api_waitlist.routes,
             *api_registrations.routes,
             *api_tickets.routes,
+            *api_transfers.routes,
             Route("/openapi.json", openapi),
         ],
     )

@@ -33,6 +33,7 @@ from web.services.registrations import Registrations
 from web.services.sessions import Sessions
 from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
+from web.services.transfers import Transfers
 from web.services.waitlist import Waitlist
 from web.settings import Settings, SettingsError
 
@@ -208,10 +209,12 @@ def build_services(settings: Settings, keys: Keys) -> Services:
     )
     # The message jobs' handlers need the use case, which needs the worker to drain in-app.
     waitlist = Waitlist(store, events, mailer, settings.base_url)
+    transfers = Transfers(store, events, tickets, mailer, settings.base_url)
     delivery.worker.handlers |= {
         JobKind.MESSAGE: messages.run_fanout,
         JobKind.MESSAGE_MAIL: messages.run_mail,
         JobKind.WAITLIST_OFFER: waitlist.run_offer_mail,
+        JobKind.TRANSFER: transfers.run_mail,
     }
     return Services(
         aws=aws,
@@ -236,6 +239,7 @@ def build_services(settings: Settings, keys: Keys) -> Services:
         payments=payments,
         sessions=sessions,
         waitlist=waitlist,
+        transfers=transfers,
     )
 
 

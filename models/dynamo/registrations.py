@@ -148,7 +148,8 @@ class DynamoRegistrations(DynamoSeatShards):
             event, version = await self._event(registration.event_id)
             tickets = await self.registration_ticket_items(registration_id)
             statuses = [TicketStatus(item["status"]["S"]) for item in tickets]
-            if refusal := cancellation_refusal(registration, event, statuses, now, by):
+            passed_on = any("code_generation" in item for item in tickets)
+            if refusal := cancellation_refusal(registration, event, statuses, now, by, passed_on):
                 raise refusal
             back = seats_back(registration)
             items = [

@@ -315,18 +315,24 @@ class DynamoSeats(DynamoShardCounters, DynamoFigures):
         for ticket in tickets:
             if ticket["status"]["S"] != TicketStatus.VALID.value:
                 continue
+            values = {
+                ":void": s(TicketStatus.VOID.value),
+                ":valid": s(TicketStatus.VALID.value),
+            }
+            # Also as read: a transfer meanwhile makes the caller decide again.
+            condition = "#status = :valid AND attribute_not_exists(code_generation)"
+            if "code_generation" in ticket:
+                condition = "#status = :valid AND code_generation = :generation"
+                values[":generation"] = ticket["code_generation"]
             items.append(
                 {
                     "Update": {
                         "TableName": self.t("tickets"),
                         "Key": {"id": ticket["id"]},
                         "UpdateExpression": "SET #status = :void",
-                        "ConditionExpression": "#status = :valid",
+                        "ConditionExpression": condition,
                         "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {
-                            ":void": s(TicketStatus.VOID.value),
-                            ":valid": s(TicketStatus.VALID.value),
-                        },
+                        "ExpressionAttributeValues": values,
                     }
                 }
             )

@@ -40,13 +40,13 @@ def cancel(
 ) -> Registration:
     registration = read_registration(connection, registration_id)
     event = seats.read_event(connection, registration.event_id)
-    statuses = [
-        TicketStatus(row["status"])
-        for row in connection.execute(
-            "SELECT status FROM tickets WHERE registration_id = ?", (registration_id,)
-        )
-    ]
-    if refusal := cancellation_refusal(registration, event, statuses, now, by):
+    rows = connection.execute(
+        "SELECT status, code_generation FROM tickets WHERE registration_id = ?",
+        (registration_id,),
+    ).fetchall()
+    statuses = [TicketStatus(row["status"]) for row in rows]
+    passed_on = any(row["code_generation"] for row in rows)
+    if refusal := cancellation_refusal(registration, event, statuses, now, by, passed_on):
         raise refusal
     connection.execute(
         "UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?",

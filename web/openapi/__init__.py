@@ -17,6 +17,7 @@ from web.openapi import (
     questions,
     ticket_types,
     tickets,
+    transfers,
     waitlist,
 )
 from web.openapi.shapes import SCHEMAS, error
@@ -49,6 +50,7 @@ PATHS: dict[str, Any] = with_common_errors(
         **messages.PATHS,
         **tickets.PATHS,
         **waitlist.PATHS,
+        **transfers.PATHS,
     }
 )
 

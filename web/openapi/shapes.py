@@ -278,8 +278,12 @@ SCHEMAS["Ticket"] = obj(
     ticket_type_name=STRING,
     status={"type": "string", "enum": ["valid", "used", "void"]},
     code={"type": "string", "description": "exactly the text in the QR code"},
-    download_url={"type": "string", "description": "signed PDF link, at most 15 minutes"},
-    download_expires_at=DATETIME,
+    download_url={
+        "type": ["string", "null"],
+        "description": "signed PDF link, at most 15 minutes (null in a transfer's answer: "
+        "the former holder may no longer fetch it)",
+    },
+    download_expires_at={"type": ["string", "null"], "format": "date-time"},
     checked_in_at={"type": ["string", "null"], "format": "date-time"},
 )  # fmt: skip
 SCHEMAS["Validation"] = obj(

@@ -25,6 +25,7 @@ from web.services.registrations import Registrations
 from web.services.sessions import Sessions
 from web.services.ticket_types import TicketTypes
 from web.services.tickets import Tickets
+from web.services.transfers import Transfers
 from web.services.waitlist import Waitlist
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Services:
     sessions: Sessions
     messages: Messages
     waitlist: Waitlist
+    transfers: Transfers
 
 
 def services_of(connection: HTTPConnection) -> Services:

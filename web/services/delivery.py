@@ -75,6 +75,8 @@ class Deliverer:
         assert event is not None
         attachments = []
         for ticket in await self.store.list_registration_tickets(registration.id):
+            if ticket.user_id != registration.user_id:
+                continue  # passed on since: its new holder was mailed it (transfers)
             view = self.tickets.view(ticket, event)
             rendered = await self.tickets.ensure_pdf(view)
             attachments.append(Attachment(rendered.filename, rendered.content_type, rendered.data))

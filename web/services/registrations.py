@@ -237,7 +237,8 @@ class Registrations:
         if registration.status is RegistrationStatus.CONFIRMED and by is Canceller.ATTENDEE:
             tickets = await self.store.list_registration_tickets(registration.id)
         statuses = [ticket.status for ticket in tickets]
-        return cancellation_refusal(registration, event, statuses, utcnow(), by)
+        passed_on = any(ticket.code_generation for ticket in tickets)
+        return cancellation_refusal(registration, event, statuses, utcnow(), by, passed_on)
 
     async def cancel(self, viewer: User, registration_id: str) -> Registration:
         """Its attendee while the window is open (`models.cancellation`: until the

@@ -47,6 +47,10 @@ class DownloadRefused(Exception):
 
 
 def pdf_key(ticket: Ticket) -> str:
+    """Where its PDF is kept: one file per code generation, so the PDF of a ticket passed
+    on never shows the code it had before."""
+    if ticket.code_generation:
+        return f"tickets/{ticket.event_id}/{ticket.id}.g{ticket.code_generation}.pdf"
     return f"tickets/{ticket.event_id}/{ticket.id}.pdf"
 
 
@@ -58,7 +62,8 @@ class Tickets:
         self.download_ttl = download_ttl
 
     def view(self, ticket: Ticket, event: Event) -> TicketView:
-        return TicketView(ticket, event, self.signer.sign(ticket.id, ticket.event_id))
+        code = self.signer.sign(ticket.id, ticket.event_id, ticket.code_generation)
+        return TicketView(ticket, event, code)
 
     async def mine(self, user: User, now: datetime | None = None) -> list[TicketView]:
         """Upcoming first (soonest event first), then past events (most recent first)."""
@@ -194,7 +199,7 @@ class Tickets:
             return await self.files.open_link(key, filename, expires, signature)
         except LinkRefused as exc:
             fresh = None
-            ticket_id = key.rsplit("/", 1)[-1].removesuffix(".pdf")
+            ticket_id = key.rsplit("/", 1)[-1].split(".", 1)[0]
             if viewer is not None:
                 ticket = await self.store.get_ticket(ticket_id)
                 if ticket is not None and ticket.user_id == viewer.id:
