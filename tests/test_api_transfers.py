@@ -33,9 +33,7 @@ async def transfer(
     )
 
 
-async def validate(
-    client: httpx.AsyncClient, organizer: Person, code: str, event_id: str
-) -> str:
+async def validate(client: httpx.AsyncClient, organizer: Person, code: str, event_id: str) -> str:
     response = await client.post(
         f"{API}/tickets/validate",
         json={"code": code, "event_id": event_id},
