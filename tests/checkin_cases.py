@@ -31,13 +31,18 @@ class CheckinCase:
     now: datetime
     expected: str  # a CheckinResult value, or "forbidden"
     offline: str  # what the phone answers (the same but where its list knows less)
+    code_generation: int = 0  # the generation the code was signed for
 
     def for_the_phone(self) -> dict[str, Any]:
         """The arguments of `decideCheckIn` (times in milliseconds, as Date.now())."""
         hours = door_hours(self.event, self.grace)
         claims = None
         if self.code_ticket_id is not None:
-            claims = {"ticketId": self.code_ticket_id, "eventId": self.code_event_id}
+            claims = {
+                "ticketId": self.code_ticket_id,
+                "eventId": self.code_event_id,
+                "generation": self.code_generation,
+            }
         status = None if self.ticket_state == "missing" else self.ticket_state
         return {
             "name": self.name,
@@ -45,6 +50,7 @@ class CheckinCase:
             "claims": claims,
             "eventId": self.event.id,
             "status": status,
+            "generation": self.ticket.code_generation if self.ticket else None,
             "opensAt": _ms(hours.opens_at),
             "closesAt": _ms(hours.closes_at),
             "now": _ms(self.now),
@@ -92,6 +98,7 @@ def load_cases() -> list[CheckinCase]:
                 seats=1,
                 status=TicketStatus(raw["ticket"]),
                 created_at=starts - timedelta(days=9),
+                code_generation=raw.get("ticket_generation", 0),
             )
         cases.append(
             CheckinCase(
@@ -106,6 +113,7 @@ def load_cases() -> list[CheckinCase]:
                 now=datetime.fromisoformat(raw["now"]),
                 expected=raw["expected"],
                 offline=raw.get("offline", raw["expected"]),
+                code_generation=raw.get("code_generation", 0),
             )
         )
     return cases

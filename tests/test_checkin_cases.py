@@ -32,6 +32,7 @@ def test_the_server_decides_each_case(case: CheckinCase) -> None:
             case.ticket,
             case.now,
             case.grace,
+            case.code_generation,
         ).result.value
 
     if case.expected == "forbidden":

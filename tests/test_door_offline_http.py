@@ -32,6 +32,7 @@ COLUMNS = [
     "seat_no",
     "seats",
     "ticket_type_name",
+    "code_generation",
     "checked_in_at",
     "checked_in_gate",
 ]
@@ -92,6 +93,7 @@ async def test_door_staff_and_organizer_get_the_list(
             "seat_no": 1,
             "seats": 2,
             "ticket_type_name": "General admission",
+            "code_generation": 0,
         }
         assert (second["attendee_name"], second["seat_no"]) == (door["attendee"].name, 2)
     # The door hours the server checks: from the doors' opening (two hours before the
@@ -184,6 +186,27 @@ async def test_the_list_follows_check_ins_and_cancellations(
     assert rows[new_id]["status"] == "valid"
     assert rows[new_id]["attendee_name"] == door["stranger"].name
     assert len(rows) == 3
+
+
+async def test_the_list_carries_what_was_passed_on(
+    client: httpx.AsyncClient, door: dict[str, Any]
+) -> None:
+    """New with transfers: a ticket passed on is listed under its new holder's name with
+    its new code generation, so a phone that synced voids the codes it had before."""
+    staff, attendee, event_id = door["staff"], door["attendee"], door["event"]["id"]
+    first_id, second_id = door["registration"]["tickets"]
+    response = await client.post(
+        f"{API}/tickets/{first_id}/transfer",
+        json={"name": "Tom Taker", "email": "tom@example.com"},
+        headers=attendee.headers,
+    )
+    assert response.status_code == 200, response.text
+    rows = _rows(await _offline_list(client, staff, event_id))
+    assert (rows[first_id]["attendee_name"], rows[first_id]["code_generation"]) == (
+        "Tom Taker",
+        1,
+    )
+    assert rows[second_id]["code_generation"] == 0
 
 
 async def test_the_list_keys_verify_the_codes_issued(

@@ -81,15 +81,18 @@ async function call(db, store, mode, run) {
 // -> not_yet_open / event_over; then void; used (on the list, or on this phone) ->
 // already_used; otherwise admitted. `status` is null for a ticket not on the list: the
 // server would say invalid, but a well-signed ticket missing from the list was sold after
-// the sync (the signature proves it was issued), so it is admitted with a note. Times are
-// milliseconds.
-export function decideCheckIn({ scanner, claims, eventId, status, opensAt, closesAt, now }) {
+// the sync (the signature proves it was issued), so it is admitted with a note. A code of
+// an older generation than the listed ticket's (`generation`: it was passed on since) is
+// void, as on the server; a newer one was passed on after the sync. Times are milliseconds.
+export function decideCheckIn({ scanner, claims, eventId, status, generation, opensAt, closesAt, now }) {
   if (scanner !== "organizer" && (scanner !== "door_staff" || now > closesAt)) return "forbidden";
   if (!claims) return "invalid";
   if (claims.eventId !== eventId) return "wrong_event";
   if (now < opensAt) return "not_yet_open";
   if (now > closesAt) return "event_over";
   if (status === "void") return "void";
+  // Older than the listed ticket's: revoked. Newer: passed on after the sync, and signed.
+  if (status != null && (claims.generation || 0) < (generation || 0)) return "void";
   if (status === "used") return "already_used";
   return "admitted";
 }
@@ -108,6 +111,7 @@ function row(list, ticketId) {
     seatNo: cell("seat_no"),
     seats: cell("seats"),
     type: cell("ticket_type_name") || "",
+    generation: cell("code_generation") || 0, // a list from before transfers: 0
     at: cell("checked_in_at") || null,
     gate: cell("checked_in_gate") || "",
   };
@@ -300,6 +304,8 @@ export class OfflineDoor {
       claims,
       eventId: list.event_id,
       status: stateOf(found, admission),
+      // Not on the list (sold or passed on after the sync): the signature is all we know.
+      generation: found ? found.generation : claims?.generation,
       opensAt: Date.parse(list.opens_at),
       closesAt: Date.parse(list.closes_at),
       now,

@@ -20,7 +20,9 @@ from web.templating import render
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 # One array per ticket in the offline list, in this order; a ticket that was never
-# checked in stops after `seats` (static/js/door-offline.js reads it).
+# checked in stops after `code_generation` (static/js/door-offline.js reads it). A
+# ticket passed on has a higher generation than the codes it had before: the phone
+# voids those (what was revoked travels with the list).
 TICKET_COLUMNS = (
     "id",
     "status",
@@ -28,6 +30,7 @@ TICKET_COLUMNS = (
     "seat_no",
     "seats",
     "ticket_type_name",
+    "code_generation",
     "checked_in_at",
     "checked_in_gate",
 )
@@ -45,6 +48,7 @@ def _ticket_row(ticket: Ticket) -> list[Any]:
         ticket.seat_no,
         ticket.seats,
         ticket.ticket_type_name,
+        ticket.code_generation,
     ]
     if ticket.status is TicketStatus.USED and ticket.checked_in_at is not None:
         row += [_time(ticket.checked_in_at), ticket.checked_in_gate or ""]
