@@ -205,7 +205,7 @@ destroy: install $(NPM_STAMP)
 
 # The HTTP tests once more on the production adapters; the tests start a moto server on
 # 127.0.0.1 (a free port) and stop it at the end. Browser tests stay on the local ones.
-AWS_TESTS := tests/test_api_accounts.py tests/test_api_transfers.py tests/test_accounts_pages.py tests/test_api_events.py \
+AWS_TESTS := tests/test_api_accounts.py tests/test_api_transfers.py tests/test_transfer_pages.py tests/test_accounts_pages.py tests/test_api_events.py \
 	tests/test_api_registrations.py tests/test_pages.py tests/test_registration_pages.py \
 	tests/test_organizer_pages.py tests/test_tickets_http.py tests/test_payments_simulator.py \
 	tests/test_security.py tests/test_oversell_http.py tests/test_door_offline_http.py \

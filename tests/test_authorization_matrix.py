@@ -349,6 +349,14 @@ ROWS: tuple[Row, ...] = (
     Row("GET", "/tickets/{ticket_id}/pdf", "login 303 404 303 404 404 404"),
     Row("GET", "/tickets/{ticket_id}/ticket.pdf", HOLDER_ONLY),
     Row("GET", "/tickets/{ticket_id}/calendar.ics", HOLDER_ONLY),
+    Row("GET", "/tickets/{ticket_id}/transfer", "login 200 404 404 404 404 404"),
+    Row(
+        "POST",
+        "/tickets/{ticket_id}/transfer",
+        "login 303 404 404 404 404 404",
+        fresh="ticket",
+        body=lambda world: {"data": {"name": "New Holder", "email": _email(world)}},
+    ),
     # Each account gets its own list (none of its tickets is anybody else's).
     Row("GET", "/my/tickets/offline.json", "401 200 200 200 200 200 200"),
     # A signed link is its own credential (it is mailed); S3's links point at S3.

@@ -41,6 +41,7 @@ from web.routes import (
     pwa,
     sessions,
     tickets,
+    transfers,
     webhooks,
 )
 from web.routes.api import accounts as api_accounts
@@ -110,6 +111,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
         *organizer_exports.routes,
         *pwa.routes,
         *tickets.routes,
+        *transfers.routes,
         *door.routes,
         *webhooks.routes,
         Mount(

@@ -7,7 +7,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from models.domain import RegistrationStatus, utcnow
-from models.errors import CancellationClosed, Conflict, Forbidden, TicketUsed, ValidationFailed
+from models.errors import (
+    CancellationClosed,
+    Conflict,
+    Forbidden,
+    TicketTransferred,
+    TicketUsed,
+    ValidationFailed,
+)
 from web.adapters.payments.port import CardRefused, PaymentStart
 from web.auth import require_user
 from web.flash import flash
@@ -80,7 +87,7 @@ async def my_registration(request: Request) -> Response:
         "may_cancel": refusal is None,
         # Said on the page rather than hiding the button without a word.
         "cancel_refusal": refusal.message
-        if isinstance(refusal, TicketUsed | CancellationClosed)
+        if isinstance(refusal, TicketUsed | TicketTransferred | CancellationClosed)
         else None,
         "now": utcnow(),
         "tickets": [

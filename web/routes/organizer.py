@@ -147,6 +147,7 @@ async def _dashboard_context(
         "ticket_types": await services.ticket_types.of(event, organizer),
         **await question_context(services.questions, event),
         "promo_codes": await services.promo_codes.of(organizer, event.id),
+        "transfers": await services.transfers.for_event(organizer, event.id),
         "staff_values": {},
         "staff_errors": {},
         **extra,

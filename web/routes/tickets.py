@@ -61,7 +61,11 @@ async def ticket_page(request: Request) -> Response:
     view = await services_of(request).tickets.get(user, request.path_params["ticket_id"])
     from web.rendering.qr import qr_svg  # qrcode: only for ticket pages (cold start)
 
-    context = {"view": view, "qr": qr_svg(view.code, label=f"QR code of {view.ticket.seat_label}")}
+    context = {
+        "view": view,
+        "qr": qr_svg(view.code, label=f"QR code of {view.ticket.seat_label}"),
+        "now": utcnow(),
+    }
     return render(request, "tickets/ticket.html", context, headers=PRIVATE)
 
 

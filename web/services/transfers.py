@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models.domain import User, new_id, normalize_email, utcnow
-from models.errors import ValidationFailed
+from models.errors import AdmitError, ValidationFailed
 from models.outbox import DeliveryJob
 from models.store import Store
 from models.tickets import TicketStatus
-from models.transfers import Transfer, transfer_problems
+from models.transfers import Transfer, transfer_problems, transfer_refusal
 from web.adapters.mail.port import Attachment, Mailer
 from web.calendar_file import ticket_ics
 from web.mails import plain_mail
@@ -54,6 +54,12 @@ class Transfers:
         event = await self.store.get_event(ticket.event_id)
         assert event is not None
         return self.tickets.view(ticket, event)
+
+    async def form(self, holder: User, ticket_id: str) -> tuple[TicketView, AdmitError | None]:
+        """The ticket `holder` holds (else NotFound) and why it may not be passed on now
+        (None: it may), for the page to say so instead of offering a form in vain."""
+        view = await self.tickets.held(holder, ticket_id)
+        return view, transfer_refusal(view.event, view.ticket, holder.id, utcnow())
 
     async def for_event(self, organizer: User, event_id: str) -> list[Transfer]:
         """Every transfer of the organizer's event, newest first."""
