@@ -59,7 +59,7 @@ export class SyncPanel {
       return { tone: "warn", text };
     }
     if (answer.result === "void") {
-      return { tone: "bad", text: `${head}, but the ticket is void (cancelled or refunded).` };
+      return { tone: "bad", text: `${head}, but the ticket is void (cancelled, or passed on with a new code).` };
     }
     const title = this.titles[answer.result] || answer.result;
     return { tone: "bad", text: `${head}, but the server answered ${title}: not recorded.` };

@@ -25,7 +25,11 @@ const RESULTS = {
   admitted: { title: "ADMITTED", tone: "ok" },
   already_used: { title: "ALREADY USED", tone: "warn" },
   wrong_event: { title: "WRONG EVENT", tone: "bad", detail: "This ticket is for another event." },
-  void: { title: "VOID", tone: "bad", detail: "This ticket was cancelled or refunded. Do not admit." },
+  void: {
+    title: "VOID",
+    tone: "bad",
+    detail: "This ticket was cancelled, or this code was replaced when the ticket was passed on. Do not admit.",
+  },
   invalid: {
     title: "INVALID",
     tone: "bad",
