@@ -3,10 +3,14 @@ either store (`--adapters=aws`). Each test fails before issue 14 (no such route)
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 
 from tests.api_helpers import (
     API,
@@ -56,8 +60,24 @@ async def a_ticket(
     return event, response.json()
 
 
+def decoded_pdf(pdf: bytes, folder: Path) -> str:
+    """The text of the QR printed on a ticket PDF (rasterised, read by zxing-cpp)."""
+    (folder / "ticket.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(folder / "ticket.pdf"), str(folder / "page")],
+        check=True,
+    )
+    [png] = sorted(folder.glob("page*.png"))
+    [decoded] = zxingcpp.read_barcodes(Image.open(png))
+    return str(decoded.text)
+
+
 async def test_a_ticket_passed_on_to_an_account_moves_with_a_new_code(
-    client: httpx.AsyncClient, settings: Settings, organizer: Person, attendee: Person
+    client: httpx.AsyncClient,
+    settings: Settings,
+    organizer: Person,
+    attendee: Person,
+    tmp_path: Path,
 ) -> None:
     tom = await sign_up(client, "tom@example.com", "attendee", "Tom Taker")
     event, ticket = await a_ticket(client, organizer, attendee)
@@ -96,9 +116,12 @@ async def test_a_ticket_passed_on_to_an_account_moves_with_a_new_code(
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Ana passed a ticket on to you" in text
     assert "/my/tickets" in text
-    attached = {part.get_filename(): part.get_content_type() for part in mail.iter_attachments()}
-    assert attached[f"ticket-{ticket['id']}.pdf"] == "application/pdf"
-    assert "text/calendar" in attached.values()
+    attached = {part.get_filename(): part for part in mail.iter_attachments()}
+    pdf = attached[f"ticket-{ticket['id']}.pdf"]
+    assert pdf.get_content_type() == "application/pdf"
+    # The PDF the new holder got prints the new code, not the one the ticket had.
+    assert decoded_pdf(pdf.get_content(), tmp_path) == moved["code"]
+    assert "text/calendar" in {part.get_content_type() for part in attached.values()}
 
     listed = await client.get(f"{API}/events/{event['id']}/transfers", headers=organizer.headers)
     assert listed.status_code == 200, listed.text
