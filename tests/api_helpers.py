@@ -44,6 +44,7 @@ EVENT_KEYS = {
     "cancellation_hours",  # an addition to API.md's event: the attendees' cancellation window
     "max_per_account",
     "waitlist_enabled",  # issue 14: the waiting list, on or off, and how long an offer lasts
+    "transfers_allowed",  # issue 14: attendees may pass tickets on
     "waitlist_offer_hours",
 }
 REGISTRATION_KEYS = {
