@@ -41,6 +41,7 @@ from web.routes import (
     pwa,
     sessions,
     tickets,
+    waitlist_pages,
     webhooks,
 )
 from web.routes.api import accounts as api_accounts
@@ -106,6 +107,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
         *organizer_promo_codes.routes,
         *organizer_messages.routes,
         *organizer_exports.routes,
+        *waitlist_pages.routes,
         *pwa.routes,
         *tickets.routes,
         *door.routes,

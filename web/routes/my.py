@@ -14,6 +14,7 @@ from web.flash import flash
 from web.forms import read_form
 from web.middleware.security_headers import CSP
 from web.routes.tickets import calendar_response
+from web.routes.waitlist_box import ACTIVE
 from web.services.container import services_of
 from web.services.payments import HoldExpired
 from web.services.registrations import RegistrationView
@@ -37,6 +38,9 @@ async def my_registrations(request: Request) -> Response:
     page = await services.registrations.mine(user, cursor=request.query_params.get("cursor"))
     views = await services.registrations.with_events(page.items)
     context = {"views": views, "next_cursor": page.next_cursor, "now": utcnow()}
+    # The waiting lists head the first page ("Load more" appends registrations only).
+    waiting = [] if request.query_params.get("cursor") else await services.waitlist.mine(user)
+    context["waitlist"] = [view for view in waiting if view.status in ACTIVE]
     return render(request, "my/registrations.html", context, block="results")
 
 

@@ -31,6 +31,9 @@ FORM_DEFAULTS = {
     "category": "other",
     "cancellation_hours": "24",
     "max_per_account": "10",
+    # A form sends a box only ticked: the list is on unless the organizer unticks it.
+    "waitlist_enabled": "on",
+    "waitlist_offer_hours": "24",
 }
 
 
