@@ -114,9 +114,12 @@ async def cancel_registration(request: Request) -> Response:
         await services_of(request).registrations.cancel(user, registration_id)
     except (Conflict, Forbidden) as exc:
         flash(request, exc.message, "error")
-    else:
-        flash(request, "Your registration is cancelled and the seats are released.", "info")
-    return redirect(request, f"/my/registrations/{registration_id}")
+        return redirect(request, f"/my/registrations/{registration_id}")
+    flash(request, "Your registration is cancelled and the seats are released.", "info")
+    response = redirect(request, f"/my/registrations/{registration_id}")
+    # The seats may go to the waiting list: its offer's mail leaves now, not at the clock.
+    response.background = services_of(request).delivery.after_queueing()
+    return response
 
 
 async def checkout(request: Request) -> Response:
