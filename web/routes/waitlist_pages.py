@@ -19,7 +19,7 @@ from web.routes.waitlist_box import WaitlistForm
 from web.services.container import services_of
 from web.services.payments import HoldExpired
 from web.services.waitlist import PaymentRequired
-from web.templating import redirect, render
+from web.templating import is_fragment_request, redirect, render
 
 # Said on the event page in the attendee's words, instead of the API's.
 REFUSALS = {
@@ -46,6 +46,11 @@ async def join(request: Request) -> Response:
     if view.status is EntryStatus.OFFERED:  # seats were free for it at once
         flash(request, "Seats came free for you: take them before the offer runs out.")
         return redirect(request, f"/my/registrations/{view.entry.registration_id}")
+    if is_fragment_request(request):
+        # The box itself says the place. (An HX-Redirect to this page's own address and
+        # `#waitlist` would only scroll: a fragment change does not load the page.)
+        context = await page_context(request, view.event)
+        return render(request, "events/detail.html", context, block="register")
     flash(request, f"You are number {view.position} on the waiting list.")
     return redirect(request, f"/events/{event_id}#waitlist")
 
