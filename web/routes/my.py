@@ -37,10 +37,14 @@ async def my_registrations(request: Request) -> Response:
     services = services_of(request)
     page = await services.registrations.mine(user, cursor=request.query_params.get("cursor"))
     views = await services.registrations.with_events(page.items)
-    context = {"views": views, "next_cursor": page.next_cursor, "now": utcnow()}
     # The waiting lists head the first page ("Load more" appends registrations only).
     waiting = [] if request.query_params.get("cursor") else await services.waitlist.mine(user)
-    context["waitlist"] = [view for view in waiting if view.status in ACTIVE]
+    context = {
+        "views": views,
+        "next_cursor": page.next_cursor,
+        "now": utcnow(),
+        "waitlist": [view for view in waiting if view.status in ACTIVE],
+    }
     return render(request, "my/registrations.html", context, block="results")
 
 
