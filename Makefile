@@ -214,7 +214,7 @@ AWS_TESTS := tests/test_api_accounts.py tests/test_api_transfers.py tests/test_t
 	tests/test_api_ticket_types.py tests/test_ticket_type_pages.py \
 	tests/test_api_questions.py tests/test_question_pages.py tests/test_journey_http.py \
 	tests/test_api_promo_codes.py tests/test_promo_code_pages.py \
-	tests/test_api_waitlist.py
+	tests/test_api_waitlist.py tests/test_waitlist_pages.py
 
 # Both pytest runs spread the tests over every core with pytest-xdist (`-n auto`: one worker
 # per core, each with its own moto server, localstripe and live servers on ports the kernel

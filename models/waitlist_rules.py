@@ -77,6 +77,26 @@ def entry_type(
     return ValidationFailed({"ticket_type_id": "Choose one of this event's ticket types."})
 
 
+def list_open(event: Event, now: datetime) -> bool:
+    """Whether people may join the event's list now (the list's own part of
+    `join_refusal`: on sale, not started, on, not sharded)."""
+    return (
+        event.is_on_sale(now)
+        and now < event.starts_at
+        and event.waitlist_enabled
+        and event.seat_shards <= 1
+    )
+
+
+def waitable_types(event: Event, types: Sequence[TicketType], now: datetime) -> list[TicketType]:
+    """The visible types the pages offer to wait for: sold out to the public (none
+    while the list is closed). `join_refusal` also lets a type whose sales have not
+    started be waited for; the pages say "not on sale" for it instead."""
+    if not list_open(event, now):
+        return []
+    return [k for k in types if not k.hidden and public_seats_left(event, k) == 0]
+
+
 def quantity_problem(event: Event, kind: TicketType, quantity: object) -> str | None:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         return "Must be a whole number."

@@ -66,7 +66,7 @@ class Row:
     expect: str  # one answer per principal, in PRINCIPALS order
     case: str = ""
     use: Mapping[str, str] = field(default_factory=dict)  # path parameter -> world object
-    fresh: str | None = None  # "event", "draft", "confirmed", "held", "ticket"...: per cell
+    fresh: str | None = None  # "event", "draft", "confirmed", "held", "entry", "ticket"...
     body: Body | None = None
     url: Callable[[World], str] | None = None  # the whole URL, when not a filled template
     aws: str | None = None  # the answers on the AWS adapters, where they differ
@@ -654,6 +654,31 @@ ROWS: tuple[Row, ...] = (
         use={"entry_id": "event"},
     ),
     Row("POST", f"{API}/registrations/{{registration_id}}/confirm", "401 200 404 404 404 404 404"),
+    # the waiting list's pages (the same answers as its API, as pages give them)
+    Row(
+        "POST",
+        "/events/{event_id}/waitlist",
+        "login 409 409 409 409 409 409",
+        body=lambda world: {"data": {"quantity": "1"}},
+    ),
+    Row(
+        "POST",
+        "/events/{event_id}/waitlist",
+        "login 404 404 409 404 404 404",  # its organizer sees it, but it is not on sale
+        case="draft",
+        use={"event_id": "draft"},
+        body=lambda world: {"data": {"quantity": "1"}},
+    ),
+    Row("POST", "/my/waitlist/{entry_id}/leave", "login 303 404 404 404 404 404", fresh="entry"),
+    # The world's registration is confirmed already: its holder is sent to its page.
+    Row("POST", "/my/registrations/{registration_id}/accept", "login 303 404 404 404 404 404"),
+    Row("GET", "/organizer/events/{event_id}/waitlist", ORGANIZER_PAGE),
+    Row(
+        "POST",
+        "/organizer/events/{event_id}/waitlist/{entry_id}/offer",
+        "login 403 403 404 404 403 403",
+        use={"entry_id": "event"},
+    ),
     # API: registrations
     Row("POST", f"{API}/registrations", "401 201 201 201 201 201 201", body=register_json),
     Row("GET", f"{API}/registrations", "401 200 200 200 200 200 200"),
@@ -836,6 +861,14 @@ class World:
             )
             await self.services.store.add_promo_code(promo)
             return "promo_id", promo.id
+        if kind == "entry":  # the attendee's entry on a sold-out event's waiting list
+            organizer = self.users["organizer"]
+            raw = event_body(price=0, capacity=1)
+            event = await self.services.events.create(organizer, raw, "json")
+            await self.services.events.publish(organizer, event.id)
+            await self.services.registrations.register(self.users["attendee2"], event.id, 1, [])
+            view = await self.services.waitlist.join(self.users["attendee"], event.id, 1)
+            return "entry_id", view.entry.id
         raise AssertionError(f"no fresh {kind!r}")
 
 

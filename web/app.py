@@ -42,6 +42,7 @@ from web.routes import (
     sessions,
     tickets,
     transfers,
+    waitlist_pages,
     webhooks,
 )
 from web.routes.api import accounts as api_accounts
@@ -109,6 +110,7 @@ def _routes(settings: Settings, static_urls: StaticUrls) -> list[BaseRoute]:
         *organizer_promo_codes.routes,
         *organizer_messages.routes,
         *organizer_exports.routes,
+        *waitlist_pages.routes,
         *pwa.routes,
         *tickets.routes,
         *transfers.routes,

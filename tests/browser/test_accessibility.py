@@ -1,6 +1,8 @@
 """axe-core (npm, the engine behind Lighthouse's accessibility score) in the real browser
 over the pages people use: the public ones, an attendee's, and the organizer's issue-15
-pages (overview, live dashboard with its SVG charts, messages), on a phone and a laptop.
+pages (overview, live dashboard with its SVG charts, messages), the waiting list's
+pages (issue 14: the event page's box, My registrations, the organizer's list, the
+event form), on a phone and a laptop.
 
 Any violation fails with axe's own rule id, impact, help text and the offending nodes."""
 
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.api_helpers import event_body
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.test_door import Api, Person, log_in
 
@@ -86,14 +89,28 @@ def test_the_pages_have_no_axe_violations(
     event_id = api.open_event(organizer)
     ticket = api.ticket(attendee, event_id)
     api.validate(organizer, ticket["code"], event_id)  # the arrivals chart has a bar
+    sold_out = _sold_out_with_a_queue(api, organizer, attendee)
 
     failures: list[str] = []
     public = _context(browser, shape)
-    failures += _audit(public, live_server, ["/", f"/events/{event_id}", "/login", "/signup"])
+    failures += _audit(
+        public,
+        live_server,
+        ["/", f"/events/{event_id}", f"/events/{sold_out}", "/login", "/signup"],
+    )
     public.close()
 
     mine = _signed_in(browser, live_server, shape, attendee, "/")
-    failures += _audit(mine, live_server, ["/my/registrations", f"/tickets/{ticket['id']}"])
+    failures += _audit(
+        mine,
+        live_server,
+        [
+            "/my/registrations",
+            f"/tickets/{ticket['id']}",
+            f"/tickets/{ticket['id']}/transfer",  # passing it on (issue 14)
+            f"/events/{sold_out}",
+        ],
+    )
     mine.close()
 
     organizing = _signed_in(browser, live_server, shape, organizer, "/organizer")
@@ -104,7 +121,27 @@ def test_the_pages_have_no_axe_violations(
             "/organizer",
             f"/organizer/events/{event_id}",
             f"/organizer/events/{event_id}/messages",
+            f"/organizer/events/{event_id}/edit",
+            f"/organizer/events/{sold_out}/waitlist",
+            f"/events/{sold_out}",  # signed in and not waiting: the form to join
         ],
     )
     organizing.close()
     assert not failures, "\n".join(failures)
+
+
+def _sold_out_with_a_queue(api: Api, organizer: Person, waiter: Person) -> str:
+    """A free event of one seat, taken, and `waiter` on its waiting list (issue 14)."""
+    response = api.http.post(
+        "/events", json=event_body(capacity=1, title="Tiny Gig"), headers=organizer.headers
+    )
+    assert response.status_code == 201, response.text
+    event_id: str = response.json()["id"]
+    response = api.http.post(f"/events/{event_id}/publish", headers=organizer.headers)
+    assert response.status_code == 200, response.text
+    api.ticket(api.sign_up("Bo Buyer", "bo@example.com"), event_id)
+    response = api.http.post(
+        f"/events/{event_id}/waitlist", json={"quantity": 1}, headers=waiter.headers
+    )
+    assert response.status_code == 201, response.text
+    return event_id

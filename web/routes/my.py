@@ -21,6 +21,7 @@ from web.flash import flash
 from web.forms import read_form
 from web.middleware.security_headers import CSP
 from web.routes.tickets import calendar_response
+from web.routes.waitlist_box import ACTIVE
 from web.services.container import services_of
 from web.services.payments import HoldExpired
 from web.services.registrations import RegistrationView
@@ -43,7 +44,14 @@ async def my_registrations(request: Request) -> Response:
     services = services_of(request)
     page = await services.registrations.mine(user, cursor=request.query_params.get("cursor"))
     views = await services.registrations.with_events(page.items)
-    context = {"views": views, "next_cursor": page.next_cursor, "now": utcnow()}
+    # The waiting lists head the first page ("Load more" appends registrations only).
+    waiting = [] if request.query_params.get("cursor") else await services.waitlist.mine(user)
+    context = {
+        "views": views,
+        "next_cursor": page.next_cursor,
+        "now": utcnow(),
+        "waitlist": [view for view in waiting if view.status in ACTIVE],
+    }
     return render(request, "my/registrations.html", context, block="results")
 
 
@@ -117,9 +125,12 @@ async def cancel_registration(request: Request) -> Response:
         await services_of(request).registrations.cancel(user, registration_id)
     except (Conflict, Forbidden) as exc:
         flash(request, exc.message, "error")
-    else:
-        flash(request, "Your registration is cancelled and the seats are released.", "info")
-    return redirect(request, f"/my/registrations/{registration_id}")
+        return redirect(request, f"/my/registrations/{registration_id}")
+    flash(request, "Your registration is cancelled and the seats are released.", "info")
+    response = redirect(request, f"/my/registrations/{registration_id}")
+    # The seats may go to the waiting list: its offer's mail leaves now, not at the clock.
+    response.background = services_of(request).delivery.after_queueing()
+    return response
 
 
 async def checkout(request: Request) -> Response:

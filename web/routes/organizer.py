@@ -32,6 +32,9 @@ FORM_DEFAULTS = {
     "cancellation_hours": "24",
     "max_per_account": "10",
     "transfers_allowed": "on",
+    # A form sends a box only ticked: the list is on unless the organizer unticks it.
+    "waitlist_enabled": "on",
+    "waitlist_offer_hours": "24",
 }
 
 

@@ -18,6 +18,7 @@ from models.ticket_type_rules import order_total
 from web.auth import current_user, require_user
 from web.forms import read_form
 from web.routes.attendee_answers import answers_from_form, form_context
+from web.routes.waitlist_box import waitlist_box
 from web.services.container import services_of
 from web.services.events import parse_event_query
 from web.templating import redirect, render
@@ -45,7 +46,7 @@ async def home(request: Request) -> Response:
     return render(request, "events/index.html", context, block="results")
 
 
-async def _page_context(request: Request, event: Event, **extra: object) -> dict[str, object]:
+async def page_context(request: Request, event: Event, **extra: object) -> dict[str, object]:
     now = utcnow()
     services = services_of(request)
     given = extra.get("values") or {}
@@ -59,9 +60,12 @@ async def _page_context(request: Request, event: Event, **extra: object) -> dict
     quote = await services.promo_codes.quote(
         event, types, _lines(values), _quantity(values), values.get("promo_code")
     )
+    # A refused join brings what was typed and why (`waitlist_form`).
+    box = await waitlist_box(request, event, types, now, extra.get("waitlist_form"))
     return {
         **form_context(event, types, questions, values),
         "event": event,
+        "waitlist": box,
         "errors": {},
         "on_sale": event.is_on_sale(now),
         "now": now,
@@ -92,7 +96,7 @@ async def event_detail(request: Request) -> Response:
     event = await services_of(request).events.visible(
         request.path_params["event_id"], current_user(request)
     )
-    return render(request, "events/detail.html", await _page_context(request, event))
+    return render(request, "events/detail.html", await page_context(request, event))
 
 
 async def order_total_fragment(request: Request) -> Response:
@@ -101,7 +105,7 @@ async def order_total_fragment(request: Request) -> Response:
         request.path_params["event_id"], current_user(request)
     )
     values = dict(request.query_params)
-    context = await _page_context(request, event, values=values)
+    context = await page_context(request, event, values=values)
     return render(request, "events/_total.html", context)
 
 
@@ -112,7 +116,7 @@ async def promo_fragment(request: Request) -> Response:
         request.path_params["event_id"], current_user(request)
     )
     values = dict(request.query_params)
-    context = await _page_context(request, event, values=values)
+    context = await page_context(request, event, values=values)
     return render(request, "events/_promo_applied.html", context)
 
 
@@ -182,7 +186,7 @@ async def register(request: Request) -> Response:
         if isinstance(exc, PromoCodeUsedUp):  # said next to the field
             errors, message = {"promo_code": exc.message}, None
         status = 422 if isinstance(exc, ValidationFailed) else 409
-        context = await _page_context(request, event, values=values, errors=errors, message=message)
+        context = await page_context(request, event, values=values, errors=errors, message=message)
         return render(request, "events/detail.html", context, status_code=status, block="register")
     if registration.is_free:
         response = redirect(request, f"/my/registrations/{registration.id}")

@@ -44,6 +44,8 @@ class EntryView:
     status: EntryStatus
     position: int | None
     event: Event
+    # The offer's held registration (what the pages accept or pay), once offered.
+    registration: Registration | None = None
 
 
 class Waitlist:
@@ -94,7 +96,15 @@ class Waitlist:
         return views
 
     async def mine_for_event(self, user: User, event_id: str) -> list[EntryView]:
-        return [v for v in await self.mine(user) if v.entry.event_id == event_id]
+        """The caller's entries on one event (the event page reads it on every visit:
+        the other events' entries are not read)."""
+        if not await self._entries_on(user, event_id):
+            return []
+        event = await self._fresh(event_id)  # may offer seats to these very entries
+        return await self._views(event, await self._entries_on(user, event_id))
+
+    async def _entries_on(self, user: User, event_id: str) -> list[WaitlistEntry]:
+        return [e for e in await self.store.list_user_waitlist(user.id) if e.event_id == event_id]
 
     async def for_event(self, organizer: User, event_id: str) -> list[EntryView]:
         """An event's entries in order, for its organizer."""
@@ -178,5 +188,5 @@ class Waitlist:
             if entry.registration_id is not None:
                 registration = await self.store.get_registration(entry.registration_id)
             status = shown_status(entry, registration, now)
-            views.append(EntryView(entry, status, places.get(entry.id), event))
+            views.append(EntryView(entry, status, places.get(entry.id), event, registration))
         return views
