@@ -20,6 +20,8 @@ from tests.api_helpers import (
     sign_up,
     stats_by_type,
 )
+from tests.helpers import outbox_messages
+from web.settings import Settings
 
 pytestmark = pytest.mark.settings(require_email_verification=False)
 
@@ -125,7 +127,7 @@ async def test_joining_is_refused_while_seats_are_for_sale_or_the_entry_is_wrong
 
 
 async def test_a_cancellation_offers_the_seat_and_a_free_offer_is_confirmed(
-    client: httpx.AsyncClient, organizer: Person, people: list[Person]
+    client: httpx.AsyncClient, settings: Settings, organizer: Person, people: list[Person]
 ) -> None:
     buyer, waiter, public, _ = people
     event, bought = await sold_out_event(client, organizer, buyer, price=0)
@@ -137,6 +139,9 @@ async def test_a_cancellation_offers_the_seat_and_a_free_offer_is_confirmed(
     (offered,) = await my_entries(client, waiter)
     assert offered["status"] == "offered"
     assert offered["offer_expires_at"] is not None
+    # Its mail went out with the cancellation's answer, not at the clock job's next run.
+    (mail,) = outbox_messages(settings, waiter.email)
+    assert "Seats for you" in str(mail["Subject"])
     error_of(await register(client, public, event["id"]), 409, "sold_out")
     registration_id = offered["registration_id"]
     response = await client.post(

@@ -172,10 +172,13 @@ async def get_registration(request: Request) -> Response:
 
 async def cancel_registration(request: Request) -> Response:
     user = require_user(request)
-    registration = await services_of(request).registrations.cancel(
-        user, request.path_params["registration_id"]
+    services = services_of(request)
+    registration = await services.registrations.cancel(user, request.path_params["registration_id"])
+    # Seats given back may have gone to the waiting list: its offer mails go out now.
+    return JSONResponse(
+        await _registration_json(request, registration, user),
+        background=services.delivery.after_queueing(),
     )
-    return JSONResponse(await _registration_json(request, registration, user))
 
 
 routes = [
