@@ -206,6 +206,14 @@ class SeatsAvailable(Conflict):
         super().__init__(None, seats_left=seats_left, **_type_detail(ticket_type_id))
 
 
+class AlreadyWaiting(Conflict):
+    code = "already_waiting"
+    message = (
+        "You are on this event's waiting list already: leave it first to wait for "
+        "another number of seats."
+    )
+
+
 class WaitlistClosed(Conflict):
     code = "waitlist_closed"
     message = "This event has no waiting list."

@@ -29,7 +29,9 @@ from models.domain import (
     new_id,
 )
 from models.errors import (
+    AccountLimit,
     AdmitError,
+    AlreadyWaiting,
     EventNotOpen,
     InvalidTransition,
     NotEnoughSeats,
@@ -107,10 +109,18 @@ def quantity_problem(event: Event, kind: TicketType, quantity: object) -> str | 
 
 
 def join_refusal(
-    event: Event, types: Mapping[str, TicketType], entry: WaitlistEntry, now: datetime
+    event: Event,
+    types: Mapping[str, TicketType],
+    entry: WaitlistEntry,
+    now: datetime,
+    account_seats: int = 0,
+    waiting_already: bool = False,
 ) -> AdmitError | None:
     """Why `entry` may not join (read in the step), or None. The public may not buy the
-    seats it waits for: joining while they can is 409 `seats_available`."""
+    seats it waits for: joining while they can is 409 `seats_available`. One account
+    waits once per event (`waiting_already`: it has an entry waiting or offered), and
+    the seats it holds or has confirmed (`account_seats`) plus those it waits for stay
+    within `max_per_account`, since an offer becomes seats of its own."""
     if not event.is_on_sale(now) or now >= event.starts_at:
         return EventNotOpen()
     if not event.waitlist_enabled or event.seat_shards > 1:
@@ -122,6 +132,10 @@ def join_refusal(
         return ValidationFailed({"ticket_type_id": "Choose one of this event's ticket types."})
     if problem := quantity_problem(event, kind, entry.quantity):
         return ValidationFailed({"quantity": problem})
+    if waiting_already:
+        return AlreadyWaiting()
+    if account_seats + entry.quantity > event.max_per_account:
+        return AccountLimit(max(0, event.max_per_account - account_seats), event.max_per_account)
     left = public_seats_left(event, kind)
     if left > 0 and kind.on_sale(now):
         return SeatsAvailable(left, kind.id)

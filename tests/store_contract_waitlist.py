@@ -27,6 +27,8 @@ from models.domain import (
     utcnow,
 )
 from models.errors import (
+    AccountLimit,
+    AlreadyWaiting,
     EventNotOpen,
     InvalidTransition,
     NotEnoughSeats,
@@ -137,6 +139,37 @@ class WaitlistContract:
         with pytest.raises(NotFound):
             await store.join_waitlist(make_entry(replace(draft, id=new_id())), utcnow())
         assert await store.list_event_waitlist(event.id) == []
+
+    async def test_an_account_waits_once_and_within_its_limit(self, store: Store) -> None:
+        """One entry waiting or offered per account and event, even when it joins eight
+        times at once; what it holds plus what it waits for stays within max_per_account
+        (an offer becomes seats of its own). Fails before: joins were counted apart."""
+        event = make_event(capacity=3, max_per_account=3)
+        await store.create_event(event)
+        await store.hold_seats(make_registration(event, 2, user_id="user-ulla"), utcnow())
+        await store.hold_seats(make_registration(event, 1), utcnow())
+        greedy = replace(make_entry(event, 2), user_id="user-ulla")
+        with pytest.raises(AccountLimit) as limit:
+            await store.join_waitlist(greedy, utcnow())
+        assert limit.value.details["seats_allowed"] == 1
+
+        async def join() -> WaitlistEntry | None:
+            try:
+                return await store.join_waitlist(
+                    replace(make_entry(event, 1), user_id="user-ulla"), utcnow()
+                )
+            except AlreadyWaiting:
+                return None
+
+        joined = [e for e in await asyncio.gather(*(join() for _ in range(8))) if e]
+        assert len(joined) == 1
+        assert [e.id for e in await store.list_event_waitlist(event.id)] == [joined[0].id]
+        assert (await fresh(store, event.id)).waitlist_entries == 1
+        await store.leave_waitlist(joined[0].id, "user-ulla", utcnow())
+        again = await store.join_waitlist(
+            replace(make_entry(event, 1), user_id="user-ulla"), utcnow()
+        )
+        assert again.status is EntryStatus.WAITING
 
     async def test_seats_that_come_back_go_to_the_oldest_entry_that_fits(
         self, store: Store

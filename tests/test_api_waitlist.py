@@ -216,3 +216,17 @@ async def test_the_organizer_offers_by_hand_when_the_list_is_off(
     error_of(await client.post(path, headers=organizer.headers), 409, "invalid_state")
     statuses = [e["status"] for e in await my_entries(client, first)]
     assert statuses == ["waiting"]
+
+
+async def test_one_entry_per_account_and_within_its_limit(
+    client: httpx.AsyncClient, organizer: Person, people: list[Person]
+) -> None:
+    """409 already_waiting for a second join; 409 account_limit when what the account
+    holds plus what it would wait for passes max_per_account."""
+    buyer, waiter, *_ = people
+    event, _ = await sold_out_event(client, organizer, buyer, price=0, max_per_account=2)
+    await joined(client, waiter, event["id"])
+    error_of(await join(client, waiter, event["id"]), 409, "already_waiting")
+    refused = error_of(await join(client, buyer, event["id"], quantity=2), 409, "account_limit")
+    assert refused["seats_allowed"] == 1
+    await joined(client, buyer, event["id"], quantity=1)

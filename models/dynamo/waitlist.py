@@ -159,7 +159,15 @@ class DynamoWaitlist(DynamoSeatShards):
             if event.is_on_sale(now) and event.has_expired_holds(now):
                 await self.release_expired(event.id, now)
                 continue
-            if refusal := join_refusal(event, types, entry, now):
+            mine_key = f"waitlisted#{entry.user_id}"
+            mine = await self.get("events", {"id": mine_key})
+            joins = int(mine["joins"]["N"]) if mine and "joins" in mine else 0
+            waiting_already = any(
+                e.event_id == event.id and e.status in (EntryStatus.WAITING, EntryStatus.OFFERED)
+                for e in await self._entries(mine_key)
+            )
+            held = await self.account_seats(event.id, entry.user_id)
+            if refusal := join_refusal(event, types, entry, now, held, waiting_already):
                 raise refusal
             kind = types[entry.ticket_type_id]
             try:
@@ -176,11 +184,28 @@ class DynamoWaitlist(DynamoSeatShards):
                         },
                         self._list_append(f"waitlist#{event.id}", entry.id),
                         {
+                            # Conditioned on the account's joins as read: two joins of
+                            # one account at once are decided one after the other.
                             "Update": {
                                 "TableName": self.t("events"),
-                                "Key": {"id": s(f"waitlisted#{entry.user_id}")},
-                                "UpdateExpression": "ADD entry_ids :id",
-                                "ExpressionAttributeValues": {":id": {"SS": [entry.id]}},
+                                "Key": {"id": s(mine_key)},
+                                "UpdateExpression": "ADD entry_ids :id, joins :one",
+                                "ConditionExpression": "attribute_not_exists(joins)"
+                                " OR joins = :joins",
+                                "ExpressionAttributeValues": {
+                                    ":id": {"SS": [entry.id]},
+                                    ":one": n(1),
+                                    ":joins": n(joins),
+                                },
+                            }
+                        },
+                        {
+                            # The seats the account holds, as read (an offer adds to them).
+                            "ConditionCheck": {
+                                **self._account_key(event.id, entry.user_id),
+                                "ConditionExpression": "attribute_not_exists(seats)"
+                                " OR seats = :held",
+                                "ExpressionAttributeValues": {":held": n(held)},
                             }
                         },
                     ]

@@ -105,7 +105,16 @@ def write_wait(connection: sqlite3.Connection, event_id: str, change: WaitChange
 def join_sync(connection: sqlite3.Connection, entry: WaitlistEntry, now: datetime) -> WaitlistEntry:
     event = seats.sweep_if_due(connection, seats.read_event(connection, entry.event_id), now)
     types = {kind.id: kind for kind in seats.read_types(connection, event)}
-    if refusal := join_refusal(event, types, entry, now):
+    waiting_already = (
+        connection.execute(
+            "SELECT 1 FROM waitlist_entries WHERE event_id = ? AND user_id = ?"
+            " AND status IN (?, ?)",
+            (event.id, entry.user_id, EntryStatus.WAITING.value, EntryStatus.OFFERED.value),
+        ).fetchone()
+        is not None
+    )
+    held = seats.account_seats(connection, event.id, entry.user_id, now)
+    if refusal := join_refusal(event, types, entry, now, held, waiting_already):
         raise refusal
     row = entry_columns(entry)
     connection.execute(insert_sql("waitlist_entries", row), row)

@@ -57,6 +57,7 @@ PATHS: dict[str, Any] = {
                 "404": error("not_found"),
                 "409": error(
                     "seats_available (with seats_left) while the public can buy; "
+                    "already_waiting; account_limit (with seats_allowed); "
                     "waitlist_closed; event_not_open"
                 ),
                 "422": error("validation_failed, on quantity or ticket_type_id"),
