@@ -144,7 +144,10 @@ function keepFor(user, path, response) {
 async function fetchAndKeep(user, from, path, type) {
   let response;
   try {
-    response = await fetch(from, { credentials: "same-origin", cache: "no-store" });
+    // Never followed: a redirect means the session ended, and following it to /login
+    // would start an anonymous session whose cookie replaces the one a log-in page in a
+    // tab just gave its form (its log-in then fails the CSRF check).
+    response = await fetch(from, { credentials: "same-origin", cache: "no-store", redirect: "manual" });
   } catch {
     return; // offline again: the next sync tries
   }
