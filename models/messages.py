@@ -137,15 +137,40 @@ def seconds_to_next_day(now: datetime, zone: ZoneInfo) -> int:
 
 
 def receives(audience: Audience, registration: Registration, tickets: Sequence[Ticket]) -> bool:
-    """Whether this registration's buyer is among the message's recipients."""
+    """Whether this registration's buyer is among the message's recipients: by the
+    tickets the buyer still holds (one passed on counts for its holder,
+    `holders_receiving`)."""
     if registration.status is not RegistrationStatus.CONFIRMED:
         return False
-    admitted = any(t.status is TicketStatus.USED for t in tickets)
+    if audience is Audience.CONFIRMED:
+        return True
+    own = [t for t in tickets if t.user_id == registration.user_id]
+    admitted = any(t.status is TicketStatus.USED for t in own)
     if audience is Audience.CHECKED_IN:
         return admitted
     if audience is Audience.NOT_CHECKED_IN:
-        return not admitted
-    return audience is Audience.CONFIRMED
+        return bool(own) and not admitted
+    return False
+
+
+def holders_receiving(
+    audience: Audience, registration: Registration, tickets: Sequence[Ticket]
+) -> list[str]:
+    """The accounts holding a ticket of this registration passed on to them
+    (models/transfers.py) that are among the recipients, each by its own ticket: checked
+    in when it was used, not checked in while it is valid."""
+    if registration.status is not RegistrationStatus.CONFIRMED or audience is Audience.WAITLIST:
+        return []
+    found = []
+    for ticket in tickets:
+        if not ticket.user_id or ticket.user_id == registration.user_id:
+            continue
+        if ticket.status is TicketStatus.VOID:
+            continue
+        used = ticket.status is TicketStatus.USED
+        if audience is Audience.CONFIRMED or used == (audience is Audience.CHECKED_IN):
+            found.append(ticket.user_id)
+    return found
 
 
 def _job(kind: JobKind, subject: str, now: datetime) -> DeliveryJob:

@@ -128,6 +128,38 @@ async def test_checked_in_and_not_checked_in_split_the_attendees(
     assert _mails(settings, away.email, "Thanks") == []
 
 
+async def test_a_ticket_passed_on_brings_its_holder_the_messages(
+    client: httpx.AsyncClient, settings: Settings, organizer: Person
+) -> None:
+    """New with transfers (issue 14): the account a ticket was passed on to is an
+    attendee too, by its own ticket: confirmed and not checked in while it is valid."""
+    event = await create_event(client, organizer, days=0.02)
+    ana = await sign_up_person(client, "ana@example.com")
+    tom = await sign_up_person(client, "tom@example.com", name="Tom Taker")
+    registration = await registered(client, ana, event["id"], 2)
+    given = await client.post(
+        f"{API}/tickets/{registration['tickets'][1]}/transfer",
+        json={"name": "Tom Taker", "email": tom.email},
+        headers=ana.headers,
+    )
+    assert given.status_code == 200, given.text
+    everyone = await _send(client, organizer, event["id"], subject="Parking")
+    assert everyone.json()["recipients"] == 2
+    missed = await _send(client, organizer, event["id"], to="not_checked_in", subject="Late")
+    assert missed.json()["recipients"] == 2
+    scan = await client.post(
+        f"{API}/tickets/validate",
+        json={"code": given.json()["code"], "event_id": event["id"]},
+        headers=organizer.headers,
+    )
+    assert scan.json()["result"] == "admitted", scan.text
+    there = await _send(client, organizer, event["id"], to="checked_in", subject="Thanks")
+    assert there.json()["recipients"] == 1  # Tom by his ticket; Ana's is not used yet
+    assert _mails(settings, ana.email, "Thanks") == []
+    for subject in ("Parking", "Late", "Thanks"):
+        assert len(_mails(settings, tom.email, subject)) == 1, subject
+
+
 async def test_an_unsubscribed_attendee_gets_no_more_messages_but_still_tickets(
     client: httpx.AsyncClient, settings: Settings, organizer: Person
 ) -> None:

@@ -27,6 +27,7 @@ from models.messages import (
     Message,
     MessageLimit,
     fanout_job,
+    holders_receiving,
     mail_job,
     message_day,
     parse_fanout_subject,
@@ -37,7 +38,7 @@ from models.messages import (
 )
 from models.outbox import DeliveryJob
 from models.store import RegistrationQuery, Store
-from models.tickets import TicketStatus
+from models.tickets import Ticket
 from web.adapters.mail.port import Mail, Mailer, MailNotBuilt
 from web.services.delivery import Delivery
 from web.services.events import Events
@@ -173,11 +174,10 @@ class Messages:
         if audience is Audience.WAITLIST:
             users = set(await self.store.list_waitlist_user_ids(event.id))
         else:
-            admitted = {
-                ticket.registration_id
-                for ticket in await self.store.list_event_tickets(event.id)
-                if ticket.status is TicketStatus.USED
-            }
+            tickets = await self.store.list_event_tickets(event.id)
+            by_registration: dict[str, list[Ticket]] = {}
+            for ticket in tickets:
+                by_registration.setdefault(ticket.registration_id, []).append(ticket)
             users = set()
             cursor = None
             while True:
@@ -185,11 +185,10 @@ class Messages:
                     event.id, COUNT_PAGE, cursor, CONFIRMED
                 )
                 for registration in page.items:
-                    checked_in = registration.id in admitted
-                    if audience is Audience.CONFIRMED or (
-                        checked_in == (audience is Audience.CHECKED_IN)
-                    ):
+                    mine = by_registration.get(registration.id, [])
+                    if receives(audience, registration, mine):
                         users.add(registration.user_id)
+                    users.update(holders_receiving(audience, registration, mine))
                 if page.next_cursor is None:
                     break
                 cursor = page.next_cursor
@@ -225,13 +224,11 @@ class Messages:
             for registration in page.items:
                 if registration.created_at > message.created_at:
                     continue  # registered after the message was sent
-                tickets = (
-                    await self.store.list_registration_tickets(registration.id)
-                    if message.audience is not Audience.CONFIRMED
-                    else []
-                )
+                # Read for every audience: a ticket passed on reaches its holder too.
+                tickets = await self.store.list_registration_tickets(registration.id)
                 if receives(message.audience, registration, tickets):
                     users.append(registration.user_id)
+                users += holders_receiving(message.audience, registration, tickets)
         unsubscribed = await self.store.unsubscribed_among(event.organizer_id, users)
         now = utcnow()
         jobs = [mail_job(message.id, u, now) for u in dict.fromkeys(users) if u not in unsubscribed]
