@@ -8,7 +8,12 @@ registration's ticket mail and PDFs are there (bench/deliveries.py). Exits 1 if 
 was admitted twice, a first scan was not admitted, an answer was a 5xx, or a
 registration was not delivered exactly once.
 
-    .venv/bin/python bench/checkin.py --tickets 2000 --concurrency 32
+With `--passed-on P`, P tickets are first passed on to someone else
+(POST /api/v1/tickets/{id}/transfer, K at a time, each one mailed with its new PDF), the
+first scans use their new codes, and a third phase scans their old codes: each must
+answer void.
+
+    .venv/bin/python bench/checkin.py --tickets 2000 --concurrency 32 --passed-on 200
 """
 
 from __future__ import annotations
@@ -45,6 +50,34 @@ def report(name: str, run: loadgen.Run) -> collections.Counter[str]:
     return results
 
 
+def report_transfers(run: loadgen.Run) -> int:
+    latencies = [r.seconds for r in run.results]
+    done = sum(1 for r in run.results if r.status == 200)
+    print("transfers")
+    print(
+        f"  transfers/s     {len(run.results) / run.seconds:8.1f}   ({done} of {len(run.results)})"
+    )
+    print(f"  latency p50     {statistics.median(latencies) * 1000:8.2f} ms")
+    print(f"  latency p99     {percentile(latencies, 0.99) * 1000:8.2f} ms")
+    return done
+
+
+async def wait_for_mails(data_dir: Path, subject: str, want: int, limit: float = 120.0) -> int:
+    """How many mails with `subject` the outbox holds, once there are `want` (or time is up)."""
+    outbox = data_dir / "outbox"
+    found: set[str] = set()  # a file read while it was being written is read again
+    for _ in range(int(limit / 0.5)):
+        for path in outbox.glob("*.eml"):
+            if path.name not in found:
+                head = path.read_bytes()[:4000].decode("utf-8", "replace")
+                if f"Subject: {subject}" in head:
+                    found.add(path.name)
+        if len(found) >= want:
+            break
+        await asyncio.sleep(0.5)
+    return len(found)
+
+
 async def run(args: argparse.Namespace) -> int:
     with Server(args.workers) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
@@ -77,14 +110,37 @@ async def run(args: argparse.Namespace) -> int:
                 remaining -= quantity
             fetch = (("GET", f"/api/v1/tickets/{t}", None, h) for t, h in owned)
             fetched = await loadgen.fire("127.0.0.1", server.port, fetch, 16)
-            codes = [r.json()["code"] for r in fetched.results]
+            # Answers come back in the order they finished: keyed by ticket.
+            code_of = {r.json()["id"]: r.json()["code"] for r in fetched.results}
         # The ticket mails and PDFs are made after each answer: scanning starts once they
         # are all there, so the scans do not share the CPU with them.
         delivered_once = await check_deliveries(server.data_dir, confirmed)
 
-        door = {"Authorization": f"Bearer {organizer}"}
         rng = random.Random(args.seed)
-        order = codes[:]
+        passed: loadgen.Run | None = None
+        old_codes: list[str] = []
+        if args.passed_on:
+            chosen = rng.sample(range(len(owned)), args.passed_on)
+            gifts = (
+                (
+                    "POST",
+                    f"/api/v1/tickets/{owned[i][0]}/transfer",
+                    {"name": f"Friend {i}", "email": f"friend{i}@bench.example.com"},
+                    owned[i][1],
+                )
+                for i in chosen
+            )
+            passed = await loadgen.fire("127.0.0.1", server.port, gifts, args.concurrency)
+            for answer in passed.results:
+                if answer.status == 200:
+                    moved = answer.json()
+                    old_codes.append(code_of[moved["id"]])
+                    code_of[moved["id"]] = moved["code"]
+            mailed = await wait_for_mails(server.data_dir, "A ticket for you", len(old_codes))
+            print(f"passed on {len(old_codes)} of {args.passed_on}; {mailed} mailed with PDFs")
+
+        door = {"Authorization": f"Bearer {organizer}"}
+        order = list(code_of.values())
         rng.shuffle(order)
 
         def scans() -> object:
@@ -106,14 +162,25 @@ async def run(args: argparse.Namespace) -> int:
         first = await loadgen.fire("127.0.0.1", server.port, scans(), args.concurrency)
         rng.shuffle(order)
         repeat = await loadgen.fire("127.0.0.1", server.port, scans(), args.concurrency)
+        stale = None
+        if old_codes:
+            order = old_codes
+            stale = await loadgen.fire("127.0.0.1", server.port, scans(), args.concurrency)
 
     print(f"tickets T={args.tickets}  concurrency K={args.concurrency}  workers={args.workers}")
+    ok = True
+    if passed is not None:
+        gifts_done = report_transfers(passed)
+        ok = gifts_done == args.passed_on
     first_results = report("first scans", first)
     repeat_results = report("repeat scans", repeat)
-    ok = (
+    ok = ok and (
         first_results.get("admitted") == args.tickets
         and repeat_results.get("already_used") == args.tickets
     )
+    if stale is not None:
+        stale_results = report("old codes of tickets passed on", stale)
+        ok = ok and stale_results.get("void") == len(old_codes)
     if not ok:
         print("WRONG RESULTS: every first scan must admit and every repeat must be refused")
     return 0 if ok and delivered_once else 1
@@ -127,6 +194,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--passed-on", type=int, default=0, help="tickets passed on first")
     return asyncio.run(run(parser.parse_args()))
 
 
