@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from models.domain import Registration, RegistrationStatus
 from models.errors import TooManyAttempts, ValidationFailed
 from models.event_rules import FieldChecker, Source
-from models.outbox import DeliveryJob, JobKind, JobState, job_id
+from models.outbox import DeliveryJob, JobKind, new_job
 from models.tickets import Ticket, TicketStatus
 
 SUBJECT_MAX = 150
@@ -173,21 +173,8 @@ def holders_receiving(
     return found
 
 
-def _job(kind: JobKind, subject: str, now: datetime) -> DeliveryJob:
-    return DeliveryJob(
-        id=job_id(kind, subject),
-        kind=kind,
-        subject=subject,
-        state=JobState.PENDING,
-        attempts=0,
-        next_try_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-
-
 def fanout_job(message_id: str, step: int, now: datetime) -> DeliveryJob:
-    return _job(JobKind.MESSAGE, f"{message_id}#{step}", now)
+    return new_job(JobKind.MESSAGE, f"{message_id}#{step}", now)
 
 
 def parse_fanout_subject(subject: str) -> tuple[str, int]:
@@ -196,7 +183,7 @@ def parse_fanout_subject(subject: str) -> tuple[str, int]:
 
 
 def mail_job(message_id: str, user_id: str, now: datetime) -> DeliveryJob:
-    return _job(JobKind.MESSAGE_MAIL, f"{message_id}/{user_id}", now)
+    return new_job(JobKind.MESSAGE_MAIL, f"{message_id}/{user_id}", now)
 
 
 def parse_mail_subject(subject: str) -> tuple[str, str]:

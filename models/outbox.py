@@ -80,18 +80,24 @@ def job_id(kind: JobKind, subject: str) -> str:
     return f"{kind.value}:{subject}"
 
 
-def tickets_job(registration_id: str, now: datetime) -> DeliveryJob:
-    """The job a confirmation writes in its transaction."""
+def new_job(kind: JobKind, subject: str, now: datetime) -> DeliveryJob:
+    """A pending job of `kind` about `subject`, due now; its id is one per (kind,
+    subject), so writing it again never makes a second."""
     return DeliveryJob(
-        id=job_id(JobKind.TICKETS, registration_id),
-        kind=JobKind.TICKETS,
-        subject=registration_id,
+        id=job_id(kind, subject),
+        kind=kind,
+        subject=subject,
         state=JobState.PENDING,
         attempts=0,
         next_try_at=now,
         created_at=now,
         updated_at=now,
     )
+
+
+def tickets_job(registration_id: str, now: datetime) -> DeliveryJob:
+    """The job a confirmation writes in its transaction."""
+    return new_job(JobKind.TICKETS, registration_id, now)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -22,7 +22,7 @@ from models.errors import (
     TicketVoid,
     TransfersLocked,
 )
-from models.outbox import DeliveryJob, JobKind, JobState, job_id
+from models.outbox import DeliveryJob, JobKind, new_job
 from models.ticket_codes import MOST_GENERATIONS
 from models.tickets import Ticket, TicketStatus
 
@@ -105,13 +105,4 @@ def transferred(ticket: Ticket, transfer: Transfer) -> Ticket:
 
 def transfer_job(transfer_id: str, now: datetime) -> DeliveryJob:
     """The new holder's mail (the ticket and its PDF), written with the transfer."""
-    return DeliveryJob(
-        id=job_id(JobKind.TRANSFER, transfer_id),
-        kind=JobKind.TRANSFER,
-        subject=transfer_id,
-        state=JobState.PENDING,
-        attempts=0,
-        next_try_at=now,
-        created_at=now,
-        updated_at=now,
-    )
+    return new_job(JobKind.TRANSFER, transfer_id, now)

@@ -40,7 +40,7 @@ from models.errors import (
     ValidationFailed,
     WaitlistClosed,
 )
-from models.outbox import DeliveryJob, JobKind, JobState, job_id
+from models.outbox import DeliveryJob, JobKind, new_job
 from models.seat_rules import SeatChange, TypeChange
 from models.waitlist import EntryStatus, WaitlistEntry, order_key
 
@@ -277,13 +277,4 @@ def offer_due(event: Event) -> bool:
 def offer_job(entry_id: str, now: datetime) -> DeliveryJob:
     """The offer's mail, written in the offering step: one per entry (an entry is offered
     once), so a repeat never mails twice."""
-    return DeliveryJob(
-        id=job_id(JobKind.WAITLIST_OFFER, entry_id),
-        kind=JobKind.WAITLIST_OFFER,
-        subject=entry_id,
-        state=JobState.PENDING,
-        attempts=0,
-        next_try_at=now,
-        created_at=now,
-        updated_at=now,
-    )
+    return new_job(JobKind.WAITLIST_OFFER, entry_id, now)

@@ -98,6 +98,20 @@ class DynamoBase:
         )
         return response.get("Item")
 
+    async def batch_get(self, logical: str, keys: list[dict[str, Any]]) -> list[Item]:
+        """The items of `keys` that exist (strongly consistent, any order), 100 a call,
+        asking again for what DynamoDB left unprocessed."""
+        found: list[Item] = []
+        table = self.t(logical)
+        while keys:
+            response = await self.client.batch_get_item(
+                RequestItems={table: {"Keys": keys[:100], "ConsistentRead": True}}
+            )
+            found += response.get("Responses", {}).get(table, ())
+            unprocessed = response.get("UnprocessedKeys", {}).get(table, {})
+            keys = list(unprocessed.get("Keys", ())) + keys[100:]
+        return found
+
     async def query_all(self, logical: str, **arguments: Any) -> AsyncIterator[Item]:
         start: Item | None = None
         while True:

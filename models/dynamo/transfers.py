@@ -164,17 +164,7 @@ class DynamoTransfers(DynamoOutbox):
         keys: list[dict[str, Any]] = [
             {"id": s(transfer_key(x["S"]))} for x in listed["transfer_ids"]["L"]
         ]
-        found: list[Transfer] = []
-        while keys:
-            response = await self.client.batch_get_item(
-                RequestItems={self.t("events"): {"Keys": keys[:100], "ConsistentRead": True}}
-            )
-            found += [
-                transfer_from_item(x)
-                for x in response.get("Responses", {}).get(self.t("events"), ())
-            ]
-            unprocessed = response.get("UnprocessedKeys", {}).get(self.t("events"), {})
-            keys = list(unprocessed.get("Keys", ())) + keys[100:]
+        found = [transfer_from_item(x) for x in await self.batch_get("events", keys)]
         return sorted(found, key=lambda t: (t.at, t.generation), reverse=True)
 
     async def list_ticket_transfers(self, ticket_id: str) -> list[Transfer]:

@@ -116,17 +116,7 @@ class DynamoWaitlist(DynamoSeatShards):
         value = listed["entry_ids"]
         ids = [x["S"] for x in value["L"]] if "L" in value else list(value["SS"])
         keys: list[dict[str, Any]] = [{"id": s(entry_key(i))} for i in ids]
-        found: list[WaitlistEntry] = []
-        while keys:
-            response = await self.client.batch_get_item(
-                RequestItems={self.t("events"): {"Keys": keys[:100], "ConsistentRead": True}}
-            )
-            found += [
-                entry_from_item(x) for x in response.get("Responses", {}).get(self.t("events"), ())
-            ]
-            unprocessed = response.get("UnprocessedKeys", {}).get(self.t("events"), {})
-            keys = list(unprocessed.get("Keys", ())) + keys[100:]
-        return found
+        return [entry_from_item(x) for x in await self.batch_get("events", keys)]
 
     async def list_event_waitlist(self, event_id: str) -> list[WaitlistEntry]:
         return sorted(await self._entries(f"waitlist#{event_id}"), key=order_key)
