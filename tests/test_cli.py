@@ -47,7 +47,7 @@ def test_migrate_demo_and_users(tmp_path: Path) -> None:
 
     demo = run(tmp_path, "demo")
     assert demo.returncode == 0, demo.stderr
-    assert "Added 4 accounts and 7 events." in demo.stdout
+    assert "Added 4 accounts and 8 events." in demo.stdout
     assert "olivia@example.com" in demo.stdout
     assert "DemoPass1" in demo.stdout
     again = run(tmp_path, "demo", "--if-empty")

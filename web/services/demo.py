@@ -112,6 +112,19 @@ EVENTS = (
         "food",
     ),
     DemoEvent(
+        "Chef's Table: Tasting Evening",
+        "Seven courses at one long table.\nFour seats only: join the waiting list when they are gone.",
+        "Taberna da Rua, Lisbon",
+        6,
+        19,
+        3,
+        "Europe/Lisbon",
+        4,
+        0,
+        "EUR",
+        "food",
+    ),
+    DemoEvent(
         "Winter Market (last season)",
         "Last season's winter market: kept to show how past events look.",
         "Old Town Square, Prague",
@@ -198,8 +211,15 @@ async def _seed(services: Services) -> None:
         await services.registrations.register(ana, tonight.id, 2, ["Ana Attendee", "Rui"]),
         await services.registrations.register(ben, tonight.id, 1, []),
     ]
+    # The chef's table is sold out (Ana took its four seats) and Ben waits for two.
+    chef = events[5]
+    bookings.append(await services.registrations.register(ana, chef.id, 4, []))
     for booking in bookings:
         await services.deliverer.deliver(booking.id)
+    await services.waitlist.join(ben, chef.id, 2)
+    # Ana has passed Rui's ticket for tonight on to Ben (a transfer on record).
+    rui = (await services.store.list_registration_tickets(bookings[3].id))[1]
+    await services.transfers.transfer(ana, rui.id, ben.name, ben.email)
     dora = users[ACCOUNTS[3].email]
     for event in (tonight, yoga):
         await services.door_staff.add(organizer, event, dora.email)
