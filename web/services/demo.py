@@ -113,7 +113,8 @@ EVENTS = (
     ),
     DemoEvent(
         "Chef's Table: Tasting Evening",
-        "Seven courses at one long table.\nFour seats only: join the waiting list when they are gone.",
+        "Seven courses at one long table.\n"
+        "Four seats only: join the waiting list when they are gone.",
         "Taberna da Rua, Lisbon",
         6,
         19,
