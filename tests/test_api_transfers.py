@@ -223,3 +223,37 @@ async def test_tickets_received_do_not_count_toward_the_account_limit(
     assert (await transfer(client, attendee, given["tickets"][0])).status_code == 200
     own = await registered(client, tom, event["id"])  # still one of his own to buy
     assert own["status"] == "confirmed"
+
+
+async def test_a_holder_is_told_when_the_organizer_cancels_their_ticket(
+    client: httpx.AsyncClient, settings: Settings, organizer: Person, attendee: Person
+) -> None:
+    """The buyer is mailed by the cancellation; the person holding a ticket passed on to
+    them would otherwise find out at the door."""
+    event = await create_event(client, organizer, price=0)
+    registration = await registered(client, attendee, event["id"], quantity=2)
+    assert (await transfer(client, attendee, registration["tickets"][0])).status_code == 200
+    response = await client.post(
+        f"{API}/registrations/{registration['id']}/cancel", headers=organizer.headers
+    )
+    assert response.status_code == 200, response.text
+    (mail,) = outbox_messages(settings, "tom@example.com")[1:]  # after the ticket's own
+    assert str(mail["Subject"]) == f"Cancelled: your ticket for {event['title']}"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Ana passed on to you" in text
+    assert "the registration it belonged to" in text
+
+    other = await create_event(client, organizer, price=0, title="Second night")
+    kept = await registered(client, attendee, other["id"])
+    given = await transfer(client, attendee, kept["tickets"][0], email="uma@example.com")
+    assert given.status_code == 200, given.text
+    response = await client.post(f"{API}/events/{other['id']}/cancel", headers=organizer.headers)
+    assert response.status_code == 200, response.text
+    told = [
+        m for m in outbox_messages(settings, "uma@example.com") if "Cancelled" in str(m["Subject"])
+    ]
+    assert len(told) == 1
+    assert (
+        "the organizer cancelled the event"
+        in told[0].get_body(preferencelist=("plain",)).get_content()
+    )

@@ -109,6 +109,24 @@ def registration_cancelled_mail(registration: Registration, event: Event, base_u
     )
 
 
+def passed_on_ticket_cancelled_mail(
+    to_name: str, to_email: str, from_name: str, event: Event, whole_event: bool
+) -> Mail:
+    """To whoever holds a ticket passed on to them when the organizer cancels it: its
+    buyer is told by the mails above, and a refund goes to the buyer."""
+    what = "the event" if whole_event else "the registration it belonged to"
+    return plain_mail(
+        to_email,
+        f"Cancelled: your ticket for {event.title}",
+        [
+            f"Hello {to_name},",
+            f"The ticket {from_name} passed on to you for {event.title} ({_when(event)}) "
+            f"no longer admits anyone: the organizer cancelled {what}.",
+            "Any refund goes to whoever paid for the ticket.",
+        ],
+    )
+
+
 def payment_too_late_mail(registration: Registration, event: Event, base_url: str) -> Mail:
     return plain_mail(
         registration.buyer_email,

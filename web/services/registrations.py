@@ -37,7 +37,11 @@ from models.ticket_type_rules import requested_items
 from models.tickets import Ticket, TicketStatus, tickets_for
 from web.adapters.mail.port import Attachment, Mailer
 from web.calendar_file import event_ics, ticket_ics
-from web.mails import event_cancelled_mail, registration_cancelled_mail
+from web.mails import (
+    event_cancelled_mail,
+    passed_on_ticket_cancelled_mail,
+    registration_cancelled_mail,
+)
 from web.services.events import Events
 from web.services.payments import Payments
 from web.services.promo_codes import lookup_code
@@ -261,7 +265,27 @@ class Registrations:
         cancelled = await self._cancel(registration, event, by)
         if by_organizer and viewer.id != registration.user_id and not cancelled.amount:
             await self.mailer.send(registration_cancelled_mail(cancelled, event, self.base_url))
+        if by_organizer:
+            await self._tell_holders(cancelled, event, whole_event=False)
         return cancelled
+
+    async def _tell_holders(
+        self, registration: Registration, event: Event, whole_event: bool
+    ) -> None:
+        """Mail each person a ticket of it was passed on to (models/transfers.py): their
+        ticket is void now, and nobody else would tell them."""
+        for ticket in await self.store.list_registration_tickets(registration.id):
+            if not ticket.code_generation:
+                continue
+            transfers = await self.store.list_ticket_transfers(ticket.id)
+            last = next((t for t in transfers if t.generation == ticket.code_generation), None)
+            if last is None:
+                continue
+            await self.mailer.send(
+                passed_on_ticket_cancelled_mail(
+                    last.to_name, last.to_email, last.from_name, event, whole_event
+                )
+            )
 
     async def _refund_owed(self, registration: Registration) -> bool:
         """A paid registration that was confirmed (tickets are issued only then) and is
@@ -323,6 +347,7 @@ class Registrations:
             return  # cancelled meanwhile by its attendee
         if registration.status is RegistrationStatus.CONFIRMED:
             await self.mailer.send(event_cancelled_mail(cancelled, event, self.base_url))
+            await self._tell_holders(cancelled, event, whole_event=True)
 
     # -- the clock job ------------------------------------------------------------------
 
