@@ -29,3 +29,14 @@ class TransferStore(ABC):
 
     @abstractmethod
     async def get_transfer(self, transfer_id: str) -> Transfer | None: ...
+
+    @abstractmethod
+    async def list_transfers_to(self, email: str) -> list[Transfer]:
+        """Transfers to `email` (normalised) that no account received, oldest first."""
+
+    @abstractmethod
+    async def claim_transfer(self, transfer: Transfer, user_id: str) -> bool:
+        """Give the ticket of `transfer` (made to an address without an account) to the
+        account `user_id` that now has that address, on condition that nobody holds it
+        and it is still at the transfer's generation; the record names the account too.
+        False when that no longer holds (passed on again meanwhile, or claimed)."""

@@ -262,3 +262,33 @@ class TransferContract:
             stored = await store.get_ticket(raced.id)
             assert stored is not None
             assert (stored.status is TicketStatus.VOID) == outcome[0]
+
+    async def test_a_ticket_passed_on_to_an_address_is_claimed_once_by_its_account(
+        self, store: Store
+    ) -> None:
+        """Made to an address no account had: listed for that address until an account
+        claims it; of claims at once, one wins; a ticket passed on again meanwhile is not
+        claimed under the old transfer."""
+        event = make_event(days=3)
+        await store.create_event(event)
+        kept, moved_on = await issued(store, event, 2)
+        first = make_transfer(kept, kept.user_id)
+        _, record = await store.transfer_ticket(first, utcnow())
+        _, second = await store.transfer_ticket(make_transfer(moved_on, kept.user_id), utcnow())
+        assert [t.id for t in await store.list_transfers_to(record.to_email)] == [record.id]
+
+        won = await asyncio.gather(*(store.claim_transfer(record, f"user-{n}") for n in range(6)))
+        assert won.count(True) == 1
+        holder = f"user-{won.index(True)}"
+        ticket = await store.get_ticket(kept.id)
+        assert ticket is not None
+        assert (ticket.user_id, ticket.code_generation) == (holder, 1)
+        assert [t.id for t in await store.list_user_tickets(holder)] == [kept.id]
+        assert await store.list_transfers_to(record.to_email) == []
+        assert (await store.get_transfer(record.id)).to_user_id == holder  # type: ignore[union-attr]
+
+        # Passed on again (by nobody's account it cannot be): the old transfer claims nothing.
+        await store.transfer_ticket(replace(make_transfer(ticket, holder), id=new_id()), utcnow())
+        assert not await store.claim_transfer(record, "user-late")
+        stale = replace(second, generation=5)
+        assert not await store.claim_transfer(stale, "user-late")

@@ -144,10 +144,15 @@ async def test_to_an_address_without_an_account_the_mail_carries_it(
     (mail,) = outbox_messages(settings, "tom@example.com")
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Hello Nell New" in text
-    assert "/my/tickets" not in text  # no account to find it in
-    # Signing up with that address later does not make it theirs silently; the PDF does.
+    assert "/my/tickets" not in text  # no account to find it in yet
+    assert "/signup" in text
+    # Once an account has that (verified) address, the ticket is its own.
     nell = await sign_up(client, "tom@example.com", "attendee", "Nell New")
-    error_of(await client.get(f"{API}/tickets/{ticket['id']}", headers=nell.headers), 404)
+    mine = await client.get(f"{API}/tickets/{ticket['id']}", headers=nell.headers)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["code"] == response.json()["code"]
+    listed = await client.get(f"{API}/events/{event['id']}/transfers", headers=organizer.headers)
+    assert listed.json()["items"][0]["to_account"] is True
     assert await validate(client, organizer, response.json()["code"], event["id"]) == "admitted"
 
 

@@ -37,6 +37,11 @@ def list_key(event_id: str) -> str:
     return f"transfers#{event_id}"
 
 
+def unclaimed_key(email: str) -> str:
+    """The transfers made to an address no account had (claimed when one verifies it)."""
+    return f"transfers_to#{email}"
+
+
 def transfer_item(transfer: Transfer) -> Item:
     return to_item(
         {
@@ -111,6 +116,7 @@ class DynamoTransfers(DynamoOutbox):
                             }
                         },
                         self.job_put(transfer_job(record.id, now)),
+                        *self._unclaimed(record),
                     ]
                 )
             except Refused as refused:
@@ -152,6 +158,70 @@ class DynamoTransfers(DynamoOutbox):
                 "ExpressionAttributeValues": values,
             }
         }
+
+    def _unclaimed(self, record: Transfer) -> list[dict[str, Any]]:
+        if record.to_user_id:
+            return []
+        return [
+            {
+                "Update": {
+                    "TableName": self.t("events"),
+                    "Key": {"id": s(unclaimed_key(record.to_email))},
+                    "UpdateExpression": "ADD transfer_ids :this",
+                    "ExpressionAttributeValues": {":this": {"SS": [record.id]}},
+                }
+            }
+        ]
+
+    async def list_transfers_to(self, email: str) -> list[Transfer]:
+        listed = await self.get("events", {"id": unclaimed_key(email)})
+        if listed is None or "transfer_ids" not in listed:
+            return []
+        keys: list[dict[str, Any]] = [
+            {"id": s(transfer_key(i))} for i in listed["transfer_ids"]["SS"]
+        ]
+        found = [transfer_from_item(x) for x in await self.batch_get("events", keys)]
+        return sorted((t for t in found if not t.to_user_id), key=lambda t: t.at)
+
+    async def claim_transfer(self, transfer: Transfer, user_id: str) -> bool:
+        try:
+            await self.transact(
+                [
+                    {
+                        "Update": {
+                            "TableName": self.t("tickets"),
+                            "Key": {"id": s(transfer.ticket_id)},
+                            "UpdateExpression": "SET user_id = :user",
+                            "ConditionExpression": "attribute_not_exists(user_id)"
+                            " AND code_generation = :generation",
+                            "ExpressionAttributeValues": {
+                                ":user": s(user_id),
+                                ":generation": n(transfer.generation),
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.t("events"),
+                            "Key": {"id": s(transfer_key(transfer.id))},
+                            "UpdateExpression": "SET to_user_id = :user",
+                            "ConditionExpression": "attribute_exists(id)",
+                            "ExpressionAttributeValues": {":user": s(user_id)},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.t("events"),
+                            "Key": {"id": s(unclaimed_key(transfer.to_email))},
+                            "UpdateExpression": "DELETE transfer_ids :this",
+                            "ExpressionAttributeValues": {":this": {"SS": [transfer.id]}},
+                        }
+                    },
+                ]
+            )
+        except Refused:
+            return False
+        return True
 
     async def get_transfer(self, transfer_id: str) -> Transfer | None:
         item = await self.get("events", {"id": transfer_key(transfer_id)})

@@ -308,7 +308,7 @@ class TicketTransferRow(Table, tablename="ticket_transfers"):
     from_name = Varchar(length=100)
     to_user_id = Varchar(length=32)
     to_name = Varchar(length=100)
-    to_email = Varchar(length=254)
+    to_email = Varchar(length=254, index=True)
     generation = Integer()
     at = Timestamptz()
 

@@ -91,6 +91,19 @@ def transfer_sync(
     return moved, record
 
 
+def claim_sync(connection: sqlite3.Connection, transfer: Transfer, user_id: str) -> bool:
+    moved = connection.execute(
+        "UPDATE tickets SET user_id = ? WHERE id = ? AND user_id = '' AND code_generation = ?",
+        (user_id, transfer.ticket_id, transfer.generation),
+    ).rowcount
+    if moved != 1:
+        return False
+    connection.execute(
+        "UPDATE ticket_transfers SET to_user_id = ? WHERE id = ?", (user_id, transfer.id)
+    )
+    return True
+
+
 class SqliteTransfers(SqliteBase):
     async def transfer_ticket(self, transfer: Transfer, now: datetime) -> tuple[Ticket, Transfer]:
         return await self._hot(lambda connection: transfer_sync(connection, transfer, now))
@@ -107,6 +120,18 @@ class SqliteTransfers(SqliteBase):
             .run()
         )
         return [transfer_from_row(row) for row in rows]
+
+    async def list_transfers_to(self, email: str) -> list[Transfer]:
+        rows = await (
+            TicketTransferRow.select()
+            .where((TicketTransferRow.to_email == email) & (TicketTransferRow.to_user_id == ""))
+            .order_by(TicketTransferRow.at)
+            .run()
+        )
+        return [transfer_from_row(row) for row in rows]
+
+    async def claim_transfer(self, transfer: Transfer, user_id: str) -> bool:
+        return await self._hot(lambda connection: claim_sync(connection, transfer, user_id))
 
     async def list_event_transfers(self, event_id: str) -> list[Transfer]:
         rows = await (

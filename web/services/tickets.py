@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from models.domain import Event, Registration, RegistrationStatus, User, utcnow
+from models.domain import Event, Registration, RegistrationStatus, User, normalize_email, utcnow
 from models.errors import NotFound
 from models.money import money
 from models.store import Store
@@ -65,9 +65,21 @@ class Tickets:
         code = self.signer.sign(ticket.id, ticket.event_id, ticket.code_generation)
         return TicketView(ticket, event, code)
 
+    async def claim_passed_on(self, user: User) -> int:
+        """Tickets passed on to this account's address before any account had it become
+        the account's own once the address is verified (models/transfers.py); lazily,
+        when its tickets are read. The number claimed."""
+        if not user.email_verified:
+            return 0
+        claimed = 0
+        for transfer in await self.store.list_transfers_to(normalize_email(user.email)):
+            claimed += await self.store.claim_transfer(transfer, user.id)
+        return claimed
+
     async def mine(self, user: User, now: datetime | None = None) -> list[TicketView]:
         """Upcoming first (soonest event first), then past events (most recent first)."""
         now = now or utcnow()
+        await self.claim_passed_on(user)
         events: dict[str, Event] = {}
         views = []
         for ticket in await self.store.list_user_tickets(user.id):
@@ -85,6 +97,8 @@ class Tickets:
     async def get(self, viewer: User, ticket_id: str) -> TicketView:
         """Its attendee or the event's organizer; anyone else: NotFound."""
         ticket = await self.store.get_ticket(ticket_id)
+        if ticket is not None and not ticket.user_id and await self.claim_passed_on(viewer):
+            ticket = await self.store.get_ticket(ticket_id)
         if ticket is None:
             raise NotFound("This ticket does not exist.")
         event = await self.store.get_event(ticket.event_id)

@@ -100,6 +100,11 @@ class Transfers:
         ]
         if transfer.to_user_id:
             paragraphs.append(f"It is also under My tickets: {self.base_url}/my/tickets")
+        else:
+            paragraphs.append(
+                f"Sign up with this address ({self.base_url}/signup) and it shows under "
+                "My tickets too, ready to open without a connection."
+            )
         mail = replace(
             plain_mail(transfer.to_email, f"A ticket for you: {event.title}", paragraphs),
             attachments=(
