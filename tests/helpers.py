@@ -32,6 +32,24 @@ def outbox_messages(settings: Settings, to: str) -> list[email.message.EmailMess
     return messages
 
 
+def printed_code(pdf: bytes, folder: Path) -> str:
+    """The text of the QR code printed on a ticket PDF, as a door phone would read it:
+    rasterised at 150 dpi by pdftoppm, decoded by zxing-cpp."""
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    (folder / "ticket.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(folder / "ticket.pdf"), str(folder / "page")],
+        check=True,
+    )
+    [png] = sorted(folder.glob("page*.png"))
+    [decoded] = zxingcpp.read_barcodes(Image.open(png))
+    return str(decoded.text)
+
+
 def latest_code(settings: Settings, to: str) -> str:
     if settings.identity == "cognito":
         return _cognito_code(settings, to)

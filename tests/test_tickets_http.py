@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import zxingcpp
-from PIL import Image
 
 from models.domain import Role, new_id, utcnow
 from tests.api_helpers import API, Person, arrange_people, create_event, registered
-from tests.helpers import outbox_messages
+from tests.helpers import outbox_messages, printed_code
 from tests.store_contract import fields_from
 from web.services.container import Services
 from web.settings import Settings
@@ -175,15 +172,9 @@ async def test_printed_qr_decodes_and_admits(
     else:  # a pre-signed S3 link: fetched without any of the app's credentials
         async with httpx.AsyncClient() as outside:
             pdf = (await outside.get(url)).content
-    (tmp_path / "ticket.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", str(tmp_path / "ticket.pdf"), str(tmp_path / "page")],
-        check=True,
-    )
-    [png] = sorted(tmp_path.glob("page*.png"))
-    [decoded] = zxingcpp.read_barcodes(Image.open(png))
-    assert decoded.text == ticket["code"]
-    response = await _validate(client, door["staff"], decoded.text, door["event"]["id"])
+    decoded = printed_code(pdf, tmp_path)
+    assert decoded == ticket["code"]
+    response = await _validate(client, door["staff"], decoded, door["event"]["id"])
     assert response.json()["result"] == "admitted"
 
 
