@@ -1,5 +1,6 @@
-"""Passing a ticket on, as a page: the form on the ticket (name and email), and the
-organizer's record of every transfer of an event."""
+"""Passing a ticket on, as a page: the form behind the ticket's "Pass this ticket on"
+(name and email). The organizer's record of transfers is on the event's page
+(templates/organizer/_transfers.html)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ from web.auth import require_user
 from web.flash import flash
 from web.services.container import services_of
 from web.templating import redirect, render_form
-
-PRIVATE = {"Cache-Control": "private, no-store"}
-
 
 async def transfer_ticket(request: Request) -> Response:
     """GET: the form (or why the ticket cannot be passed on); POST: pass it on."""
