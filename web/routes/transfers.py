@@ -14,6 +14,7 @@ from web.flash import flash
 from web.services.container import services_of
 from web.templating import redirect, render_form
 
+
 async def transfer_ticket(request: Request) -> Response:
     """GET: the form (or why the ticket cannot be passed on); POST: pass it on."""
     user = require_user(request)
