@@ -66,12 +66,6 @@ class Transfers:
         event = await self.events.owned(organizer, event_id)
         return await self.store.list_event_transfers(event.id)
 
-    async def for_ticket(self, viewer: User, ticket_id: str) -> list[Transfer]:
-        """A ticket's transfers, for its event's organizer (others: NotFound)."""
-        view = await self.tickets.get(viewer, ticket_id)
-        await self.events.owned(viewer, view.event.id)
-        return await self.store.list_ticket_transfers(ticket_id)
-
     async def run_mail(self, job: DeliveryJob, before_mail: BeforeMail) -> None:
         """The `transfer` job: mail the new holder the ticket, its PDF and a calendar
         entry. A ticket passed on again since (or voided) is not mailed: the code this
